@@ -1,0 +1,59 @@
+-- clear_queue: one bounded step of deleting a queue. Queued jobs go first; with purge_all the
+-- queue's active jobs and its meta (interval, pin) go too. The caller repeats until done = 1.
+-- The idle-queue marker is kept so a refill still respects the rate limit.
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:active
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- KEYS[5] <tag>:queue:<qid>
+-- KEYS[6] <tag>:jobs:<qid>
+-- KEYS[7] <tag>:last:<qid>    (written when the queue is forgotten)
+-- ARGV[1] queue_id
+-- ARGV[2] batch size: the most jobs removed by this call
+-- ARGV[3] '1' to purge active jobs and meta as well, '0' otherwise
+-- ARGV[4] HSCAN cursor over the job hash for the purge step ('0' to start)
+--
+-- Reply: {queued_removed, active_removed, done, next_cursor}
+-- Cost: O(b log n) for b = batch size.
+
+-- @include common
+
+local ready_key, active_key, queues_key, totals_key, queue_key, job_key =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local qid, batch, purge_all = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+local tag = tag_of(ready_key, ':ready')
+
+local queued_removed, active_removed = 0, 0
+local ids = redis.call('LPOP', queue_key, batch)
+if ids then
+  for _, jid in ipairs(ids) do
+    redis.call('HDEL', job_key, jid)
+  end
+  queued_removed = #ids
+  redis.call('HINCRBY', totals_key, 'queued', -queued_removed)
+end
+if redis.call('LLEN', queue_key) > 0 then
+  return { queued_removed, 0, 0, '0' }
+end
+redis.call('ZREM', ready_key, qid)
+
+local m = read_meta(queues_key, qid)
+if not purge_all then
+  if m then save_or_forget(tag, queues_key, qid, m, now_us()) end
+  return { queued_removed, 0, 1, '0' }
+end
+
+-- With the queue list empty, whatever is left in the job hash is active: remove it everywhere.
+local scan = redis.call('HSCAN', job_key, ARGV[4], 'COUNT', batch)
+local left = scan[2]
+for i = 1, #left, 2 do
+  redis.call('ZREM', active_key, qid .. ':' .. left[i])
+  redis.call('HDEL', job_key, left[i])
+  active_removed = active_removed + 1
+end
+if scan[1] ~= '0' or redis.call('HLEN', job_key) > 0 then
+  return { queued_removed, active_removed, 0, scan[1] }
+end
+if m then forget_queue(tag, queues_key, qid, m, now_us()) end
+return { queued_removed, active_removed, 1, '0' }

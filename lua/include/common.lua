@@ -1,0 +1,105 @@
+-- Shared pieces of every SharQ script, spliced in by the loader (src/scripts.ts) at "-- @include common".
+--
+-- Key layout (mirrors src/keys.ts; test/engine/keys.test.ts checks they agree). Everything of one
+-- queue type shares the hash tag {type}, so a script touching several of them stays in one
+-- Redis Cluster slot. <tag> = <key_prefix>:{<queue_type>}
+--   <tag>:ready          ZSET  queue_id -> earliest dequeue time (us); holds exactly the queues with queued jobs
+--   <tag>:active         ZSET  "<queue_id>:<job_id>" -> expiry time (us) of a dequeued, unfinished job
+--   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued or active jobs)
+--   <tag>:totals         HASH  queued -> number of queued jobs of the type
+--   <tag>:dead           LIST  discarded jobs (JSON), newest first, bounded
+--   <tag>:queue:<qid>    LIST  queued job ids, FIFO (head = next out)
+--   <tag>:jobs:<qid>     HASH  job_id -> "<requeues_remaining>|<payload JSON>" for queued and active jobs
+--   <tag>:last:<qid>     STRING last dequeue time (us) of a queue that went idle, expiring when its interval has passed
+--   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
+
+-- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.
+if redis.replicate_commands then redis.replicate_commands() end
+
+local STATS_TTL_MS = 11 * 60 * 1000
+
+local function now_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+-- tostring() would print large numbers as 1.7e+15; keep every digit.
+local function int_str(n)
+  return string.format('%.0f', n)
+end
+
+local function tag_of(key, suffix)
+  return string.sub(key, 1, #key - #suffix)
+end
+
+local function list_key(tag, qid) return tag .. ':queue:' .. qid end
+local function jobs_key(tag, qid) return tag .. ':jobs:' .. qid end
+local function last_key(tag, qid) return tag .. ':last:' .. qid end
+
+local function read_meta(queues_key, qid)
+  local raw = redis.call('HGET', queues_key, qid)
+  if not raw then return nil end
+  local interval, pinned, active, last = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)$')
+  return { interval = tonumber(interval), pinned = pinned == '1', active = tonumber(active), last = tonumber(last) }
+end
+
+local function write_meta(queues_key, qid, m)
+  redis.call('HSET', queues_key, qid,
+    int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last))
+end
+
+-- Earliest time the queue may hand out its next job: never before last dequeue + interval.
+local function earliest_dequeue(m, now)
+  if m.last > 0 then
+    local next_us = m.last + m.interval * 1000
+    if next_us > now then return next_us end
+  end
+  return now
+end
+
+-- Meta of a queue that is not tracked yet; an idle queue's marker keeps its last dequeue time.
+local function new_meta(tag, qid, interval_ms)
+  local last = redis.call('GET', last_key(tag, qid))
+  return { interval = interval_ms, pinned = false, active = 0, last = tonumber(last) or 0 }
+end
+
+-- Forget a queue's meta (this also releases a pinned interval). Its last dequeue time survives as
+-- an expiring marker, so a refill cannot break the rate limit.
+local function forget_queue(tag, queues_key, qid, m, now)
+  redis.call('HDEL', queues_key, qid)
+  local next_us = m.last + m.interval * 1000
+  if m.last > 0 and next_us > now then
+    redis.call('SET', last_key(tag, qid), int_str(m.last), 'PX', math.ceil((next_us - now) / 1000))
+  end
+end
+
+-- A queue with no queued and no active job is forgotten; otherwise its meta is saved.
+local function save_or_forget(tag, queues_key, qid, m, now)
+  if m.active > 0 or redis.call('LLEN', list_key(tag, qid)) > 0 then
+    write_meta(queues_key, qid, m)
+  else
+    forget_queue(tag, queues_key, qid, m, now)
+  end
+end
+
+-- A new interval takes effect at once: a ready queue is rescheduled from its last dequeue.
+local function apply_interval(ready_key, qid, m, interval_ms)
+  m.interval = interval_ms
+  if m.last > 0 then
+    redis.call('ZADD', ready_key, 'XX', m.last + interval_ms * 1000, qid)
+  end
+end
+
+local function count_in_stats(tag, now, what, qid)
+  local minute_ms = math.floor(now / 60000000) * 60000
+  local key = tag .. ':stats:' .. int_str(minute_ms)
+  if redis.call('HINCRBY', key, what, 1) == 1 then
+    redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
+  end
+  redis.call('HINCRBY', key, what .. ':' .. qid, 1)
+end
+
+local function split_job(raw)
+  local sep = string.find(raw, '|', 1, true)
+  return tonumber(string.sub(raw, 1, sep - 1)), string.sub(raw, sep + 1)
+end

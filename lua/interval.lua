@@ -1,0 +1,24 @@
+-- interval: set a queue's interval through the Interval API and pin it, so later enqueues do not
+-- overwrite it, until the queue has no queued and no active job left.
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:queues
+-- ARGV[1] queue_id
+-- ARGV[2] interval (ms)
+--
+-- Reply: 1 updated; 0 no such queue (no queued and no active job).
+-- Cost: O(log n) in ready queues (ZADD XX), the rest O(1).
+
+-- @include common
+
+local ready_key, queues_key = KEYS[1], KEYS[2]
+local qid, interval_ms = ARGV[1], tonumber(ARGV[2])
+
+local m = read_meta(queues_key, qid)
+if not m then
+  return 0
+end
+apply_interval(ready_key, qid, m, interval_ms)
+m.pinned = true
+write_meta(queues_key, qid, m)
+return 1

@@ -1,0 +1,94 @@
+-- requeue: one bounded batch of the requeue pass. Jobs whose expiry has passed leave the active
+-- set; each goes back to the front of its queue while it has requeues left, otherwise it is
+-- discarded into the type's dead-letter list. The decision and the move happen in this one
+-- script, so overlapping passes can never requeue a job twice or past its limit.
+--
+-- KEYS[1] <tag>:active
+-- KEYS[2] <tag>:ready
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- KEYS[5] <tag>:dead
+-- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:last:<qid> are derived from KEYS[1].
+-- ARGV[1] batch size: the most expired jobs handled by this call
+-- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
+--
+-- Reply: {requeued, discarded, more} where more = 1 when the batch was full (call again).
+-- Cost: O(b log n) for b = batch size, n = active jobs of the type.
+
+-- @include common
+
+local active_key, ready_key, queues_key, totals_key, dead_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local batch, dead_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tag = tag_of(active_key, ':active')
+local now = now_us()
+
+local expired = redis.call('ZRANGEBYSCORE', active_key, '-inf', now, 'LIMIT', 0, batch)
+if #expired == 0 then
+  return { 0, 0, 0 }
+end
+
+-- Per queue, the job ids to put back, in the order they expired (the earliest dequeued first).
+local order, back, metas = {}, {}, {}
+local requeued, discarded = 0, 0
+
+for _, member in ipairs(expired) do
+  redis.call('ZREM', active_key, member)
+  local qid, jid = string.match(member, '^([^:]+):(.+)$')
+  local m = metas[qid]
+  if not m then
+    m = read_meta(queues_key, qid)
+    if m then
+      metas[qid] = m
+      order[#order + 1] = qid
+      back[qid] = {}
+    end
+  end
+  if m and m.active > 0 then m.active = m.active - 1 end
+
+  local job_key = jobs_key(tag, qid)
+  local raw = redis.call('HGET', job_key, jid)
+  if raw and m then
+    local remaining, payload = split_job(raw)
+    if remaining == 0 then
+      redis.call('HDEL', job_key, jid)
+      if dead_limit > 0 then
+        redis.call('LPUSH', dead_key, '{"queue_id":"' .. qid .. '","job_id":"' .. jid ..
+          '","reason":"requeue_limit_reached","discarded_at_ms":' .. int_str(math.floor(now / 1000)) ..
+          ',"payload":' .. payload .. '}')
+      end
+      discarded = discarded + 1
+    else
+      if remaining > 0 then
+        redis.call('HSET', job_key, jid, int_str(remaining - 1) .. '|' .. payload)
+      end
+      local ids = back[qid]
+      ids[#ids + 1] = jid
+      requeued = requeued + 1
+    end
+  elseif raw then
+    -- No meta means the queue was purged while this job ran: drop the orphan body.
+    redis.call('HDEL', job_key, jid)
+  end
+end
+
+for _, qid in ipairs(order) do
+  local m, ids = metas[qid], back[qid]
+  if #ids > 0 then
+    local queue_key = list_key(tag, qid)
+    local was_empty = redis.call('LLEN', queue_key) == 0
+    -- LPUSH puts its last argument at the head: push in reverse so the earliest expired leads.
+    for i = #ids, 1, -1 do
+      redis.call('LPUSH', queue_key, ids[i])
+    end
+    if was_empty then
+      redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
+    end
+    redis.call('HINCRBY', totals_key, 'queued', #ids)
+  end
+  save_or_forget(tag, queues_key, qid, m, now)
+end
+
+if discarded > 0 and dead_limit > 0 then
+  redis.call('LTRIM', dead_key, 0, dead_limit - 1)
+end
+return { requeued, discarded, #expired == batch and 1 or 0 }

@@ -1,0 +1,20 @@
+// One error type per kind of failure; src/http/errors.ts maps each to a status code.
+
+/** A request value is invalid; `field` names it for the client. */
+export class ValidationError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+}
+
+/** Redis could not be reached or did not answer in time. */
+export class RedisUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedisUnavailableError';
+  }
+}

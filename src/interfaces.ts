@@ -1,0 +1,65 @@
+// Public types shared across the engine, the server and the process layer.
+
+export type ConnType = 'tcp_sock' | 'unix_sock';
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug';
+
+export interface SharqSection {
+  /** A dequeued job not finished within this many ms is requeued by the next pass. */
+  jobExpireIntervalMs: number;
+  /** Pause between two requeue passes of the leader. */
+  jobRequeueIntervalMs: number;
+  /** requeue_limit for jobs enqueued without one: -1 forever, 0 never, N at most N times. */
+  defaultJobRequeueLimit: number;
+  /** Discarded jobs kept per queue type for inspection (newest first). */
+  deadLetterLimit: number;
+  /** Expired jobs moved per requeue script call; bounds how long one call holds Redis. */
+  requeueBatchSize: number;
+}
+
+export interface ServerSection {
+  host: string;
+  port: number;
+  workers: number;
+  /** Access-log file (combined log format); undefined: no access log. */
+  accesslog?: string;
+  logLevel: LogLevel;
+  /** Largest accepted request body in bytes (413 beyond). */
+  bodyLimitBytes: number;
+  /** Separate port for Prometheus /metrics; undefined: only the main port serves it. */
+  metricsPort?: number;
+  /** Grace time for in-flight requests on SIGTERM/SIGINT. */
+  shutdownTimeoutMs: number;
+  /** How long start-up waits for Redis before giving up. */
+  redisStartupTimeoutMs: number;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export interface RedisSection {
+  db: number;
+  keyPrefix: string;
+  connType: ConnType;
+  unixSocketPath?: string;
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+  clustered: boolean;
+  /** Seed nodes of a Redis Cluster; defaults to host:port. */
+  clusterNodes: RedisNode[];
+  /** Sentinel nodes; when set, the master named sentinelName is used. */
+  sentinels: RedisNode[];
+  sentinelName?: string;
+}
+
+export interface Config {
+  /** Absolute path of the file this config was read from. */
+  path: string;
+  sharq: SharqSection;
+  server: ServerSection;
+  redis: RedisSection;
+}

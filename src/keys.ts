@@ -1,0 +1,62 @@
+// The one place Redis key names are built. lua/include/common.lua documents the same layout and
+// derives per-queue keys the same way; test/engine/keys.test.ts checks the two agree.
+
+/** Every key of a queue type carries the hash tag {type}: one Redis Cluster slot per type. */
+export function typeTag(keyPrefix: string, queueType: string): string {
+  return `${keyPrefix}:{${queueType}}`;
+}
+
+export interface TypeKeys {
+  ready: string;
+  active: string;
+  queues: string;
+  totals: string;
+  dead: string;
+}
+
+export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
+  const tag = typeTag(keyPrefix, queueType);
+  return {
+    ready: `${tag}:ready`,
+    active: `${tag}:active`,
+    queues: `${tag}:queues`,
+    totals: `${tag}:totals`,
+    dead: `${tag}:dead`,
+  };
+}
+
+export interface QueueKeys {
+  jobIds: string;
+  jobs: string;
+  lastDequeue: string;
+}
+
+export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
+  const tag = typeTag(keyPrefix, queueType);
+  return {
+    jobIds: `${tag}:queue:${queueId}`,
+    jobs: `${tag}:jobs:${queueId}`,
+    lastDequeue: `${tag}:last:${queueId}`,
+  };
+}
+
+export function statsKey(keyPrefix: string, queueType: string, minuteMs: number): string {
+  return `${typeTag(keyPrefix, queueType)}:stats:${minuteMs}`;
+}
+
+export interface GlobalKeys {
+  /** SET of every queue type ever enqueued; kept outside the scripts (its own slot). */
+  queueTypes: string;
+  /** The requeue leader lock. */
+  leaderLock: string;
+  /** Written by the deep status check to prove Redis accepts writes. */
+  deepStatus: string;
+}
+
+export function globalKeys(keyPrefix: string): GlobalKeys {
+  return {
+    queueTypes: `${keyPrefix}:queue_types`,
+    leaderLock: `${keyPrefix}:leader`,
+    deepStatus: `${keyPrefix}:deep_status`,
+  };
+}

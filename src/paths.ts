@@ -1,0 +1,6 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+// src/ and dist/ both sit one level below the package root, so this holds for tsx and for tsc output.
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const luaDir = path.join(packageRoot, 'lua');

@@ -1,0 +1,65 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisSection } from './interfaces.js';
+import type { RedisClient } from './scripts.js';
+
+export type { RedisClient };
+
+export interface ConnectionOptions {
+  /** Shown in CLIENT LIST, to tell the server's connections apart. */
+  connectionName?: string;
+  /** Fail a command after this long rather than let a request hang on a stuck Redis. */
+  commandTimeoutMs?: number;
+}
+
+/** Reconnect quickly at first, then at most once a second, forever: the server heals itself. */
+function retryDelayMs(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 5), 1000);
+}
+
+function baseOptions(cfg: RedisSection, opts: ConnectionOptions): RedisOptions {
+  return {
+    username: cfg.username,
+    password: cfg.password,
+    tls: cfg.tls ? {} : undefined,
+    connectionName: opts.connectionName,
+    commandTimeout: opts.commandTimeoutMs ?? 5000,
+    // While Redis is away, fail commands at once (the HTTP layer answers 503) instead of queueing them.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: retryDelayMs,
+    // Many concurrent requests per worker: batch their commands into one write per tick.
+    enableAutoPipelining: true,
+    lazyConnect: true,
+  };
+}
+
+/** One factory for every way the config can name a Redis: TCP, unix socket, Sentinel, Cluster. */
+export function createRedis(cfg: RedisSection, opts: ConnectionOptions = {}): RedisClient {
+  const base = baseOptions(cfg, opts);
+  if (cfg.clustered) {
+    const clusterOptions: ClusterOptions = {
+      redisOptions: base,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryDelayMs,
+      enableAutoPipelining: true,
+      lazyConnect: true,
+      scaleReads: 'master',
+    };
+    return new Cluster(cfg.clusterNodes, clusterOptions);
+  }
+  if (cfg.sentinels.length > 0) {
+    return new Redis({ ...base, db: cfg.db, sentinels: cfg.sentinels, name: cfg.sentinelName });
+  }
+  if (cfg.connType === 'unix_sock') {
+    return new Redis({ ...base, db: cfg.db, path: cfg.unixSocketPath });
+  }
+  return new Redis({ ...base, db: cfg.db, host: cfg.host, port: cfg.port });
+}
+
+/** Where the config points, for log lines and error messages. */
+export function describeRedis(cfg: RedisSection): string {
+  if (cfg.clustered) return `Redis Cluster ${cfg.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (cfg.sentinels.length > 0) return `Redis master "${cfg.sentinelName}" via Sentinel`;
+  if (cfg.connType === 'unix_sock') return `Redis at unix socket ${cfg.unixSocketPath}`;
+  return `Redis at ${cfg.host}:${cfg.port} db ${cfg.db}`;
+}

@@ -1,0 +1,47 @@
+import { ValidationError } from './errors.js';
+
+const IDENTIFIER = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function identifier(field: string, value: unknown): string {
+  if (value === undefined || value === null || value === '') {
+    throw new ValidationError(field, `\`${field}\` is a mandatory parameter`);
+  }
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new ValidationError(
+      field,
+      `\`${field}\` has an invalid value: expected 1-100 characters of A-Z a-z 0-9 _ -`,
+    );
+  }
+  return value;
+}
+
+function integerAtLeast(field: string, value: unknown, min: number, what: string): number {
+  if (value === undefined || value === null) {
+    throw new ValidationError(field, `\`${field}\` is a mandatory parameter`);
+  }
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(field, `\`${field}\` has an invalid value: expected ${what}`);
+  }
+  return value;
+}
+
+export function intervalMs(value: unknown, field = 'interval'): number {
+  return integerAtLeast(field, value, 0, 'a non-negative integer of milliseconds');
+}
+
+export function requeueLimit(value: unknown): number {
+  return integerAtLeast('requeue_limit', value, -1, 'an integer >= -1 (-1 requeues forever)');
+}
+
+export function maxQueuedLength(value: unknown): number {
+  return integerAtLeast('max_queued_length', value, 0, 'a non-negative integer');
+}
+
+/** The payload as JSON text; any JSON value is accepted, a missing one is not. */
+export function payloadJson(value: unknown): string {
+  const json = value === undefined ? undefined : JSON.stringify(value);
+  if (json === undefined) {
+    throw new ValidationError('payload', '`payload` is a mandatory parameter');
+  }
+  return json;
+}
