@@ -1,0 +1,411 @@
+// Reads the INI config file (SharQ's format), applies SHARQ_* environment variables and
+// command-line overrides, and validates everything into the typed Config once at start.
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type {
+  Config,
+  ConnType,
+  LogLevel,
+  RedisNode,
+  RedisSection,
+  ServerSection,
+  SharqSection,
+} from './interfaces.js';
+
+/** A config problem that must stop the server; the message is one line naming where it is. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type ConfigOverrides = Partial<{ host: string; port: number; workers: number; logLevel: LogLevel }>;
+
+export interface LoadedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// INI reading. The `ini` package treats `key : value` as a bare key, and SharQ's own samples use
+// that form with inline `;` comments, so this is a small parser in the spirit of Python's
+// ConfigParser instead.
+
+interface IniValue {
+  value: string;
+  line: number;
+}
+
+type IniFile = Map<string, Map<string, IniValue>>;
+
+// A comment inside a line must follow whitespace so values like `pa;ss` or `a#b` stay intact.
+const INLINE_COMMENT = /\s[;#]/;
+
+function parseIni(text: string, file: string): IniFile {
+  const sections: IniFile = new Map();
+  let current: Map<string, IniValue> | undefined;
+  let currentName = '';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((rawLine, index) => {
+    const lineNo = index + 1;
+    const line = rawLine.trim();
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    if (line.startsWith('[')) {
+      const close = line.indexOf(']');
+      const after = close < 0 ? '' : line.slice(close + 1).trim();
+      const name = close < 0 ? '' : line.slice(1, close).trim();
+      if (name === '' || (after !== '' && !after.startsWith(';') && !after.startsWith('#'))) {
+        throw new ConfigError(`${file}: line ${lineNo}: malformed section header ${JSON.stringify(line)}`);
+      }
+      currentName = name;
+      // A repeated section header continues the same section, as in Python 2's ConfigParser.
+      current = sections.get(name) ?? new Map<string, IniValue>();
+      sections.set(name, current);
+      return;
+    }
+    const sep = line.search(/[:=]/);
+    if (sep <= 0) {
+      throw new ConfigError(
+        `${file}: line ${lineNo}: expected "key : value", "key = value", "[section]" or a comment, got ${JSON.stringify(line)}`,
+      );
+    }
+    const key = line.slice(0, sep).trim();
+    let value = line.slice(sep + 1);
+    const comment = value.search(INLINE_COMMENT);
+    if (comment >= 0) value = value.slice(0, comment);
+    value = value.trim();
+    if (current === undefined) {
+      throw new ConfigError(`${file}: line ${lineNo}: key "${key}" appears before any [section] header`);
+    }
+    const previous = current.get(key);
+    if (previous !== undefined) {
+      // Silently keeping one of two values hides mistakes; Python 3's ConfigParser refuses too.
+      throw new ConfigError(
+        `${file}: [${currentName}] ${key}: duplicate key (lines ${previous.line} and ${lineNo})`,
+      );
+    }
+    current.set(key, { value, line: lineNo });
+  });
+  return sections;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value parsers. Each throws InvalidValue with the "expected ..., got ..." part of the message;
+// the caller prefixes where the value came from (file/section/key, env variable, or flag).
+
+class InvalidValue extends Error {}
+
+type Parser<T> = (raw: string) => T;
+
+const got = (raw: string): string => `got ${JSON.stringify(raw)}`;
+
+function integer(min: number, max?: number, unit?: string): Parser<number> {
+  let what: string;
+  if (max !== undefined) what = `an integer ${min}-${max}`;
+  else if (min === 0) what = 'a non-negative integer';
+  else if (min === 1) what = 'a positive integer';
+  else what = `an integer >= ${min}`;
+  if (unit !== undefined) what += ` (${unit})`;
+  return (raw) => {
+    const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new InvalidValue(`expected ${what}, ${got(raw)}`);
+    }
+    return n;
+  };
+}
+
+const port: Parser<number> = (raw) => {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new InvalidValue(`expected a port 1-65535, ${got(raw)}`);
+  return n;
+};
+
+const milliseconds = (min: number): Parser<number> => integer(min, undefined, 'milliseconds');
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+// Same units as Express's body limit (1kb = 1024 bytes), so `1mb` means what users expect there.
+const byteSize: Parser<number> = (raw) => {
+  const match = /^(\d+)\s*([kmg]?b)?$/i.exec(raw);
+  const factor = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  const n = match && factor !== undefined ? Number(match[1]) * factor : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidValue(`expected a size in bytes >= 1 (e.g. 1048576, 512kb, 1mb), ${got(raw)}`);
+  }
+  return n;
+};
+
+const BOOLEANS: Record<string, boolean> = {
+  true: true, yes: true, on: true, '1': true,
+  false: false, no: false, off: false, '0': false,
+};
+
+const boolean: Parser<boolean> = (raw) => {
+  const b = BOOLEANS[raw.toLowerCase()];
+  if (b === undefined) throw new InvalidValue(`expected true/false, yes/no, on/off or 1/0, ${got(raw)}`);
+  return b;
+};
+
+function oneOf<T extends string>(choices: readonly T[]): Parser<T> {
+  return (raw) => {
+    const found = choices.find((c) => c === raw);
+    if (found === undefined) throw new InvalidValue(`expected one of ${choices.join(', ')}, ${got(raw)}`);
+    return found;
+  };
+}
+
+const hostname: Parser<string> = (raw) => {
+  if (raw === '' || /\s/.test(raw)) throw new InvalidValue(`expected a host name or IP address, ${got(raw)}`);
+  return raw;
+};
+
+/** Empty means "not set" for optional strings (paths, credentials). */
+const optionalString: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+
+const optionalPort: Parser<number | undefined> = (raw) => (raw === '' ? undefined : port(raw));
+
+// Key names carry a {hash tag} so one queue's keys share a cluster slot; a brace in the prefix
+// would end up as (or break) that tag.
+const keyPrefix: Parser<string> = (raw) => {
+  if (raw === '' || /[{}]/.test(raw)) {
+    throw new InvalidValue(`expected a non-empty prefix without "{" or "}", ${got(raw)}`);
+  }
+  return raw;
+};
+
+// `host:port`, with IPv6 hosts in brackets (`[::1]:6379`).
+const nodeList: Parser<RedisNode[]> = (raw) => {
+  if (raw === '') return [];
+  return raw.split(',').map((item) => {
+    const match = /^\s*(\[[^\]]+\]|[^\s:,[\]]+):(\d+)\s*$/.exec(item);
+    const host = match?.[1]?.replace(/^\[(.*)\]$/, '$1');
+    const portNumber = match?.[2] === undefined ? NaN : Number(match[2]);
+    if (host === undefined || !(portNumber >= 1 && portNumber <= 65535)) {
+      throw new InvalidValue(`expected a comma-separated list of host:port, ${got(raw)}`);
+    }
+    return { host, port: portNumber };
+  });
+};
+
+// ---------------------------------------------------------------------------------------------
+// The key table: every INI key, its Config field, parser and default, in one place. The mapped
+// types make the compiler check that every Config field has exactly one key.
+
+const REQUIRED = Symbol('required');
+
+interface KeySpec<T> {
+  readonly ini: string;
+  readonly parse: Parser<T>;
+  readonly fallback: T | typeof REQUIRED;
+}
+
+type SectionSpec<S> = { readonly [F in keyof S]-?: KeySpec<S[F]> };
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
+const CONN_TYPES: readonly ConnType[] = ['tcp_sock', 'unix_sock'];
+
+const SHARQ_KEYS: SectionSpec<SharqSection> = {
+  jobExpireIntervalMs: { ini: 'job_expire_interval', parse: milliseconds(1), fallback: REQUIRED },
+  jobRequeueIntervalMs: { ini: 'job_requeue_interval', parse: milliseconds(1), fallback: REQUIRED },
+  defaultJobRequeueLimit: { ini: 'default_job_requeue_limit', parse: integer(-1), fallback: -1 },
+  deadLetterLimit: { ini: 'dead_letter_limit', parse: integer(0), fallback: 1000 },
+  requeueBatchSize: { ini: 'requeue_batch_size', parse: integer(1, 10000), fallback: 200 },
+};
+
+const SERVER_KEYS: SectionSpec<ServerSection> = {
+  host: { ini: 'host', parse: hostname, fallback: '127.0.0.1' },
+  port: { ini: 'port', parse: port, fallback: 8080 },
+  workers: { ini: 'workers', parse: integer(1), fallback: availableParallelism() },
+  accesslog: { ini: 'accesslog', parse: optionalString, fallback: undefined },
+  logLevel: { ini: 'log_level', parse: oneOf(LOG_LEVELS), fallback: 'info' },
+  bodyLimitBytes: { ini: 'body_limit', parse: byteSize, fallback: 1048576 },
+  metricsPort: { ini: 'metrics_port', parse: optionalPort, fallback: undefined },
+  shutdownTimeoutMs: { ini: 'shutdown_timeout', parse: milliseconds(0), fallback: 10000 },
+  redisStartupTimeoutMs: { ini: 'redis_startup_timeout', parse: milliseconds(0), fallback: 10000 },
+};
+
+const REDIS_KEYS: SectionSpec<RedisSection> = {
+  db: { ini: 'db', parse: integer(0), fallback: 0 },
+  keyPrefix: { ini: 'key_prefix', parse: keyPrefix, fallback: 'sharq_server' },
+  connType: { ini: 'conn_type', parse: oneOf(CONN_TYPES), fallback: 'tcp_sock' },
+  unixSocketPath: { ini: 'unix_socket_path', parse: optionalString, fallback: undefined },
+  host: { ini: 'host', parse: hostname, fallback: '127.0.0.1' },
+  port: { ini: 'port', parse: port, fallback: 6379 },
+  username: { ini: 'username', parse: optionalString, fallback: undefined },
+  password: { ini: 'password', parse: optionalString, fallback: undefined },
+  tls: { ini: 'tls', parse: boolean, fallback: false },
+  clustered: { ini: 'clustered', parse: boolean, fallback: false },
+  // Empty here means "host:port"; filled in after the section is read.
+  clusterNodes: { ini: 'cluster_nodes', parse: nodeList, fallback: [] },
+  sentinels: { ini: 'sentinels', parse: nodeList, fallback: [] },
+  sentinelName: { ini: 'sentinel_name', parse: optionalString, fallback: undefined },
+};
+
+type SectionName = 'sharq' | 'sharq-server' | 'redis';
+
+function envName(section: SectionName, ini: string): string {
+  return `SHARQ_${section === 'redis' ? 'REDIS_' : ''}${ini.toUpperCase()}`;
+}
+
+function specsOf(section: SectionName): KeySpec<unknown>[] {
+  const table = section === 'sharq' ? SHARQ_KEYS : section === 'sharq-server' ? SERVER_KEYS : REDIS_KEYS;
+  return Object.values<KeySpec<unknown>>(table);
+}
+
+const SECTIONS: readonly SectionName[] = ['sharq', 'sharq-server', 'redis'];
+
+/** Every environment variable loadConfig reads; empty values count as unset. */
+export const ENV_VARIABLES: readonly { name: string; section: string; key: string }[] = SECTIONS.flatMap(
+  (section) => specsOf(section).map((spec) => ({ name: envName(section, spec.ini), section, key: spec.ini })),
+);
+
+// Flags the CLI passes in `overrides`, named as the user typed them in error messages.
+const OVERRIDE_FLAGS: { readonly [F in keyof ConfigOverrides]-?: { field: F; flag: string } } = {
+  host: { field: 'host', flag: '--host' },
+  port: { field: 'port', flag: '--port' },
+  workers: { field: 'workers', flag: '--workers' },
+  logLevel: { field: 'logLevel', flag: '--log-level' },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Assembly.
+
+/** One raw value and the label its errors are reported under. */
+interface RawSource {
+  raw: string;
+  label: string;
+}
+
+function parseFrom<T>(spec: KeySpec<T>, source: RawSource): T {
+  try {
+    return spec.parse(source.raw);
+  } catch (err) {
+    if (err instanceof InvalidValue) throw new ConfigError(`${source.label}: ${err.message}`);
+    throw err;
+  }
+}
+
+function assign<S, F extends keyof S>(target: Partial<S>, field: F, value: S[F]): void {
+  target[field] = value;
+}
+
+function readSection<S extends object>(
+  section: SectionName,
+  table: SectionSpec<S>,
+  file: string,
+  ini: IniFile,
+  env: NodeJS.ProcessEnv,
+  extra: Partial<Record<keyof S, RawSource>>,
+): S {
+  const fileSection = ini.get(section);
+  const out: Partial<S> = {};
+  // Object.keys loses the key type; the table is typed by S, so its own keys are exactly keyof S.
+  for (const field of Object.keys(table) as (keyof S)[]) {
+    const spec = table[field];
+    // Every layer is validated, even one a later layer replaces: a bad value is a bug either way.
+    let value = spec.fallback;
+    const fileValue = fileSection?.get(spec.ini);
+    if (fileValue !== undefined) {
+      value = parseFrom(spec, { raw: fileValue.value, label: `${file}: [${section}] ${spec.ini}` });
+    }
+    const name = envName(section, spec.ini);
+    const envRaw = env[name]?.trim();
+    // Unset and empty are the same, so `SHARQ_X=${X}` with X unset leaves the file value alone.
+    if (envRaw !== undefined && envRaw !== '') value = parseFrom(spec, { raw: envRaw, label: name });
+    const override = extra[field];
+    if (override !== undefined) value = parseFrom(spec, override);
+    if (value === REQUIRED) {
+      throw new ConfigError(`${file}: [${section}] ${spec.ini}: required key is missing (or set ${name})`);
+    }
+    assign(out, field, value);
+  }
+  // Every field was assigned in the loop above.
+  return out as S;
+}
+
+function unknownKeyWarnings(file: string, ini: IniFile): string[] {
+  const warnings: string[] = [];
+  for (const [section, keys] of ini) {
+    const known = SECTIONS.find((s) => s === section);
+    if (known === undefined) {
+      warnings.push(`${file}: [${section}]: unknown section, ignored`);
+      continue;
+    }
+    const names = new Set(specsOf(known).map((spec) => spec.ini));
+    for (const key of keys.keys()) {
+      if (names.has(key)) continue;
+      // Python's ConfigParser lower-cases keys, so old files may have `Port`; point at the fix.
+      const hint = names.has(key.toLowerCase()) ? ` (keys are lower-case: did you mean "${key.toLowerCase()}"?)` : '';
+      warnings.push(`${file}: [${section}] ${key}: unknown key, ignored${hint}`);
+    }
+  }
+  return warnings;
+}
+
+function checkRedis(redis: RedisSection, file: string): RedisSection {
+  const where = (key: string): string => `${file}: [redis] ${key}`;
+  if (redis.connType === 'unix_sock' && redis.unixSocketPath === undefined) {
+    throw new ConfigError(`${where('unix_socket_path')}: required when conn_type is unix_sock`);
+  }
+  if (redis.sentinels.length > 0 && redis.sentinelName === undefined) {
+    throw new ConfigError(`${where('sentinel_name')}: required when sentinels is set`);
+  }
+  if (redis.clustered) {
+    if (redis.sentinels.length > 0) {
+      throw new ConfigError(`${where('sentinels')}: cannot be combined with clustered = true`);
+    }
+    if (redis.connType === 'unix_sock') {
+      throw new ConfigError(`${where('conn_type')}: unix_sock cannot be combined with clustered = true`);
+    }
+    // Redis Cluster has a single database; SELECT fails on every node.
+    if (redis.db !== 0) throw new ConfigError(`${where('db')}: Redis Cluster only has db 0, got ${redis.db}`);
+  }
+  const clusterNodes = redis.clusterNodes.length > 0 ? redis.clusterNodes : [{ host: redis.host, port: redis.port }];
+  return { ...redis, clusterNodes };
+}
+
+function checkServer(server: ServerSection, file: string): void {
+  if (server.metricsPort !== undefined && server.metricsPort === server.port) {
+    throw new ConfigError(`${file}: [sharq-server] metrics_port: must differ from port (${server.port})`);
+  }
+}
+
+/**
+ * Builds the Config from INI text; `path` names the file in messages. Precedence, lowest first:
+ * defaults, the file, SHARQ_* environment variables, `overrides` (command-line flags).
+ */
+export function parseConfig(
+  text: string,
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ConfigOverrides = {},
+): LoadedConfig {
+  const ini = parseIni(text, path);
+  const serverExtra: Partial<Record<keyof ServerSection, RawSource>> = {};
+  for (const { field, flag } of Object.values(OVERRIDE_FLAGS)) {
+    const value = overrides[field];
+    if (value !== undefined) serverExtra[field] = { raw: String(value), label: flag };
+  }
+  const sharq = readSection('sharq', SHARQ_KEYS, path, ini, env, {});
+  const server = readSection('sharq-server', SERVER_KEYS, path, ini, env, serverExtra);
+  const redis = checkRedis(readSection('redis', REDIS_KEYS, path, ini, env, {}), path);
+  checkServer(server, path);
+  return { config: { path: resolve(path), sharq, server, redis }, warnings: unknownKeyWarnings(path, ini) };
+}
+
+/** Reads and validates the config file; throws ConfigError with a one-line message. */
+export function loadConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: ConfigOverrides = {},
+): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`cannot read config file ${path}: ${reason}`);
+  }
+  return parseConfig(text, path, env, overrides);
+}
