@@ -13,6 +13,8 @@ const NUMBER_OF_KEYS = {
   interval: 2,
   requeue: 5,
   clear_queue: 7,
+  lock_renew: 1,
+  lock_release: 1,
 } as const;
 
 export type ScriptName = keyof typeof NUMBER_OF_KEYS;

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from './paths.js';
+
+export const VERSION = (
+  JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+const ART = String.raw`
+  ___ _              ___    ___
+ / __| |_  __ _ _ _ / _ \  / __| ___ _ ___ _____ _ _
+ \__ \ ' \/ _${'`'} | '_| (_) | \__ \/ -_) '_\ V / -_) '_|
+ |___/_||_\__,_|_|  \__\_\ |___/\___|_|  \_/\___|_|
+`;
+
+/** The start-up banner of the original server, with our version and address. */
+export function banner(host: string, port: number): string {
+  return `${ART}\nVersion: ${VERSION}\n\nListening on: ${host}:${port}\n`;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import cluster from 'node:cluster';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { VERSION } from './banner.js';
+import { ConfigError, loadConfig, type ConfigOverrides } from './config.js';
+import type { Config, LogLevel } from './interfaces.js';
+import { WORKER_CONFIG_ENV } from './ipc.js';
+import { createLogger } from './logger.js';
+import { Primary } from './primary.js';
+import { connectRedisAtStartup, StartupError } from './startup.js';
+import { runWorker } from './worker.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
+
+function fail(message: string): never {
+  process.stderr.write(`sharq-server: ${message}\n`);
+  process.exit(1);
+}
+
+function parseArgs(argv: string[]) {
+  return yargs(argv)
+    .scriptName('sharq-server')
+    .usage('$0 --config sharq.conf\n\nSharQ Server: a rate-limited queue server on Redis.')
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      describe: 'Path of the SharQ configuration file (or SHARQ_CONFIG)',
+    })
+    .option('host', { type: 'string', describe: 'Override [sharq-server] host' })
+    .option('port', { type: 'number', describe: 'Override [sharq-server] port' })
+    .option('workers', { type: 'number', describe: 'Override [sharq-server] workers' })
+    .option('log-level', { type: 'string', choices: LOG_LEVELS, describe: 'Override [sharq-server] log_level' })
+    .version(VERSION)
+    .alias('version', 'v')
+    .help()
+    .alias('help', 'h')
+    .strict()
+    .fail((message, error) => fail(error ? error.message : `${message} (see --help)`))
+    .parseSync();
+}
+
+async function startPrimary(): Promise<void> {
+  const args = parseArgs(hideBin(process.argv));
+  const configPath = args.config ?? process.env.SHARQ_CONFIG;
+  if (!configPath) fail('no config file: pass --config PATH (or set SHARQ_CONFIG)');
+
+  const overrides: ConfigOverrides = {};
+  if (args.host !== undefined) overrides.host = args.host;
+  if (args.port !== undefined) overrides.port = args.port;
+  if (args.workers !== undefined) overrides.workers = args.workers;
+  if (args['log-level'] !== undefined) overrides.logLevel = args['log-level'] as LogLevel;
+
+  let config: Config;
+  let warnings: string[];
+  try {
+    ({ config, warnings } = loadConfig(configPath, process.env, overrides));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const logger = createLogger(config.server.logLevel, 'primary');
+  for (const warning of warnings) logger.warn(warning);
+
+  try {
+    const redis = await connectRedisAtStartup(config, 'sharq-primary');
+    await new Primary(config, redis, logger).start();
+  } catch (error) {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+    if (error instanceof StartupError) fail(error.message);
+    throw error;
+  }
+}
+
+if (cluster.isPrimary) {
+  await startPrimary();
+} else {
+  const serialized = process.env[WORKER_CONFIG_ENV];
+  if (!serialized) fail(`worker started without ${WORKER_CONFIG_ENV}`);
+  await runWorker(JSON.parse(serialized) as Config);
+}

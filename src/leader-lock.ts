@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { defineScripts, type RedisClient, type Scripts } from './scripts.js';
+
+/** A holder id names the host and pid, so `GET <prefix>:leader` tells an operator who leads. */
+export function newHolderId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A Redis lock with a TTL: taken with SET NX PX, renewed and released only by its holder
+ * (compare-and-extend, compare-and-delete scripts), so a process that lost it can never
+ * extend or delete another's.
+ */
+export class LeaderLock {
+  private readonly scripts: Scripts;
+
+  constructor(
+    private readonly redis: RedisClient,
+    readonly key: string,
+    readonly holderId: string,
+    readonly ttlMs: number,
+  ) {
+    this.scripts = defineScripts(redis);
+  }
+
+  async acquire(): Promise<boolean> {
+    return (await this.redis.set(this.key, this.holderId, 'PX', this.ttlMs, 'NX')) === 'OK';
+  }
+
+  async renew(): Promise<boolean> {
+    return (await this.scripts.lock_renew([this.key], [this.holderId, this.ttlMs])) === 1;
+  }
+
+  async release(): Promise<boolean> {
+    return (await this.scripts.lock_release([this.key], [this.holderId])) === 1;
+  }
+
+  /** Who holds the lock now, if anyone. */
+  holder(): Promise<string | null> {
+    return this.redis.get(this.key);
+  }
+}

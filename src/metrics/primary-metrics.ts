@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueEngine, RequeueCounts } from '../engine.js';
+import { typeGauges, type TypeGauges } from '../engine-metrics.js';
+
+const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
+  queued: { name: 'sharq_queued_jobs', help: 'Jobs waiting in the queues of a type (read from Redis at scrape).' },
+  active: { name: 'sharq_active_jobs', help: 'Jobs dequeued and not yet finished (read from Redis at scrape).' },
+  readyQueues: { name: 'sharq_ready_queues', help: 'Queues whose next job may be dequeued now (read from Redis at scrape).' },
+  queues: { name: 'sharq_queues', help: 'Queues with queued or active jobs (read from Redis at scrape).' },
+};
+
+/** Gauges read from Redis give up after this long, so a slow Redis cannot stall a scrape. */
+const REDIS_READ_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Metrics the primary process owns: leadership, requeue passes, and the queue gauges read from
+ * Redis once per scrape (in the primary, so they are not multiplied by the number of workers).
+ */
+export class PrimaryMetrics {
+  readonly registry = new Registry();
+  private readonly leader: Gauge;
+  private readonly passDuration: Histogram;
+  private readonly moved: Counter;
+  private readonly requeued: Counter<'queue_type'>;
+  private readonly discarded: Counter<'queue_type'>;
+  private readonly gauges: Record<keyof TypeGauges, Gauge<'queue_type'>>;
+
+  constructor(private readonly engine: QueueEngine) {
+    const registers = [this.registry];
+    this.leader = new Gauge({
+      name: 'sharq_leader',
+      help: '1 when this instance holds the requeue leader lock, else 0.',
+      registers,
+    });
+    this.passDuration = new Histogram({
+      name: 'sharq_requeue_pass_duration_seconds',
+      help: 'Duration of one requeue pass over all queue types.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.moved = new Counter({
+      name: 'sharq_requeue_jobs_moved_total',
+      help: 'Expired jobs moved by requeue passes (requeued plus discarded).',
+      registers,
+    });
+    this.requeued = new Counter({
+      name: 'sharq_jobs_requeued_total',
+      help: 'Expired jobs put back at the front of their queue.',
+      labelNames: ['queue_type'],
+      registers,
+    });
+    this.discarded = new Counter({
+      name: 'sharq_jobs_discarded_total',
+      help: 'Expired jobs discarded into the dead-letter list (requeue_limit spent).',
+      labelNames: ['queue_type'],
+      registers,
+    });
+    this.gauges = Object.fromEntries(
+      Object.entries(REDIS_GAUGES).map(([field, { name, help }]) => [
+        field,
+        new Gauge({ name, help, labelNames: ['queue_type'], registers }),
+      ]),
+    ) as Record<keyof TypeGauges, Gauge<'queue_type'>>;
+  }
+
+  setLeader = (leading: boolean): void => {
+    this.leader.set(leading ? 1 : 0);
+  };
+
+  requeuePass = (seconds: number, counts: Map<string, RequeueCounts>): void => {
+    this.passDuration.observe(seconds);
+    for (const [queueType, c] of counts) {
+      if (c.requeued > 0) this.requeued.inc({ queue_type: queueType }, c.requeued);
+      if (c.discarded > 0) this.discarded.inc({ queue_type: queueType }, c.discarded);
+      this.moved.inc(c.requeued + c.discarded);
+    }
+  };
+
+  /** Refreshes the Redis-backed gauges; on failure they are left out rather than stale. */
+  async readRedisGauges(): Promise<void> {
+    for (const gauge of Object.values(this.gauges)) gauge.reset();
+    try {
+      await withTimeout(
+        (async () => {
+          const types = await this.engine.queueTypes();
+          const values = await Promise.all(types.map((t) => typeGauges(this.engine, t)));
+          types.forEach((queueType, i) => {
+            const v = values[i];
+            if (!v) return;
+            for (const field of Object.keys(this.gauges) as (keyof TypeGauges)[]) {
+              this.gauges[field].set({ queue_type: queueType }, v[field]);
+            }
+          });
+        })(),
+        REDIS_READ_TIMEOUT_MS,
+      );
+    } catch {
+      for (const gauge of Object.values(this.gauges)) gauge.reset();
+    }
+  }
+}

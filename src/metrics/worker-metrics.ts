@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobEvent } from '../http/routes.js';
+
+const JOB_COUNTERS: Record<JobEvent, { name: string; help: string }> = {
+  enqueued: { name: 'sharq_jobs_enqueued_total', help: 'Jobs enqueued (201 queued, not duplicates).' },
+  dequeued: { name: 'sharq_jobs_dequeued_total', help: 'Jobs handed out by dequeue.' },
+  finished: { name: 'sharq_jobs_finished_total', help: 'Jobs acknowledged by finish.' },
+  rejected: { name: 'sharq_jobs_rejected_total', help: 'Enqueues rejected with 429 because max_queued_length was reached.' },
+  duplicate: { name: 'sharq_jobs_duplicate_total', help: 'Enqueues of a job_id already queued or active in its queue.' },
+};
+
+/** Seconds; covers a sub-millisecond Redis call up to a request stuck on a timeout. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * The metrics one worker process records. The primary collects every worker's registry over IPC
+ * and sums them (src/metrics/collect.ts), so each counter is the instance's total.
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly jobs: Record<JobEvent, Counter<'queue_type'>>;
+  private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
+  private readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
+  readonly redisDuration: Histogram<'command'>;
+
+  constructor(redisUp: () => boolean) {
+    const registers = [this.registry];
+    this.jobs = Object.fromEntries(
+      Object.entries(JOB_COUNTERS).map(([event, { name, help }]) => [
+        event,
+        new Counter({ name, help, labelNames: ['queue_type'], registers }),
+      ]),
+    ) as Record<JobEvent, Counter<'queue_type'>>;
+    this.httpRequests = new Counter({
+      name: 'sharq_http_requests_total',
+      help: 'HTTP requests by route template, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'sharq_http_request_duration_seconds',
+      help: 'HTTP request duration by route template, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.redisDuration = new Histogram({
+      name: 'sharq_redis_command_duration_seconds',
+      help: 'Duration of Redis script calls, by script.',
+      labelNames: ['command'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    new Gauge({
+      name: 'sharq_redis_up',
+      help: '1 when every worker of the instance has a ready Redis connection, else 0.',
+      registers,
+      aggregator: 'min',
+      collect() {
+        this.set(redisUp() ? 1 : 0);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'sharq_' });
+  }
+
+  jobEvent = (event: JobEvent, queueType: string): void => {
+    this.jobs[event].inc({ queue_type: queueType });
+  };
+
+  request = (route: string, method: string, status: number, seconds: number): void => {
+    const labels = { route, method, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  };
+
+  redisCommand = (command: string, seconds: number): void => {
+    this.redisDuration.observe({ command }, seconds);
+  };
+}

@@ -1,0 +1,147 @@
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import { banner } from './banner.js';
+import { QueueEngine } from './engine.js';
+import type { Config } from './interfaces.js';
+import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
+import type { Logger } from './logger.js';
+import { errorFields } from './logger.js';
+import { collectInstanceMetrics, serveScrapesFromWorkers } from './metrics/collect.js';
+import { PrimaryMetrics } from './metrics/primary-metrics.js';
+import type { RedisClient } from './redis.js';
+import { RequeueLeader } from './requeue-leader.js';
+import { StartupError } from './startup.js';
+
+/** Deaths within this window count towards the respawn back-off. */
+const CRASH_WINDOW_MS = 60_000;
+const MAX_RESPAWN_DELAY_MS = 30_000;
+
+/**
+ * The primary process: forks the HTTP workers (all on one port), replaces the ones that die,
+ * campaigns for the requeue leadership, and coordinates shutdown. It serves no requests itself.
+ */
+export class Primary {
+  private stopping = false;
+  private readonly recentDeaths: number[] = [];
+  private readonly leader: RequeueLeader;
+  private readonly metrics: PrimaryMetrics;
+  private metricsServer: http.Server | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly redis: RedisClient,
+    private readonly logger: Logger,
+  ) {
+    const engine = new QueueEngine(redis, {
+      keyPrefix: config.redis.keyPrefix,
+      jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
+      defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
+      deadLetterLimit: config.sharq.deadLetterLimit,
+      requeueBatchSize: config.sharq.requeueBatchSize,
+    });
+    this.metrics = new PrimaryMetrics(engine);
+    this.leader = new RequeueLeader(engine, logger, {
+      requeueIntervalMs: config.sharq.jobRequeueIntervalMs,
+      onLeadership: this.metrics.setLeader,
+      onPass: this.metrics.requeuePass,
+    });
+    this.metrics.setLeader(false);
+  }
+
+  /** Forks the workers and resolves once all listen; rejects if one cannot. */
+  async start(): Promise<void> {
+    serveScrapesFromWorkers(this.metrics.registry, () => this.metrics.readRedisGauges());
+    cluster.on('exit', (worker, code, signal) => this.onWorkerExit(worker, code, signal));
+    const listening = Array.from({ length: this.config.server.workers }, () => this.fork());
+    await Promise.all(listening);
+    if (this.config.server.metricsPort !== undefined) await this.startMetricsServer(this.config.server.metricsPort);
+    process.stdout.write(banner(this.config.server.host, this.config.server.port));
+    this.logger.info('workers listening', { workers: this.config.server.workers, port: this.config.server.port });
+    this.leader.start();
+    process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
+    process.on('SIGINT', () => void this.shutdown('SIGINT'));
+  }
+
+  private fork(): Promise<void> {
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(this.config) });
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: unknown) => {
+        if (!isWorkerMessage(message)) return;
+        if (message.type === 'sharq:listening') resolve();
+        else reject(new StartupError(message.message));
+      });
+      worker.once('exit', () => reject(new StartupError(`worker ${worker.id} exited before listening`)));
+    });
+  }
+
+  private onWorkerExit(worker: Worker, code: number | null, signal: string | null): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    this.recentDeaths.push(now);
+    while ((this.recentDeaths[0] ?? now) < now - CRASH_WINDOW_MS) this.recentDeaths.shift();
+    // Back off exponentially while workers keep dying, so a crash loop does not spin the CPU.
+    const delay = Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.recentDeaths.length - 1));
+    this.logger.error('worker died; starting a replacement', {
+      worker: worker.id,
+      exitCode: code,
+      signal,
+      restartInMs: delay,
+    });
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.fork().catch((error: unknown) => this.logger.error('replacement worker failed to start', errorFields(error)));
+    }, delay);
+  }
+
+  private startMetricsServer(port: number): Promise<void> {
+    const server = http.createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":"failure","message":"only GET /metrics here"}');
+        return;
+      }
+      void this.metrics
+        .readRedisGauges()
+        .then(() => collectInstanceMetrics(this.metrics.registry))
+        .then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text))
+        .catch((error: unknown) => {
+          this.logger.error('metrics scrape failed', errorFields(error));
+          res.writeHead(500).end();
+        });
+    });
+    this.metricsServer = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', (error) => reject(new StartupError(`cannot listen on metrics_port ${port}: ${error.message}`)));
+      server.listen(port, this.config.server.host, () => resolve());
+    });
+  }
+
+  /** Stops the workers gracefully, releases the leader lock, exits 0; a second signal exits at once. */
+  async shutdown(signal: string): Promise<void> {
+    if (this.stopping) {
+      this.logger.warn(`second ${signal}: exiting now`);
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    this.stopping = true;
+    this.logger.info(`${signal} received: shutting down`);
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    const exited = Promise.all(
+      workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once('exit', () => resolve())))),
+    );
+    for (const worker of workers) if (worker.isConnected()) worker.send({ type: 'sharq:shutdown' });
+    this.metricsServer?.close();
+    await this.leader.stop();
+    const grace = this.config.server.shutdownTimeoutMs + 2000;
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), grace).unref()),
+    ]);
+    if (timedOut) {
+      this.logger.warn('workers did not stop in time: killing them');
+      for (const worker of workers) worker.process.kill('SIGKILL');
+    }
+    await this.redis.quit().catch(() => undefined);
+    this.logger.info('stopped');
+    process.exit(0);
+  }
+}

@@ -1,0 +1,96 @@
+import cluster from 'node:cluster';
+import http from 'node:http';
+import type { WriteStream } from 'node:fs';
+import { QueueEngine } from './engine.js';
+import { createApp } from './http/app.js';
+import { openAccessLog } from './http/access-log.js';
+import type { Config } from './interfaces.js';
+import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
+import { createLogger, errorFields } from './logger.js';
+import { answerMetricsRequests, scrapeInstance } from './metrics/collect.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
+import { createRedis, describeRedis } from './redis.js';
+import { RedisStatus } from './redis-status.js';
+
+function tell(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+/** One HTTP worker: serves the API on the shared port until told to stop. */
+export async function runWorker(config: Config): Promise<void> {
+  const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
+  const redis = createRedis(config.redis, { connectionName: 'sharq-worker' });
+  const status = new RedisStatus(redis, logger, describeRedis(config.redis));
+  // The first connect may fail; ioredis keeps retrying, and requests get 503 meanwhile.
+  redis.connect().catch(() => undefined);
+
+  const metrics = new WorkerMetrics(() => status.isUp);
+  answerMetricsRequests(metrics.registry);
+  const engine = new QueueEngine(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
+    defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
+    deadLetterLimit: config.sharq.deadLetterLimit,
+    requeueBatchSize: config.sharq.requeueBatchSize,
+    observeCommand: metrics.redisCommand,
+  });
+
+  let accessLog: WriteStream | undefined;
+  if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
+
+  const app = createApp({
+    engine,
+    logger,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    accessLog,
+    onJobEvent: metrics.jobEvent,
+    observeRequest: metrics.request,
+    onRedisUnavailable: status.markDown,
+    prometheus: async (_req, res) => {
+      const { text, contentType } = await scrapeInstance();
+      res.status(200).type(contentType).send(text);
+    },
+  });
+
+  const server = http.createServer(app);
+  // Longer than common load balancers' idle timeouts, so they close first and never hit a closing socket.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on('error', (error) => {
+    tell({ type: 'sharq:listen-error', message: `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}` });
+    process.exit(1);
+  });
+  server.listen(config.server.port, config.server.host, () => tell({ type: 'sharq:listening' }));
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info('stopping: finishing in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), config.server.shutdownTimeoutMs).unref(),
+      );
+      if ((await Promise.race([closed, deadline])) === 'timeout') {
+        logger.warn('shutdown timeout reached: closing remaining connections');
+        server.closeAllConnections();
+      }
+      await redis.quit().catch((error: unknown) => logger.debug('redis quit failed', errorFields(error)));
+      accessLog?.end();
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.on('message', (message: unknown) => {
+    if (isPrimaryMessage(message)) void stop();
+  });
+  // A signal sent to the whole process group (Ctrl-C) reaches workers too; the primary coordinates.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => void stop());
+  // The primary is gone (killed): do not linger as an orphan holding the port.
+  process.on('disconnect', () => void stop());
+  // Keep-alive connections idle during shutdown are closed as soon as their response is done.
+  server.on('request', (_req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  });
+}
