@@ -1,6 +1,6 @@
 -- clear_queue: one bounded step of deleting a queue. Queued jobs go first; with purge_all the
 -- queue's active jobs and its meta (interval, pin) go too. The caller repeats until done = 1.
--- The idle-queue marker is kept so a refill still respects the rate limit.
+-- A purged queue keeps only the part of its idle record that the rate limit needs.
 --
 -- KEYS[1] <tag>:ready
 -- KEYS[2] <tag>:active
@@ -8,11 +8,12 @@
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:queue:<qid>
 -- KEYS[6] <tag>:jobs:<qid>
--- KEYS[7] <tag>:last:<qid>    (written when the queue is forgotten)
+-- KEYS[7] <tag>:idle:<qid>    (written when the queue goes idle)
 -- ARGV[1] queue_id
 -- ARGV[2] batch size: the most jobs removed by this call
 -- ARGV[3] '1' to purge active jobs and meta as well, '0' otherwise
 -- ARGV[4] HSCAN cursor over the job hash for the purge step ('0' to start)
+-- ARGV[5] idle TTL (ms): how long an idle queue's record is kept
 --
 -- Reply: {queued_removed, active_removed, done, next_cursor}
 -- Cost: O(b log n) for b = batch size.
@@ -40,7 +41,7 @@ redis.call('ZREM', ready_key, qid)
 
 local m = read_meta(queues_key, qid)
 if not purge_all then
-  if m then save_or_forget(tag, queues_key, qid, m, now_us()) end
+  if m then save_or_forget(tag, queues_key, qid, m, now_us(), tonumber(ARGV[5])) end
   return { queued_removed, 0, 1, '0' }
 end
 
@@ -55,5 +56,5 @@ end
 if scan[1] ~= '0' or redis.call('HLEN', job_key) > 0 then
   return { queued_removed, active_removed, 0, scan[1] }
 end
-if m then forget_queue(tag, queues_key, qid, m, now_us()) end
+if m then forget_queue(tag, queues_key, qid, m, now_us(), 0) end
 return { queued_removed, active_removed, 1, '0' }

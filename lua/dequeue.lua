@@ -36,7 +36,7 @@ for _ = 1, 3 do
   else
     redis.call('HINCRBY', totals_key, 'queued', -1)
     local raw = redis.call('HGET', jobs_key(tag, qid), jid)
-    local m = read_meta(queues_key, qid) or new_meta(tag, qid, 0)
+    local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
     local queue_length = redis.call('LLEN', queue_key)
     if queue_length > 0 then
       redis.call('ZADD', ready_key, now + m.interval * 1000, qid)
@@ -53,7 +53,7 @@ for _ = 1, 3 do
       return { 1, qid, jid, payload, requeues_remaining, queue_length }
     end
     -- A job id without its body cannot be handed out; drop it and look again.
-    save_or_forget(tag, queues_key, qid, m, now)
+    save_or_forget(tag, queues_key, qid, m, now, 0)
   end
 end
 return { 0, -1 }

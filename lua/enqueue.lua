@@ -5,7 +5,7 @@
 -- KEYS[3] <tag>:totals
 -- KEYS[4] <tag>:queue:<qid>   the queue's job ids
 -- KEYS[5] <tag>:jobs:<qid>    the queue's job bodies
--- KEYS[6] <tag>:last:<qid>    the idle-queue marker (read when the queue is created)
+-- KEYS[6] <tag>:idle:<qid>    the queue's idle record (revived when the queue becomes live)
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
 -- ARGV[3] payload (JSON text)
@@ -36,7 +36,7 @@ end
 local now = now_us()
 local m = read_meta(queues_key, qid)
 if not m then
-  m = new_meta(tag, qid, interval_ms)
+  m = revive_meta(tag, qid, interval_ms)
 elseif not m.pinned and m.interval ~= interval_ms then
   apply_interval(ready_key, qid, m, interval_ms)
 end

@@ -4,9 +4,10 @@
 -- KEYS[2] <tag>:queues
 -- KEYS[3] <tag>:queue:<qid>   (read: is the queue now idle?)
 -- KEYS[4] <tag>:jobs:<qid>
--- KEYS[5] <tag>:last:<qid>    (written when the queue goes idle)
+-- KEYS[5] <tag>:idle:<qid>    (written when the queue goes idle)
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
+-- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
 --
 -- Reply: 1 finished; 0 the job is not active (unknown, finished, or expired and requeued).
 -- Cost: O(log n) in active jobs of the type (ZREM), the rest O(1).
@@ -24,6 +25,6 @@ redis.call('HDEL', KEYS[4], jid)
 local m = read_meta(queues_key, qid)
 if m then
   if m.active > 0 then m.active = m.active - 1 end
-  save_or_forget(tag, queues_key, qid, m, now_us())
+  save_or_forget(tag, queues_key, qid, m, now_us(), tonumber(ARGV[3]))
 end
 return 1

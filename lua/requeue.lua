@@ -8,9 +8,10 @@
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:dead
--- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:last:<qid> are derived from KEYS[1].
+-- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1].
 -- ARGV[1] batch size: the most expired jobs handled by this call
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
+-- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
 --
 -- Reply: {requeued, discarded, more} where more = 1 when the batch was full (call again).
 -- Cost: O(b log n) for b = batch size, n = active jobs of the type.
@@ -18,7 +19,7 @@
 -- @include common
 
 local active_key, ready_key, queues_key, totals_key, dead_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local batch, dead_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tag = tag_of(active_key, ':active')
 local now = now_us()
 
@@ -85,7 +86,7 @@ for _, qid in ipairs(order) do
     end
     redis.call('HINCRBY', totals_key, 'queued', #ids)
   end
-  save_or_forget(tag, queues_key, qid, m, now)
+  save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
 end
 
 if discarded > 0 and dead_limit > 0 then

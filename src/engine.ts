@@ -2,6 +2,7 @@ import type { RedisClient, ScriptArg, Scripts, CommandObserver } from './scripts
 import { defineScripts } from './scripts.js';
 import { globalKeys, queueKeys, typeKeys, type GlobalKeys } from './keys.js';
 import * as valid from './validation.js';
+import type { Config } from './interfaces.js';
 
 export interface EngineOptions {
   keyPrefix: string;
@@ -9,8 +10,23 @@ export interface EngineOptions {
   defaultRequeueLimit: number;
   deadLetterLimit: number;
   requeueBatchSize: number;
+  /** How long a queue with no queued and no active job keeps its interval (and stays known to the Interval API). */
+  idleQueueTtlMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
+}
+
+/** The engine's options as the config gives them. */
+export function engineOptions(config: Config, observeCommand?: CommandObserver): EngineOptions {
+  return {
+    keyPrefix: config.redis.keyPrefix,
+    jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
+    defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
+    deadLetterLimit: config.sharq.deadLetterLimit,
+    requeueBatchSize: config.sharq.requeueBatchSize,
+    idleQueueTtlMs: config.sharq.idleQueueTtlMs,
+    observeCommand,
+  };
 }
 
 export interface EnqueueRequest {
@@ -99,7 +115,7 @@ export class QueueEngine {
     const q = queueKeys(this.options.keyPrefix, queueType, queueId);
     const [reply] = await Promise.all([
       this.scripts.enqueue(
-        [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.lastDequeue],
+        [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.idle],
         [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength],
       ),
       this.registerType(queueType),
@@ -133,17 +149,22 @@ export class QueueEngine {
     const job = valid.identifier('job_id', jobId);
     const t = typeKeys(this.options.keyPrefix, type);
     const q = queueKeys(this.options.keyPrefix, type, id);
-    const reply = await this.scripts.finish([t.active, t.queues, q.jobIds, q.jobs, q.lastDequeue], [id, job]);
+    const reply = await this.scripts.finish([t.active, t.queues, q.jobIds, q.jobs, q.idle], [
+      id,
+      job,
+      this.options.idleQueueTtlMs,
+    ]);
     return reply === 1;
   }
 
-  /** Sets and pins a queue's interval; false when the queue does not exist. */
+  /** Sets and pins a queue's interval; false when the queue is neither live nor idle. */
   async setInterval(queueType: string, queueId: string, intervalMs: number): Promise<boolean> {
     const type = valid.identifier('queue_type', queueType);
     const id = valid.identifier('queue_id', queueId);
     const interval = valid.intervalMs(intervalMs);
     const t = typeKeys(this.options.keyPrefix, type);
-    return (await this.scripts.interval([t.ready, t.queues], [id, interval])) === 1;
+    const q = queueKeys(this.options.keyPrefix, type, id);
+    return (await this.scripts.interval([t.ready, t.queues, q.idle], [id, interval])) === 1;
   }
 
   /** Deletes a queue's queued jobs (and with purgeAll its active jobs and meta) in bounded steps. */
@@ -152,7 +173,7 @@ export class QueueEngine {
     const id = valid.identifier('queue_id', queueId);
     const t = typeKeys(this.options.keyPrefix, type);
     const q = queueKeys(this.options.keyPrefix, type, id);
-    const keys = [t.ready, t.active, t.queues, t.totals, q.jobIds, q.jobs, q.lastDequeue];
+    const keys = [t.ready, t.active, t.queues, t.totals, q.jobIds, q.jobs, q.idle];
     const result: ClearQueueResult = { queuedRemoved: 0, activeRemoved: 0 };
     let cursor = '0';
     // Each step removes up to CLEAR_BATCH jobs; the cap only stops a queue refilled faster than it empties.
@@ -162,6 +183,7 @@ export class QueueEngine {
         CLEAR_BATCH,
         purgeAll ? '1' : '0',
         cursor,
+        this.options.idleQueueTtlMs,
       ])) as [number, number, number, string];
       result.queuedRemoved += queued;
       result.activeRemoved += active;
@@ -183,7 +205,7 @@ export class QueueEngine {
   async requeueType(queueType: string): Promise<RequeueCounts> {
     const t = typeKeys(this.options.keyPrefix, queueType);
     const keys = [t.active, t.ready, t.queues, t.totals, t.dead];
-    const args: ScriptArg[] = [this.options.requeueBatchSize, this.options.deadLetterLimit];
+    const args: ScriptArg[] = [this.options.requeueBatchSize, this.options.deadLetterLimit, this.options.idleQueueTtlMs];
     const counts: RequeueCounts = { requeued: 0, discarded: 0, calls: 0 };
     for (let more = 1; more === 1; ) {
       const [requeued, discarded, again] = (await this.scripts.requeue(keys, args)) as [number, number, number];

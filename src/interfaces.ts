@@ -14,6 +14,8 @@ export interface SharqSection {
   deadLetterLimit: number;
   /** Expired jobs moved per requeue script call; bounds how long one call holds Redis. */
   requeueBatchSize: number;
+  /** How long a drained queue keeps its interval and stays known to the Interval API. */
+  idleQueueTtlMs: number;
 }
 
 export interface ServerSection {

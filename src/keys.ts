@@ -28,7 +28,8 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
 export interface QueueKeys {
   jobIds: string;
   jobs: string;
-  lastDequeue: string;
+  /** Meta of the queue while idle (no queued, no active job); expires. */
+  idle: string;
 }
 
 export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
@@ -36,7 +37,7 @@ export function queueKeys(keyPrefix: string, queueType: string, queueId: string)
   return {
     jobIds: `${tag}:queue:${queueId}`,
     jobs: `${tag}:jobs:${queueId}`,
-    lastDequeue: `${tag}:last:${queueId}`,
+    idle: `${tag}:idle:${queueId}`,
   };
 }
 

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { banner } from './banner.js';
-import { QueueEngine } from './engine.js';
+import { engineOptions, QueueEngine } from './engine.js';
 import type { Config } from './interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
 import type { Logger } from './logger.js';
@@ -32,13 +32,7 @@ export class Primary {
     private readonly redis: RedisClient,
     private readonly logger: Logger,
   ) {
-    const engine = new QueueEngine(redis, {
-      keyPrefix: config.redis.keyPrefix,
-      jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
-      defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
-      deadLetterLimit: config.sharq.deadLetterLimit,
-      requeueBatchSize: config.sharq.requeueBatchSize,
-    });
+    const engine = new QueueEngine(redis, engineOptions(config));
     this.metrics = new PrimaryMetrics(engine);
     this.leader = new RequeueLeader(engine, logger, {
       requeueIntervalMs: config.sharq.jobRequeueIntervalMs,

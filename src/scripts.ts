@@ -10,7 +10,7 @@ const NUMBER_OF_KEYS = {
   enqueue: 6,
   dequeue: 4,
   finish: 5,
-  interval: 2,
+  interval: 3,
   requeue: 5,
   clear_queue: 7,
   lock_renew: 1,

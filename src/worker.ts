@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { WriteStream } from 'node:fs';
-import { QueueEngine } from './engine.js';
+import { engineOptions, QueueEngine } from './engine.js';
 import { createApp } from './http/app.js';
 import { openAccessLog } from './http/access-log.js';
 import type { Config } from './interfaces.js';
@@ -26,14 +26,7 @@ export async function runWorker(config: Config): Promise<void> {
 
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
-  const engine = new QueueEngine(redis, {
-    keyPrefix: config.redis.keyPrefix,
-    jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
-    defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
-    deadLetterLimit: config.sharq.deadLetterLimit,
-    requeueBatchSize: config.sharq.requeueBatchSize,
-    observeCommand: metrics.redisCommand,
-  });
+  const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand));
 
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);

@@ -10,7 +10,8 @@
 --   <tag>:dead           LIST  discarded jobs (JSON), newest first, bounded
 --   <tag>:queue:<qid>    LIST  queued job ids, FIFO (head = next out)
 --   <tag>:jobs:<qid>     HASH  job_id -> "<requeues_remaining>|<payload JSON>" for queued and active jobs
---   <tag>:last:<qid>     STRING last dequeue time (us) of a queue that went idle, expiring when its interval has passed
+--   <tag>:idle:<qid>     STRING meta of a queue that went idle (same format as in <tag>:queues), kept for the
+--                              idle TTL and at least until its interval has passed since the last dequeue
 --   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
 
 -- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.
@@ -34,18 +35,25 @@ end
 
 local function list_key(tag, qid) return tag .. ':queue:' .. qid end
 local function jobs_key(tag, qid) return tag .. ':jobs:' .. qid end
-local function last_key(tag, qid) return tag .. ':last:' .. qid end
+local function idle_key(tag, qid) return tag .. ':idle:' .. qid end
 
-local function read_meta(queues_key, qid)
-  local raw = redis.call('HGET', queues_key, qid)
-  if not raw then return nil end
+local function parse_meta(raw)
   local interval, pinned, active, last = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)$')
   return { interval = tonumber(interval), pinned = pinned == '1', active = tonumber(active), last = tonumber(last) }
 end
 
+local function format_meta(m)
+  return int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+end
+
+local function read_meta(queues_key, qid)
+  local raw = redis.call('HGET', queues_key, qid)
+  if not raw then return nil end
+  return parse_meta(raw)
+end
+
 local function write_meta(queues_key, qid, m)
-  redis.call('HSET', queues_key, qid,
-    int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last))
+  redis.call('HSET', queues_key, qid, format_meta(m))
 end
 
 -- Earliest time the queue may hand out its next job: never before last dequeue + interval.
@@ -57,28 +65,42 @@ local function earliest_dequeue(m, now)
   return now
 end
 
--- Meta of a queue that is not tracked yet; an idle queue's marker keeps its last dequeue time.
-local function new_meta(tag, qid, interval_ms)
-  local last = redis.call('GET', last_key(tag, qid))
-  return { interval = interval_ms, pinned = false, active = 0, last = tonumber(last) or 0 }
+-- Meta of a queue that becomes live: an idle record brings back its last dequeue (the rate limit)
+-- and an interval pinned while it was idle; otherwise the enqueue's interval applies.
+local function revive_meta(tag, qid, interval_ms)
+  local key = idle_key(tag, qid)
+  local raw = redis.call('GET', key)
+  if not raw then
+    return { interval = interval_ms, pinned = false, active = 0, last = 0 }
+  end
+  redis.call('DEL', key)
+  local m = parse_meta(raw)
+  m.active = 0
+  if not m.pinned then m.interval = interval_ms end
+  return m
 end
 
--- Forget a queue's meta (this also releases a pinned interval). Its last dequeue time survives as
--- an expiring marker, so a refill cannot break the rate limit.
-local function forget_queue(tag, queues_key, qid, m, now)
+-- Moves a queue's meta out of the live hash into an expiring idle record (this releases a pin).
+-- The record lives idle_ttl_ms, and always until the interval since the last dequeue has passed,
+-- so a refill can never break the rate limit.
+local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   redis.call('HDEL', queues_key, qid)
-  local next_us = m.last + m.interval * 1000
-  if m.last > 0 and next_us > now then
-    redis.call('SET', last_key(tag, qid), int_str(m.last), 'PX', math.ceil((next_us - now) / 1000))
+  local ttl_ms = idle_ttl_ms
+  if m.last > 0 then
+    ttl_ms = math.max(ttl_ms, math.ceil((m.last + m.interval * 1000 - now) / 1000))
+  end
+  if ttl_ms > 0 then
+    redis.call('SET', idle_key(tag, qid), format_meta({ interval = m.interval, pinned = false, active = 0, last = m.last }),
+      'PX', ttl_ms)
   end
 end
 
--- A queue with no queued and no active job is forgotten; otherwise its meta is saved.
-local function save_or_forget(tag, queues_key, qid, m, now)
+-- A queue with no queued and no active job goes idle; otherwise its meta is saved.
+local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
   if m.active > 0 or redis.call('LLEN', list_key(tag, qid)) > 0 then
     write_meta(queues_key, qid, m)
   else
-    forget_queue(tag, queues_key, qid, m, now)
+    forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 

@@ -102,8 +102,11 @@ export function createApp(options: AppOptions): express.Express {
       return;
     }
     if (!req.path.endsWith('/') && KNOWN.some((r) => r.pattern.test(`${req.path}/`))) {
-      const query = req.originalUrl.slice(req.originalUrl.indexOf('?') >= 0 ? req.originalUrl.indexOf('?') : req.originalUrl.length);
-      res.redirect(308, `${req.path}/${query}`);
+      const queryAt = req.originalUrl.indexOf('?');
+      const location = `${req.path}/${queryAt >= 0 ? req.originalUrl.slice(queryAt) : ''}`;
+      // 308 keeps the method and body, so a POST without its trailing slash still works.
+      res.setHeader('Location', location);
+      send(res, { status: 308, body: { status: 'redirect', location } });
       return;
     }
     send(res, { status: 404, body: { status: 'failure', message: `no such route: ${req.method} ${req.path}` } });
