@@ -1,0 +1,60 @@
+// The README is the user's reference: every route, flag, config key, environment variable and
+// metric the code has must be documented there.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+
+import { ENV_VARIABLES } from '../../src/config.js';
+import { QueueEngine } from '../../src/engine.js';
+import { ROUTES } from '../../src/http/routes.js';
+import { PrimaryMetrics } from '../../src/metrics/primary-metrics.js';
+import { WorkerMetrics } from '../../src/metrics/worker-metrics.js';
+import { repoRoot } from '../helpers/server.js';
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+
+test('every route is documented', () => {
+  for (const route of ROUTES) {
+    const documented = route.path.replace(/:([a-z_]+)/g, '<$1>');
+    assert.ok(readme.includes(`${route.method} ${documented}`), `README lacks ${route.method} ${documented}`);
+  }
+  assert.ok(readme.includes('`GET /metrics`'));
+});
+
+test('every config key and environment variable is documented', () => {
+  for (const v of ENV_VARIABLES) {
+    assert.ok(readme.includes(`| \`${v.key}\` |`), `README lacks [${v.section}] ${v.key}`);
+    assert.ok(readme.includes(`\`${v.name}\``), `README lacks ${v.name}`);
+  }
+  assert.ok(readme.includes('`SHARQ_CONFIG`'));
+});
+
+test('every CLI flag is documented', () => {
+  for (const flag of ['--config', '-c', '--host', '--port', '--workers', '--log-level', '--version', '--help']) {
+    assert.ok(readme.includes(`\`${flag}`), `README lacks ${flag}`);
+  }
+});
+
+test('every sharq_ metric is documented', async () => {
+  // Never connected: only the metric definitions are read.
+  const redis = new Redis({ lazyConnect: true });
+  const engine = new QueueEngine(redis, {
+    keyPrefix: 'docs',
+    jobExpireIntervalMs: 1000,
+    defaultRequeueLimit: -1,
+    deadLetterLimit: 0,
+    requeueBatchSize: 1,
+    idleQueueTtlMs: 0,
+  });
+  const names = [
+    ...new WorkerMetrics(() => true).registry.getMetricsAsArray(),
+    ...new PrimaryMetrics(engine).registry.getMetricsAsArray(),
+  ]
+    .map((m) => m.name)
+    .filter((name) => !name.startsWith('sharq_process_') && !name.startsWith('sharq_nodejs_'));
+  assert.ok(names.length >= 18);
+  for (const name of names) assert.ok(readme.includes(`\`${name}`), `README lacks metric ${name}`);
+  redis.disconnect();
+});
