@@ -36,7 +36,10 @@ function parseArgs(argv: string[]) {
     .help()
     .alias('help', 'h')
     .strict()
-    .fail((message, error) => fail(error ? error.message : `${message} (see --help)`))
+    // Without this an unknown --some-flag is reported twice ("some-flag, someFlag").
+    .parserConfiguration({ 'camel-case-expansion': false })
+    // yargs words some errors over several lines (invalid choices); the contract is one line.
+    .fail((message, error) => fail((error ? error.message : `${message} (see --help)`).replace(/\s*\n\s*/g, ' ')))
     .parseSync();
 }
 

@@ -53,6 +53,18 @@ export async function runWorker(config: Config): Promise<void> {
     tell({ type: 'sharq:listen-error', message: `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}` });
     process.exit(1);
   });
+  // Requests too malformed for express still get a JSON error, never Node's bare 400.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({ status: 'failure', message: `malformed HTTP request: ${error.code ?? error.message}` });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   server.listen(config.server.port, config.server.host, () => tell({ type: 'sharq:listening' }));
 
   let stopping: Promise<void> | undefined;

@@ -62,6 +62,14 @@ export function createApp(options: AppOptions): express.Express {
 
   const readBody = express.raw({ type: () => true, limit: options.bodyLimitBytes });
   for (const route of ROUTES) {
+    if (route.unsafe) {
+      // A HEAD (monitoring probe, link checker) would otherwise take a job and throw it away.
+      app.head(route.path, (req: Request, res: Response) => {
+        templateOf.set(req, route.path);
+        res.setHeader('Allow', route.method);
+        send(res, { status: 405, body: { status: 'failure', message: `method HEAD not allowed on ${req.path}; allowed: ${route.method}` } });
+      });
+    }
     const handlers = [
       (req: Request, _res: Response, next: NextFunction) => {
         templateOf.set(req, route.path);

@@ -28,6 +28,8 @@ export interface Route {
   path: string;
   /** Whether the handler reads a body (those routes get the raw body parser). */
   hasBody: boolean;
+  /** A GET that changes state (dequeue): HEAD must not run it (express runs GET handlers for HEAD). */
+  unsafe?: true;
   handle: (req: Request, deps: RouteDeps) => Promise<Reply>;
 }
 
@@ -129,7 +131,8 @@ async function queueMetricsRoute(req: Request, { engine }: RouteDeps): Promise<R
 
 async function deleteQueue(req: Request, { engine }: RouteDeps): Promise<Reply> {
   const body = jsonObjectBody(req, { optional: true });
-  const purgeAll = body.purge_all ?? false;
+  // Absent means false; null is a wrong type like any other non-boolean (as for the other fields).
+  const purgeAll = body.purge_all === undefined ? false : body.purge_all;
   if (typeof purgeAll !== 'boolean') {
     throw new ValidationError('purge_all', '`purge_all` has an invalid value: expected true or false');
   }
@@ -160,8 +163,8 @@ async function index(): Promise<Reply> {
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', hasBody: false, handle: index },
   { method: 'POST', path: '/enqueue/:queue_type/:queue_id/', hasBody: true, handle: enqueue },
-  { method: 'GET', path: '/dequeue/', hasBody: false, handle: dequeue },
-  { method: 'GET', path: '/dequeue/:queue_type/', hasBody: false, handle: dequeue },
+  { method: 'GET', path: '/dequeue/', hasBody: false, unsafe: true, handle: dequeue },
+  { method: 'GET', path: '/dequeue/:queue_type/', hasBody: false, unsafe: true, handle: dequeue },
   { method: 'POST', path: '/finish/:queue_type/:queue_id/:job_id/', hasBody: false, handle: finish },
   { method: 'POST', path: '/interval/:queue_type/:queue_id/', hasBody: true, handle: interval },
   { method: 'GET', path: '/metrics/', hasBody: false, handle: metrics },
