@@ -54,6 +54,12 @@ for i = 1, #left, 2 do
   active_removed = active_removed + 1
 end
 if scan[1] ~= '0' or redis.call('HLEN', job_key) > 0 then
+  -- Keep the meta's active count true, so a purge abandoned after this step still leaves a queue
+  -- that goes idle once its remaining active jobs are finished.
+  if m then
+    m.active = math.max(0, m.active - active_removed)
+    write_meta(queues_key, qid, m)
+  end
   return { queued_removed, active_removed, 0, scan[1] }
 end
 if m then forget_queue(tag, queues_key, qid, m, now_us(), 0) end

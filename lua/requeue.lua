@@ -23,12 +23,15 @@ local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), ton
 local tag = tag_of(active_key, ':active')
 local now = now_us()
 
-local expired = redis.call('ZRANGEBYSCORE', active_key, '-inf', now, 'LIMIT', 0, batch)
+-- Latest expired first: a pass of several batches pushes its earliest expired jobs last, so they
+-- lead their queues in expiry order whatever the batch boundaries (earliest first would reverse
+-- the order between batches).
+local expired = redis.call('ZREVRANGEBYSCORE', active_key, now, '-inf', 'LIMIT', 0, batch)
 if #expired == 0 then
   return { 0, 0, 0 }
 end
 
--- Per queue, the job ids to put back, in the order they expired (the earliest dequeued first).
+-- Per queue, the job ids to put back, latest expired first.
 local order, back, metas = {}, {}, {}
 local requeued, discarded = 0, 0
 
@@ -77,8 +80,8 @@ for _, qid in ipairs(order) do
   if #ids > 0 then
     local queue_key = list_key(tag, qid)
     local was_empty = redis.call('LLEN', queue_key) == 0
-    -- LPUSH puts its last argument at the head: push in reverse so the earliest expired leads.
-    for i = #ids, 1, -1 do
+    -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
+    for i = 1, #ids do
       redis.call('LPUSH', queue_key, ids[i])
     end
     if was_empty then
