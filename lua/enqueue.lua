@@ -38,7 +38,7 @@ local m = read_meta(queues_key, qid)
 if not m then
   m = revive_meta(tag, qid, interval_ms)
 elseif not m.pinned and m.interval ~= interval_ms then
-  apply_interval(ready_key, qid, m, interval_ms)
+  apply_interval(ready_key, qid, m, interval_ms, now)
 end
 
 redis.call('RPUSH', queue_key, jid)

@@ -27,7 +27,7 @@ if not m then
   redis.call('SET', KEYS[3], format_meta(m), 'KEEPTTL')
   return 1
 end
-apply_interval(ready_key, qid, m, interval_ms)
+apply_interval(ready_key, qid, m, interval_ms, now_us())
 m.pinned = true
 write_meta(queues_key, qid, m)
 return 1

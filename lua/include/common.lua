@@ -104,12 +104,16 @@ local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
--- A new interval takes effect at once: a ready queue is rescheduled from its last dequeue.
-local function apply_interval(ready_key, qid, m, interval_ms)
+-- A new interval takes effect at once: a queue waiting for its rate limit is rescheduled from its
+-- last dequeue; a queue already ready keeps its place unless the longer interval pushes it back.
+local function apply_interval(ready_key, qid, m, interval_ms, now)
   m.interval = interval_ms
-  if m.last > 0 then
-    redis.call('ZADD', ready_key, 'XX', m.last + interval_ms * 1000, qid)
-  end
+  if m.last == 0 then return end
+  local score = redis.call('ZSCORE', ready_key, qid)
+  if not score then return end
+  score = tonumber(score)
+  local floor = score <= now and score or now
+  redis.call('ZADD', ready_key, math.max(floor, m.last + interval_ms * 1000), qid)
 end
 
 local function count_in_stats(tag, now, what, qid)

@@ -110,3 +110,29 @@ describe('order', { concurrency: true }, () => {
     assert.equal((await pollDequeue(engine, 'wait')).jobId, 's2');
   });
 });
+
+describe('order after an interval change', () => {
+  let h: EngineHarness;
+  before(async () => {
+    h = await startEngine();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  test('a shorter interval on a refilled queue does not move it ahead of queues ready before it', async () => {
+    const engine = await h.newEngine();
+    await enqueueJob(engine, 'fair', 'p', 'p1', { intervalMs: 0 });
+    const first = await engine.dequeue('fair');
+    assert.equal(first.kind === 'job' && first.jobId, 'p1');
+    const dequeuedAt = await dequeuedAtUs(engine, 'fair', 'p', 'p1');
+    // Q becomes ready more than 200 ms after P's dequeue; then P is refilled.
+    await waitFor(async () => (await redisNowUs(h.redis)) > dequeuedAt + 250_000, { what: '250 ms on Redis' });
+    await enqueueJob(engine, 'fair', 'q', 'q1', { intervalMs: 0 });
+    await enqueueJob(engine, 'fair', 'p', 'p2', { intervalMs: 0 });
+    // A new interval for P: last dequeue + 200 ms lies before Q's ready time, yet Q has waited longer.
+    await enqueueJob(engine, 'fair', 'p', 'p3', { intervalMs: 200 });
+    const next = await engine.dequeue('fair');
+    assert.equal(next.kind === 'job' && next.queueId, 'q');
+  });
+});
