@@ -39,7 +39,13 @@ export function maxQueuedLength(value: unknown): number {
 
 /** The payload as JSON text; any JSON value is accepted, a missing one is not. */
 export function payloadJson(value: unknown): string {
-  const json = value === undefined ? undefined : JSON.stringify(value);
+  let json: string | undefined;
+  try {
+    json = value === undefined ? undefined : JSON.stringify(value);
+  } catch (error) {
+    // Only direct engine callers can pass what JSON cannot hold (BigInt, cycles).
+    throw new ValidationError('payload', `\`payload\` is not JSON: ${(error as Error).message}`);
+  }
   if (json === undefined) {
     throw new ValidationError('payload', '`payload` is a mandatory parameter');
   }

@@ -140,6 +140,7 @@ describe('validation', () => {
   test('a missing payload is rejected, null is a payload', async () => {
     await assertRejected(() => engine.enqueue({ ...VALID, payload: undefined }), 'payload', 'payload undefined');
     await assertRejected(() => engine.enqueue({ ...VALID, payload: () => 1 }), 'payload', 'payload a function');
+    await assertRejected(() => engine.enqueue({ ...VALID, payload: { n: 1n } }), 'payload', 'payload with a BigInt');
     const withoutPayload: Partial<EnqueueRequest> = { ...VALID };
     delete withoutPayload.payload;
     await assertRejected(() => engine.enqueue(untyped<EnqueueRequest>(withoutPayload)), 'payload', 'payload absent');
