@@ -124,7 +124,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
 /** fetch with a JSON body; returns status, parsed body (or text) and headers. */
 export async function request(
   url: string,
-  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; redirect?: RequestRedirect } = {},
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; redirect?: 'manual' | 'follow' | 'error' } = {},
 ): Promise<{ status: number; body: unknown; text: string; headers: Headers }> {
   const body = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   const res = await fetch(url, {
