@@ -21,8 +21,13 @@ export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
   const redis = createRedis(config.redis, { connectionName: 'sharq-worker' });
   const status = new RedisStatus(redis, logger, describeRedis(config.redis));
-  // The first connect may fail; ioredis keeps retrying, and requests get 503 meanwhile.
-  redis.connect().catch(() => undefined);
+  // Listen once Redis is ready, so the first requests do not meet a connection still opening. If
+  // it does not come within the start-up wait, listen anyway: ioredis keeps retrying and requests
+  // get 503 until it is back.
+  await Promise.race([
+    redis.connect().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, config.server.redisStartupTimeoutMs).unref()),
+  ]);
 
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);

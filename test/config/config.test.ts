@@ -38,6 +38,7 @@ describe('seed sample files, byte for byte', () => {
       defaultJobRequeueLimit: -1,
       deadLetterLimit: 1000,
       requeueBatchSize: 200,
+      idleQueueTtlMs: 3_600_000,
     });
     assert.deepEqual(config.server, {
       host: '127.0.0.1',
@@ -175,6 +176,7 @@ describe('values and defaults', () => {
         'default_job_requeue_limit : 0',
         'dead_letter_limit : 0',
         'requeue_batch_size : 10000',
+        'idle_queue_ttl : 60000',
         '[sharq-server]',
         'host : 0.0.0.0',
         'port : 65535',
@@ -204,6 +206,7 @@ describe('values and defaults', () => {
       defaultJobRequeueLimit: 0,
       deadLetterLimit: 0,
       requeueBatchSize: 10000,
+      idleQueueTtlMs: 60_000,
     });
     assert.deepEqual(config.server, {
       host: '0.0.0.0',
