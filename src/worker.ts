@@ -2,7 +2,8 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from './engine.js';
-import { createApp } from './http/app.js';
+import { createFallbackApp } from './http/app.js';
+import { createListener } from './http/listener.js';
 import { openAccessLog } from './http/access-log.js';
 import type { Config } from './interfaces.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
@@ -36,7 +37,14 @@ export async function runWorker(config: Config): Promise<void> {
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
 
-  const app = createApp({
+  const fallback = createFallbackApp({
+    logger,
+    prometheus: async (_req, res) => {
+      const { text, contentType } = await scrapeInstance();
+      res.status(200).type(contentType).send(text);
+    },
+  });
+  const listener = createListener({
     engine,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -44,13 +52,10 @@ export async function runWorker(config: Config): Promise<void> {
     onJobEvent: metrics.jobEvent,
     observeRequest: metrics.request,
     onRedisUnavailable: status.markDown,
-    prometheus: async (_req, res) => {
-      const { text, contentType } = await scrapeInstance();
-      res.status(200).type(contentType).send(text);
-    },
+    fallback,
   });
 
-  const server = http.createServer(app);
+  const server = http.createServer(listener);
   // Longer than common load balancers' idle timeouts, so they close first and never hit a closing socket.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { NextFunction, Request, Response } from 'express';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -11,8 +11,9 @@ function clfDate(d: Date): string {
   )}:${pad(d.getUTCSeconds())} +0000`;
 }
 
-function quoted(value: string | undefined): string {
-  return value ? `"${value.replace(/["\\]/g, '\\$&')}"` : '"-"';
+function quoted(value: string | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  return text ? `"${text.replace(/["\\]/g, '\\$&')}"` : '"-"';
 }
 
 /** Opens the access log for appending (creating its directory); throws when it cannot. */
@@ -22,23 +23,16 @@ export function openAccessLog(file: string): WriteStream {
 }
 
 /**
- * Writes one line per request in the Apache/NCSA combined log format (what Gunicorn writes),
- * followed by the response time in ms. Bodies are never logged.
+ * One line in the Apache/NCSA combined log format (what Gunicorn writes), followed by the
+ * response time in ms. Bodies are never logged.
  */
-export function accessLogger(stream: WriteStream) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const length = res.getHeader('content-length');
-      stream.write(
-        `${req.socket.remoteAddress ?? '-'} - - [${clfDate(new Date())}] "${req.method} ${req.originalUrl} HTTP/${
-          req.httpVersion
-        }" ${res.statusCode} ${length === undefined ? '-' : String(length)} ${quoted(req.get('referer'))} ${quoted(
-          req.get('user-agent'),
-        )} ${ms.toFixed(3)}\n`,
-      );
-    });
-    next();
-  };
+export function accessLogLine(req: IncomingMessage, res: ServerResponse, seconds: number): string {
+  const length = res.getHeader('content-length');
+  return (
+    `${req.socket.remoteAddress ?? '-'} - - [${clfDate(new Date())}] "${req.method ?? '-'} ${req.url ?? '-'} HTTP/${
+      req.httpVersion
+    }" ${res.statusCode} ${length === undefined ? '-' : String(length)} ${quoted(req.headers.referer)} ${quoted(
+      req.headers['user-agent'],
+    )} ${(seconds * 1000).toFixed(3)}\n`
+  );
 }

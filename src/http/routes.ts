@@ -1,6 +1,5 @@
 // The SharQ REST API: each handler parses the request, calls the engine and maps the result to a
 // status and body. No Redis access here.
-import type { Request } from 'express';
 import type { QueueEngine } from '../engine.js';
 import { globalMetrics, queueIds, queueMetrics } from '../engine-metrics.js';
 import { RedisUnavailableError, ValidationError } from '../errors.js';
@@ -12,6 +11,12 @@ export interface RouteDeps {
   engine: QueueEngine;
   /** Counts job events per queue type (Prometheus counters). */
   onJobEvent?: (event: JobEvent, queueType: string) => void;
+}
+
+/** What a handler gets of a request: the path parameters and, for routes with a body, its bytes. */
+export interface RouteInput {
+  params: Record<string, string>;
+  body?: Buffer;
 }
 
 export interface Reply {
@@ -30,14 +35,13 @@ export interface Route {
   hasBody: boolean;
   /** A GET that changes state (dequeue): HEAD must not run it (express runs GET handlers for HEAD). */
   unsafe?: true;
-  handle: (req: Request, deps: RouteDeps) => Promise<Reply>;
+  handle: (input: RouteInput, deps: RouteDeps) => Promise<Reply>;
 }
 
 const FAILURE = { status: 'failure' } as const;
 
-function param(req: Request, name: string): string {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : '';
+function param(input: RouteInput, name: string): string {
+  return input.params[name] ?? '';
 }
 
 /** max_queued_length may come at the top level or inside the payload, as the original reads it. */
@@ -50,12 +54,12 @@ function maxQueuedLength(body: JsonObject): unknown {
   return undefined;
 }
 
-async function enqueue(req: Request, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
-  const body = jsonObjectBody(req);
-  const queueType = param(req, 'queue_type');
+async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+  const body = jsonObjectBody(input.body);
+  const queueType = param(input, 'queue_type');
   const result = await engine.enqueue({
     queueType,
-    queueId: param(req, 'queue_id'),
+    queueId: param(input, 'queue_id'),
     jobId: body.job_id as string,
     intervalMs: body.interval as number,
     payload: body.payload,
@@ -82,8 +86,8 @@ async function enqueue(req: Request, { engine, onJobEvent }: RouteDeps): Promise
   }
 }
 
-async function dequeue(req: Request, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
-  const queueType = req.params.queue_type === undefined ? 'default' : param(req, 'queue_type');
+async function dequeue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+  const queueType = input.params.queue_type === undefined ? 'default' : param(input, 'queue_type');
   const result = await engine.dequeue(queueType);
   if (result.kind === 'empty') return { status: 404, body: FAILURE };
   onJobEvent?.('dequeued', queueType);
@@ -95,21 +99,21 @@ async function dequeue(req: Request, { engine, onJobEvent }: RouteDeps): Promise
   return { status: 200, body };
 }
 
-async function finish(req: Request, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
-  const queueType = param(req, 'queue_type');
-  const finished = await engine.finish(queueType, param(req, 'queue_id'), param(req, 'job_id'));
+async function finish(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+  const queueType = param(input, 'queue_type');
+  const finished = await engine.finish(queueType, param(input, 'queue_id'), param(input, 'job_id'));
   if (!finished) return { status: 404, body: FAILURE };
   onJobEvent?.('finished', queueType);
   return { status: 200, body: { status: 'success' } };
 }
 
-async function interval(req: Request, { engine }: RouteDeps): Promise<Reply> {
-  const body = jsonObjectBody(req);
-  const updated = await engine.setInterval(param(req, 'queue_type'), param(req, 'queue_id'), body.interval as number);
+async function interval(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  const body = jsonObjectBody(input.body);
+  const updated = await engine.setInterval(param(input, 'queue_type'), param(input, 'queue_id'), body.interval as number);
   return updated ? { status: 200, body: { status: 'success' } } : { status: 404, body: FAILURE };
 }
 
-async function metrics(_req: Request, { engine }: RouteDeps): Promise<Reply> {
+async function metrics(_input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
   const m = await globalMetrics(engine);
   return {
     status: 200,
@@ -117,26 +121,26 @@ async function metrics(_req: Request, { engine }: RouteDeps): Promise<Reply> {
   };
 }
 
-async function typeMetrics(req: Request, { engine }: RouteDeps): Promise<Reply> {
-  return { status: 200, body: { status: 'success', queue_ids: await queueIds(engine, param(req, 'queue_type')) } };
+async function typeMetrics(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  return { status: 200, body: { status: 'success', queue_ids: await queueIds(engine, param(input, 'queue_type')) } };
 }
 
-async function queueMetricsRoute(req: Request, { engine }: RouteDeps): Promise<Reply> {
-  const m = await queueMetrics(engine, param(req, 'queue_type'), param(req, 'queue_id'));
+async function queueMetricsRoute(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  const m = await queueMetrics(engine, param(input, 'queue_type'), param(input, 'queue_id'));
   return {
     status: 200,
     body: { status: 'success', queue_length: m.queueLength, enqueue_counts: m.enqueueCounts, dequeue_counts: m.dequeueCounts },
   };
 }
 
-async function deleteQueue(req: Request, { engine }: RouteDeps): Promise<Reply> {
-  const body = jsonObjectBody(req, { optional: true });
+async function deleteQueue(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  const body = jsonObjectBody(input.body, { optional: true });
   // Absent means false; null is a wrong type like any other non-boolean (as for the other fields).
   const purgeAll = body.purge_all === undefined ? false : body.purge_all;
   if (typeof purgeAll !== 'boolean') {
     throw new ValidationError('purge_all', '`purge_all` has an invalid value: expected true or false');
   }
-  const removed = await engine.clearQueue(param(req, 'queue_type'), param(req, 'queue_id'), purgeAll);
+  const removed = await engine.clearQueue(param(input, 'queue_type'), param(input, 'queue_id'), purgeAll);
   // The original's capitalised statuses and messages, kept for clients that compare them.
   if (removed.queuedRemoved === 0 && removed.activeRemoved === 0) {
     return { status: 200, body: { status: 'Failure', message: 'No queued calls found' } };
@@ -147,7 +151,7 @@ async function deleteQueue(req: Request, { engine }: RouteDeps): Promise<Reply> 
   return { status: 200, body: { status: 'Success', message } };
 }
 
-async function deepStatus(_req: Request, { engine }: RouteDeps): Promise<Reply> {
+async function deepStatus(_input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
   try {
     await engine.health();
   } catch (error) {

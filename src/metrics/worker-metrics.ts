@@ -67,10 +67,21 @@ export class WorkerMetrics {
     this.jobs[event].inc({ queue_type: queueType });
   };
 
+  // Label children cached per route/method/status: resolving labels costs more than counting.
+  private readonly requestChildren = new Map<string, { count: () => void; observe: (s: number) => void }>();
+
   request = (route: string, method: string, status: number, seconds: number): void => {
-    const labels = { route, method, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    const key = `${route} ${method} ${status}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      const labels = { route, method, status: String(status) };
+      const counter = this.httpRequests.labels(labels);
+      const histogram = this.httpDuration.labels(labels);
+      child = { count: () => counter.inc(), observe: (s) => histogram.observe(s) };
+      this.requestChildren.set(key, child);
+    }
+    child.count();
+    child.observe(seconds);
   };
 
   redisCommand = (command: string, seconds: number): void => {
