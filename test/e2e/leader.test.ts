@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { isAlive, request, startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LOCK_KEY = 'sharq_test:leader';
@@ -26,15 +26,6 @@ function becameLeaderCount(server: ServerHandle): number {
 function holderPid(value: string | null): number | undefined {
   const parts = value?.split(':') ?? [];
   return parts.length === 3 ? Number(parts[1]) : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface Job {

@@ -142,3 +142,13 @@ export async function request(
   }
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
+
+/** Whether a process with this pid still runs (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
