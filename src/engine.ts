@@ -219,7 +219,15 @@ export class QueueEngine {
 
   /** Every queue type ever enqueued (the registry outside the scripts). */
   async queueTypes(): Promise<string[]> {
-    return (await this.redis.smembers(this.keys.queueTypes)).sort();
+    const types: string[] = [];
+    let cursor = '0';
+    do {
+      // SSCAN in steps, so a registry of many types never makes one long call.
+      const [next, batch] = await this.redis.sscan(this.keys.queueTypes, cursor, 'COUNT', 1000);
+      types.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return [...new Set(types)].sort();
   }
 
   async queueLength(queueType: string, queueId: string): Promise<number> {
