@@ -1,0 +1,59 @@
+// What the main thread asks the load worker for, and what it gets back.
+
+/** The same GET, again and again. */
+export interface StaticProfile {
+  kind: 'static';
+  path: string;
+}
+
+/** POST /enqueue/ with a fresh job id each time, round-robin over `queues` queue ids. */
+export interface EnqueueProfile {
+  kind: 'enqueue';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+  intervalMs: number;
+}
+
+/** POST /finish/ of prepared active jobs, each once (run it with amount = jobs.length). */
+export interface FinishProfile {
+  kind: 'finish';
+  queueType: string;
+  /** [queue_id, job_id] pairs. */
+  jobs: Array<[string, string]>;
+}
+
+/** Each connection loops enqueue -> dequeue -> finish (of the job the dequeue returned). */
+export interface CycleProfile {
+  kind: 'cycle';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+}
+
+export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile;
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationSec: number;
+  /** A run of the same profile before the measured one, not recorded (JIT, connection set-up). */
+  warmupSec: number;
+  /** When set, the run makes exactly this many requests however long that takes (durationSec is ignored). */
+  amount?: number;
+  profile: Profile;
+}
+
+export interface LoadResult {
+  requests: number;
+  elapsedSec: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Completed cycles (finish answered 200), cycle profile only. */
+  cycles: number;
+}

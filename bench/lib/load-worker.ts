@@ -1,0 +1,156 @@
+// The load generator: autocannon in a worker thread, so its event loop never shares time with the
+// bench's bookkeeping. Latencies are recorded per response in full resolution (autocannon's own
+// histogram rounds to whole milliseconds).
+
+import autocannon from 'autocannon';
+import { HELLO_PAYLOAD } from './fixtures.js';
+import { percentile, Samples } from './stats.js';
+import type { LoadResult, LoadSpec, Profile } from './load-types.js';
+import { serveTasks } from './task-worker.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+// autocannon restarts a connection's request sequence when setupRequest returns a falsy value;
+// its type declarations do not admit that, hence this one typed stand-in.
+const RESTART_SEQUENCE = null as unknown as autocannon.Request;
+
+interface CycleContext {
+  queueId?: string;
+  jobId?: string;
+}
+
+interface Counters {
+  cycles: number;
+  finishIndex: number;
+  sequence: number;
+}
+
+function enqueueBody(jobId: string, intervalMs: number): string {
+  return JSON.stringify({ job_id: jobId, interval: intervalMs, payload: HELLO_PAYLOAD });
+}
+
+function requestsFor(profile: Profile, counters: Counters): autocannon.Request[] {
+  switch (profile.kind) {
+    case 'static':
+      return [{ method: 'GET', path: profile.path }];
+    case 'enqueue':
+      return [
+        {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          setupRequest: (req) => {
+            const n = counters.sequence++;
+            return { ...req, path: `/enqueue/${profile.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, profile.intervalMs) };
+          },
+        },
+      ];
+    case 'finish':
+      return [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            // Past the prepared jobs (only if run without amount) the finish of an unknown job: a 404.
+            const [queueId, jobId] = profile.jobs[counters.finishIndex++] ?? ['none', 'none'];
+            return { ...req, path: `/finish/${profile.queueType}/${queueId}/${jobId}/` };
+          },
+        },
+      ];
+    case 'cycle':
+      return [
+        {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          setupRequest: (req) => {
+            const n = counters.sequence++;
+            return { ...req, path: `/enqueue/${profile.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, 0) };
+          },
+        },
+        {
+          method: 'GET',
+          path: `/dequeue/${profile.queueType}/`,
+          onResponse: (status, body, context) => {
+            if (status !== 200) return;
+            const reply = JSON.parse(body) as { queue_id?: unknown; job_id?: unknown };
+            const ctx = context as CycleContext;
+            if (typeof reply.queue_id === 'string' && typeof reply.job_id === 'string') {
+              ctx.queueId = reply.queue_id;
+              ctx.jobId = reply.job_id;
+            }
+          },
+        },
+        {
+          method: 'POST',
+          setupRequest: (req, context) => {
+            const ctx = context as CycleContext;
+            if (ctx.queueId === undefined || ctx.jobId === undefined) return RESTART_SEQUENCE;
+            return { ...req, path: `/finish/${profile.queueType}/${ctx.queueId}/${ctx.jobId}/` };
+          },
+          onResponse: (status) => {
+            if (status === 200) counters.cycles += 1;
+          },
+        },
+      ];
+  }
+}
+
+function runOnce(
+  spec: LoadSpec,
+  durationSec: number,
+  amount: number | undefined,
+  counters: Counters,
+  latencies: Samples | undefined,
+): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const statuses: Record<string, number> = {};
+    let started = process.hrtime.bigint();
+    const cyclesBefore = counters.cycles;
+    const instance = autocannon(
+      {
+        url: spec.url,
+        connections: spec.connections,
+        duration: durationSec,
+        amount,
+        timeout: 10,
+        // autocannon checks for the end of a run once per sample: keep short runs short.
+        sampleInt: 100,
+        requests: requestsFor(spec.profile, counters),
+      },
+      (err, result) => {
+        if (err !== null && err !== undefined) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        const elapsedSec = Number(process.hrtime.bigint() - started) / 1e9;
+        const sorted = latencies?.sorted() ?? new Float64Array(0);
+        const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
+        resolve({
+          requests,
+          elapsedSec,
+          rps: requests / elapsedSec,
+          p50Ms: percentile(sorted, 50),
+          p99Ms: percentile(sorted, 99),
+          statuses,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          cycles: counters.cycles - cyclesBefore,
+        });
+      },
+    );
+    instance.on('start', () => {
+      started = process.hrtime.bigint();
+    });
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      const key = String(statusCode);
+      statuses[key] = (statuses[key] ?? 0) + 1;
+      latencies?.push(responseTime);
+    });
+  });
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const counters: Counters = { cycles: 0, finishIndex: 0, sequence: 0 };
+  if (spec.warmupSec > 0 && spec.profile.kind !== 'finish') await runOnce(spec, spec.warmupSec, undefined, counters, undefined);
+  return runOnce(spec, spec.durationSec, spec.amount, counters, new Samples());
+}
+
+serveTasks(run);

@@ -1,0 +1,123 @@
+// `npm run bench`: ceilings and scenarios against the real CLI, one table, one JSON file.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureCeilings } from './ceilings/measure.js';
+import { ensureBuilt } from './lib/build.js';
+import { installExitHandlers, runCleanups, stoppingOnSignal } from './lib/cleanup.js';
+import { LEADER_LOCK_KEY } from './lib/fixtures.js';
+import { LoadRunner } from './lib/load.js';
+import { parseOptions, usage, type Options } from './lib/options.js';
+import { cliPath, resultsDir } from './lib/paths.js';
+import { ServerPool } from './lib/server-pool.js';
+import { serverCli } from './lib/server.js';
+import { startRedis } from './lib/redis.js';
+import { rowsFor } from './lib/report.js';
+import { renderTable } from './lib/table.js';
+import type { BenchContext, Row } from './lib/types.js';
+import { SCENARIOS } from './scenarios/index.js';
+
+const benchStarted = Date.now();
+const log = (line: string): void => {
+  const seconds = ((Date.now() - benchStarted) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[${seconds}s] ${line}\n`);
+};
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+async function main(): Promise<number> {
+  const names = SCENARIOS.map((s) => s.name);
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2), names);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage(names)}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${usage(names)}\n`);
+    return 0;
+  }
+  installExitHandlers();
+  const startedAt = new Date();
+  const { plan } = options;
+  const loadAtStart = loadAverage();
+  log(`sharq-server bench: ${plan.quick ? 'quick, ' : ''}${plan.durationSec} s per run, ${plan.runs} runs, scenarios ${options.scenarios.join(', ')}`);
+  // The cores are shared with whatever else runs: a busy machine shows here before it shows in the figures.
+  log(`load average ${loadAtStart} on ${os.cpus().length} CPUs`);
+  if (serverCli() === cliPath) await ensureBuilt(log);
+  else log(`server under test: ${serverCli()} (SHARQ_BENCH_CLI; not building)`);
+  const redis = await startRedis({ preserveOnFlush: [LEADER_LOCK_KEY] });
+  const redisVersion = /redis_version:(\S+)/.exec(await redis.admin.info('server'))?.[1] ?? 'unknown';
+  log(`private redis-server ${redisVersion} on port ${redis.port}`);
+  const ctx: BenchContext = { plan, redis, load: new LoadRunner(), servers: new ServerPool(redis.port, log), ceilings: {}, log };
+
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  const ceilings = await measureCeilings(ctx);
+  for (const ceiling of ceilings) if (ceiling.key !== 'a') ctx.ceilings[ceiling.key] = ceiling.figures;
+  for (const ceiling of ceilings) rows.push(...rowsFor(ceiling.title, ceiling.runs, ctx.ceilings));
+
+  for (const scenario of SCENARIOS.filter((s) => options.scenarios.includes(s.name))) {
+    log(`scenario ${scenario.title}`);
+    const started = Date.now();
+    try {
+      await redis.flushAll();
+      rows.push(...rowsFor(scenario.title, await scenario.measure(ctx), ctx.ceilings));
+    } catch (err) {
+      if (stoppingOnSignal()) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      failures.push(`${scenario.name}: ${message}`);
+      log(`scenario ${scenario.name} FAILED: ${message}`);
+      rows.push({ scenario: scenario.title, metric: `FAILED: ${message.split('\n')[0] ?? ''}`, unit: '', kind: 'other', runs: 0, median: Number.NaN, min: Number.NaN, max: Number.NaN });
+    }
+    log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  }
+  await ctx.servers.stop();
+
+  const table = renderTable(rows);
+  const legend = [
+    'vs (b)/(c): throughput as a share of that ceiling\'s req/s (1.00x = as fast); latency as a multiple of its p50/p99 (1.00x = as low).',
+    '(b) and (c) dequeue a queue type that is always empty, so their EVALSHA returns at once.',
+  ];
+  process.stdout.write(`\n${table}\n\n${legend.join('\n')}\n`);
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${stamp(startedAt)}.json`);
+  const report = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      redis: redisVersion,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadAverage(),
+    },
+    plan,
+    scenarios: options.scenarios,
+    ceilings: ceilings.map((c) => ({ key: c.key, title: c.title, ...c.figures })),
+    rows,
+    failures,
+  };
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nwritten: ${path.relative(process.cwd(), file)}\n`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+main()
+  .catch((err: unknown) => {
+    if (!stoppingOnSignal()) log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  });

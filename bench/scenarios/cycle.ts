@@ -1,0 +1,42 @@
+// 1. Full cycle enqueue -> dequeue -> finish by 50 keep-alive clients over 1000 queues, interval 0.
+// Python SharQ's reference: ~950 cycles/s (2,800 req/s, p99 ~170 ms). Target: >= 5x that, >= 0.9 of (c).
+
+import { CONNECTIONS } from '../lib/load.js';
+import { repeatRuns, withServer } from '../lib/kit.js';
+import type { BenchContext, Sample, Scenario } from '../lib/types.js';
+
+const PYTHON_CYCLES_PER_SEC = 950;
+const QUEUES = 1000;
+
+export const cycleScenario: Scenario = {
+  name: 'cycle',
+  title: '1 full cycle',
+  measure: (ctx: BenchContext) =>
+    withServer(ctx, {}, (server) =>
+      repeatRuns(ctx, 'cycle', async (run): Promise<Sample[]> => {
+        await ctx.redis.flushAll();
+        const result = await ctx.load.run({
+          url: server.url,
+          connections: CONNECTIONS,
+          durationSec: ctx.plan.durationSec,
+          warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
+          profile: { kind: 'cycle', queueType: 'cycle', queues: QUEUES, idPrefix: `r${run}` },
+        });
+        const failed = result.requests - (result.statuses['201'] ?? 0) - (result.statuses['200'] ?? 0) + result.errors;
+        if (failed > 0) ctx.log(`  cycle: answers by status ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+        return [
+          {
+            metric: 'cycles/s',
+            unit: '',
+            value: result.cycles / result.elapsedSec,
+            kind: 'other',
+            target: { op: '>=', value: 5 * PYTHON_CYCLES_PER_SEC, label: `>= ${5 * PYTHON_CYCLES_PER_SEC} (5x Python)` },
+          },
+          { metric: 'req/s (3 per cycle)', unit: '', value: result.rps, kind: 'throughput', target: { op: '>=', value: 0.9, vs: 'c', label: '>= 0.9x (c)' } },
+          { metric: 'p50 per request', unit: 'ms', value: result.p50Ms, kind: 'p50' },
+          { metric: 'p99 per request', unit: 'ms', value: result.p99Ms, kind: 'p99', target: { op: '<=', value: 170, label: 'ref 170 (Python)', referenceOnly: true } },
+          { metric: 'failed requests', unit: '%', value: (100 * failed) / Math.max(1, result.requests), kind: 'other' },
+        ];
+      }),
+    ),
+};

@@ -1,0 +1,82 @@
+// 6. Memory. Redis: INFO used_memory before and after enqueueing (payload {"message":"hello, world"},
+// UUID job ids), divided by the jobs, for many jobs per queue and for one job per queue (Python SharQ:
+// 143 and 796 bytes). Server: VmRSS of each cluster worker (the largest), idle and at its peak under
+// the cycle load.
+
+import { sleep } from '../lib/deadline.js';
+import { fillQueues } from '../lib/fill.js';
+import { repeatRuns, withServer } from '../lib/kit.js';
+import { CONNECTIONS } from '../lib/load.js';
+import { rssMiB } from '../lib/procs.js';
+import type { RunningServer } from '../lib/server.js';
+import { sizeLabel } from '../lib/table.js';
+import type { BenchContext, Sample, Scenario } from '../lib/types.js';
+
+const TYPE = 'memory';
+const PYTHON_BYTES_PER_JOB: Record<string, number> = { many: 143, single: 796 };
+const RSS_SAMPLE_MS = 200;
+
+async function bytesPerJob(ctx: BenchContext, queues: number, jobsPerQueue: number): Promise<Sample> {
+  await ctx.redis.flushAll();
+  await sleep(100);
+  const before = await ctx.redis.usedMemory();
+  await fillQueues(ctx.redis, { queueType: TYPE, queues, jobsPerQueue, intervalMs: 1000, uuidJobIds: true });
+  await sleep(100);
+  const after = await ctx.redis.usedMemory();
+  const reference = PYTHON_BYTES_PER_JOB[jobsPerQueue > 1 ? 'many' : 'single'];
+  return {
+    metric: `Redis per job, ${sizeLabel(queues)} queues x ${jobsPerQueue}`,
+    unit: 'B',
+    value: (after - before) / (queues * jobsPerQueue),
+    kind: 'other',
+    target: reference === undefined ? undefined : { op: '<=', value: reference, label: `ref ${reference} (Python)`, referenceOnly: true },
+  };
+}
+
+function maxWorkerRss(server: RunningServer): number {
+  const values = server.workerPids().map(rssMiB).filter((v): v is number => v !== undefined);
+  if (values.length === 0) throw new Error('no worker processes found under the server');
+  return Math.max(...values);
+}
+
+/** Idle: after a quiet second (the server has run the earlier scenarios); under load: the peak during the cycle load. */
+async function workerRss(ctx: BenchContext, server: RunningServer, run: number): Promise<Sample[]> {
+  await sleep(1000);
+  const idle = maxWorkerRss(server);
+  let peak = idle;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, maxWorkerRss(server));
+    } catch {
+      // a worker being replaced: the next sample sees its successor
+    }
+  }, RSS_SAMPLE_MS);
+  try {
+    await ctx.load.run({
+      url: server.url,
+      connections: CONNECTIONS,
+      durationSec: ctx.plan.durationSec,
+      warmupSec: 0,
+      profile: { kind: 'cycle', queueType: TYPE, queues: 1000, idPrefix: `rss${run}` },
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+  return [
+    { metric: 'RSS per worker, idle', unit: 'MiB', value: idle, kind: 'other' },
+    { metric: 'RSS per worker, under load (peak)', unit: 'MiB', value: peak, kind: 'other' },
+  ];
+}
+
+export const memoryScenario: Scenario = {
+  name: 'memory',
+  title: '6 memory',
+  measure: (ctx) =>
+    repeatRuns(ctx, 'memory', async (run) => {
+      const samples: Sample[] = [];
+      for (const layout of ctx.plan.memoryLayouts) samples.push(await bytesPerJob(ctx, layout.queues, layout.jobsPerQueue));
+      await ctx.redis.flushAll();
+      samples.push(...(await withServer(ctx, {}, (server) => workerRss(ctx, server, run))));
+      return samples;
+    }),
+};
