@@ -31,12 +31,16 @@ if #expired == 0 then
   return { 0, 0, 0 }
 end
 
+-- One ZREM per 1000 members (unpack stays well inside Lua's stack limit).
+for i = 1, #expired, 1000 do
+  redis.call('ZREM', active_key, unpack(expired, i, math.min(i + 999, #expired)))
+end
+
 -- Per queue, the job ids to put back, latest expired first.
 local order, back, metas = {}, {}, {}
 local requeued, discarded = 0, 0
 
 for _, member in ipairs(expired) do
-  redis.call('ZREM', active_key, member)
   local qid, jid = string.match(member, '^([^:]+):(.+)$')
   local m = metas[qid]
   if not m then
@@ -78,18 +82,21 @@ end
 for _, qid in ipairs(order) do
   local m, ids = metas[qid], back[qid]
   if #ids > 0 then
-    local queue_key = list_key(tag, qid)
-    local was_empty = redis.call('LLEN', queue_key) == 0
     -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
-    for i = 1, #ids do
-      redis.call('LPUSH', queue_key, ids[i])
+    local length = 0
+    for i = 1, #ids, 1000 do
+      length = redis.call('LPUSH', list_key(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
     end
-    if was_empty then
+    if length == #ids then
       redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
     end
-    redis.call('HINCRBY', totals_key, 'queued', #ids)
+    write_meta(queues_key, qid, m)
+  else
+    save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
-  save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
+end
+if requeued > 0 then
+  redis.call('HINCRBY', totals_key, 'queued', requeued)
 end
 
 if discarded > 0 and dead_limit > 0 then
