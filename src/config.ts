@@ -210,7 +210,7 @@ const SHARQ_KEYS: SectionSpec<SharqSection> = {
   jobRequeueIntervalMs: { ini: 'job_requeue_interval', parse: milliseconds(1), fallback: REQUIRED },
   defaultJobRequeueLimit: { ini: 'default_job_requeue_limit', parse: integer(-1), fallback: -1 },
   deadLetterLimit: { ini: 'dead_letter_limit', parse: integer(0), fallback: 1000 },
-  requeueBatchSize: { ini: 'requeue_batch_size', parse: integer(1, 10000), fallback: 200 },
+  requeueBatchSize: { ini: 'requeue_batch_size', parse: integer(1, 10000), fallback: 100 },
   idleQueueTtlMs: { ini: 'idle_queue_ttl', parse: milliseconds(0), fallback: 3_600_000 },
 };
 

@@ -37,7 +37,7 @@ describe('seed sample files, byte for byte', () => {
       jobRequeueIntervalMs: 1000,
       defaultJobRequeueLimit: -1,
       deadLetterLimit: 1000,
-      requeueBatchSize: 200,
+      requeueBatchSize: 100,
       idleQueueTtlMs: 3_600_000,
     });
     assert.deepEqual(config.server, {
@@ -159,7 +159,7 @@ describe('values and defaults', () => {
   test('defaults for a minimal file', () => {
     const { config } = parse(MINIMAL);
     assert.equal(config.sharq.deadLetterLimit, 1000);
-    assert.equal(config.sharq.requeueBatchSize, 200);
+    assert.equal(config.sharq.requeueBatchSize, 100);
     assert.equal(config.server.logLevel, 'info');
     assert.equal(config.server.bodyLimitBytes, 1048576);
     assert.equal(config.redis.keyPrefix, 'sharq_server');
