@@ -27,6 +27,11 @@ export class RedisStatus {
     return this.redis.status === 'ready';
   }
 
+  /** Our own shutdown closes the connection: that is no outage to report. */
+  closing(): void {
+    this.down = true;
+  }
+
   /** Also called by the HTTP layer when a request met an unavailable Redis. */
   markDown = (error: unknown): void => {
     if (this.down) return;

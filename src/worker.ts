@@ -90,6 +90,7 @@ export async function runWorker(config: Config): Promise<void> {
         logger.warn('shutdown timeout reached: closing remaining connections');
         server.closeAllConnections();
       }
+      status.closing();
       await redis.quit().catch((error: unknown) => logger.debug('redis quit failed', errorFields(error)));
       accessLog?.end();
       process.exit(0);

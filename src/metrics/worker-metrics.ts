@@ -84,7 +84,15 @@ export class WorkerMetrics {
     child.observe(seconds);
   };
 
+  private readonly commandChildren = new Map<string, (seconds: number) => void>();
+
   redisCommand = (command: string, seconds: number): void => {
-    this.redisDuration.observe({ command }, seconds);
+    let observe = this.commandChildren.get(command);
+    if (!observe) {
+      const child = this.redisDuration.labels({ command });
+      observe = (s) => child.observe(s);
+      this.commandChildren.set(command, observe);
+    }
+    observe(seconds);
   };
 }
