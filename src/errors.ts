@@ -18,3 +18,8 @@ export class RedisUnavailableError extends Error {
     this.name = 'RedisUnavailableError';
   }
 }
+
+/** A config problem that must stop the server; the message is one line naming where it is. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
