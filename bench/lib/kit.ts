@@ -1,6 +1,8 @@
 // Small pieces every scenario uses: the pooled server, repeated runs, load results as samples.
 
-import type { LoadResult } from './load.js';
+import { enqueueJobs, type FillSpec } from './fill.js';
+import { queuedJobs } from './fixtures.js';
+import { CONNECTIONS, type LoadResult } from './load.js';
 import type { ServerChoice } from './server-pool.js';
 import type { RunningServer } from './server.js';
 import type { BenchContext, Sample, Target } from './types.js';
@@ -51,4 +53,23 @@ export function jobsForRun(ctx: BenchContext, seconds: number): number {
   const rps = ctx.ceilings.b?.rps;
   const rate = rps !== undefined && Number.isFinite(rps) ? rps : 30000;
   return Math.ceil(rate * seconds * 1.5) + 5000;
+}
+
+/** Tops a pre-filled queue type up to fullSize jobs, then loads its dequeue route for one run. */
+export async function topUpAndLoadDequeue(
+  ctx: BenchContext,
+  server: RunningServer,
+  run: number,
+  spec: FillSpec,
+  fullSize: number,
+): Promise<LoadResult> {
+  const missing = fullSize - (await queuedJobs(ctx.redis.admin, spec.queueType));
+  if (missing > 0) await enqueueJobs(ctx.redis, { ...spec, jobIdPrefix: `t${run}-` }, missing);
+  return ctx.load.run({
+    url: server.url,
+    connections: CONNECTIONS,
+    durationSec: ctx.plan.durationSec,
+    warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
+    profile: { kind: 'static', path: `/dequeue/${spec.queueType}/` },
+  });
 }

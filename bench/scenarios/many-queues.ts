@@ -3,10 +3,8 @@
 // set noticeably, and topped up to the same size before each further run. Target: p50 at the
 // largest size within 1.3x of p50 at the smallest (dequeue is O(log n) in ready queues).
 
-import { enqueueJobs, fillQueues, type FillSpec } from '../lib/fill.js';
-import { queuedJobs } from '../lib/fixtures.js';
-import { jobsForRun, loadSamples, logRun, withServer } from '../lib/kit.js';
-import { CONNECTIONS } from '../lib/load.js';
+import { fillQueues, type FillSpec } from '../lib/fill.js';
+import { jobsForRun, loadSamples, logRun, topUpAndLoadDequeue, withServer } from '../lib/kit.js';
 import { sizeLabel } from '../lib/table.js';
 import type { RunningServer } from '../lib/server.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
@@ -25,15 +23,7 @@ async function measureSize(ctx: BenchContext, server: RunningServer, queues: num
   const runs: Sample[][] = [];
   const p50s: number[] = [];
   for (let run = 0; run < ctx.plan.runs; run += 1) {
-    const missing = fullSize - (await queuedJobs(ctx.redis.admin, TYPE));
-    if (missing > 0) await enqueueJobs(ctx.redis, { ...spec, jobIdPrefix: `t${run}-` }, missing);
-    const result = await ctx.load.run({
-      url: server.url,
-      connections: CONNECTIONS,
-      durationSec: ctx.plan.durationSec,
-      warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
-      profile: { kind: 'static', path: `/dequeue/${TYPE}/` },
-    });
+    const result = await topUpAndLoadDequeue(ctx, server, run, spec, fullSize);
     const samples = loadSamples(`${label} dequeue`, result, 200);
     if (run === 0) samples.push({ metric: `${label} fill (${fullSize} jobs, once)`, unit: 's', value: fillMs / 1000, kind: 'other' });
     logRun(ctx, label, run, samples);

@@ -2,9 +2,8 @@
 // between runs); finish only (each request finishes a real active job, prepared through the engine;
 // the run lasts until every prepared job is finished).
 
-import { dequeueMany, enqueueJobs, fillQueues, type FillSpec } from '../lib/fill.js';
-import { queuedJobs } from '../lib/fixtures.js';
-import { jobsForRun, loadSamples, logRun, withServer } from '../lib/kit.js';
+import { dequeueMany, fillQueues, type FillSpec } from '../lib/fill.js';
+import { jobsForRun, loadSamples, logRun, topUpAndLoadDequeue, withServer } from '../lib/kit.js';
 import { CONNECTIONS } from '../lib/load.js';
 import type { RunningServer } from '../lib/server.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
@@ -23,15 +22,7 @@ async function enqueueOnly(ctx: BenchContext, server: RunningServer, run: number
 }
 
 async function dequeueOnly(ctx: BenchContext, server: RunningServer, run: number, spec: FillSpec, fullSize: number): Promise<Sample[]> {
-  const missing = fullSize - (await queuedJobs(ctx.redis.admin, spec.queueType));
-  if (missing > 0) await enqueueJobs(ctx.redis, { ...spec, jobIdPrefix: `t${run}-` }, missing);
-  const result = await ctx.load.run({
-    url: server.url,
-    connections: CONNECTIONS,
-    durationSec: ctx.plan.durationSec,
-    warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
-    profile: { kind: 'static', path: `/dequeue/${spec.queueType}/` },
-  });
+  const result = await topUpAndLoadDequeue(ctx, server, run, spec, fullSize);
   return loadSamples('dequeue', result, 200);
 }
 
