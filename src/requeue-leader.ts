@@ -39,14 +39,6 @@ export class RequeueLeader {
     this.lock = new LeaderLock(engine.redis, engine.keys.leaderLock, newHolderId(), this.ttlMs);
   }
 
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
-  get holderId(): string {
-    return this.lock.holderId;
-  }
-
   start(): void {
     void this.campaign();
   }
