@@ -2,14 +2,14 @@
 import cluster from 'node:cluster';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { VERSION } from './banner.js';
-import { ConfigError, loadConfig, type ConfigOverrides } from './config.js';
+import { VERSION } from './process/banner.js';
+import { ConfigError, loadConfig, type ConfigOverrides } from './config/config.js';
 import type { Config, LogLevel } from './interfaces.js';
-import { WORKER_CONFIG_ENV } from './ipc.js';
+import { WORKER_CONFIG_ENV } from './process/ipc.js';
 import { createLogger } from './logger.js';
-import { Primary } from './primary.js';
-import { connectRedisAtStartup, StartupError } from './startup.js';
-import { runWorker } from './worker.js';
+import { Primary } from './process/primary.js';
+import { connectRedisAtStartup, StartupError } from './redis/startup.js';
+import { runWorker } from './process/worker.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
 

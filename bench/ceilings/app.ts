@@ -9,8 +9,8 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import express from 'express';
-import { engineOptions, QueueEngine } from '../../src/engine.js';
-import { createRedis } from '../../src/redis.js';
+import { engineOptions, QueueEngine } from '../../src/engine/engine.js';
+import { createRedis } from '../../src/redis/client.js';
 import { parsedConfig } from '../lib/config.js';
 import { LONG_EXPIRE_MS } from '../lib/fixtures.js';
 import { CEILING_MODES, CEILING_QUEUE_TYPE } from './modes.js';

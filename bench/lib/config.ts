@@ -1,8 +1,8 @@
 // The config the bench gives the server, and the same config read by the server's own parser, so the
 // bench's engines (pre-fill, ceilings) use exactly the server's engine options and Redis settings.
 
-import { parseConfig } from '../../src/config.js';
-import { engineOptions, type EngineOptions } from '../../src/engine.js';
+import { parseConfig } from '../../src/config/config.js';
+import { engineOptions, type EngineOptions } from '../../src/engine/engine.js';
 import type { Config } from '../../src/interfaces.js';
 import { BENCH_KEY_PREFIX } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 // The engine as the bench uses it directly (no HTTP): the requeue storm's own pass.
 
 import type { Redis } from 'ioredis';
-import { QueueEngine } from '../../src/engine.js';
+import { QueueEngine } from '../../src/engine/engine.js';
 import { benchEngineOptions } from './config.js';
 import { LONG_EXPIRE_MS } from './fixtures.js';
 import type { PrivateRedis } from './redis.js';

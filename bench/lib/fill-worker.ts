@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { QueueEngine } from '../../src/engine.js';
+import { QueueEngine } from '../../src/engine/engine.js';
 import { benchEngineOptions } from './config.js';
 import { HELLO_PAYLOAD, LONG_EXPIRE_MS } from './fixtures.js';
 import type { FillResult, FillTask } from './fill-types.js';

@@ -1,7 +1,7 @@
 // Names and data the bench shares with the server it starts and with Redis.
 
 import type { Redis } from 'ioredis';
-import { globalKeys, typeKeys } from '../../src/keys.js';
+import { globalKeys, typeKeys } from '../../src/engine/keys.js';
 
 export const BENCH_KEY_PREFIX = 'sharq_bench';
 

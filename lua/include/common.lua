@@ -1,6 +1,6 @@
--- Shared pieces of every SharQ script, spliced in by the loader (src/scripts.ts) at "-- @include common".
+-- Shared pieces of every SharQ script, spliced in by the loader (src/engine/scripts.ts) at "-- @include common".
 --
--- Key layout (mirrors src/keys.ts; test/engine/keys.test.ts checks they agree). Everything of one
+-- Key layout (mirrors src/engine/keys.ts; test/engine/keys.test.ts checks they agree). Everything of one
 -- queue type shares the hash tag {type}, so a script touching several of them stays in one
 -- Redis Cluster slot. <tag> = <key_prefix>:{<queue_type>}
 --   <tag>:ready          ZSET  queue_id -> earliest dequeue time (us); holds exactly the queues with queued jobs

@@ -1,7 +1,7 @@
 // The SharQ REST API: each handler parses the request, calls the engine and maps the result to a
 // status and body. No Redis access here.
-import type { QueueEngine } from '../engine.js';
-import { globalMetrics, queueIds, queueMetrics } from '../engine-metrics.js';
+import type { QueueEngine } from '../engine/engine.js';
+import { globalMetrics, queueIds, queueMetrics } from '../engine/reads.js';
 import { RedisUnavailableError, ValidationError } from '../errors.js';
 import { jsonObjectBody, type JsonObject } from './body.js';
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { QueueEngine, RequeueCounts } from '../engine.js';
-import { typeGauges, type TypeGauges } from '../engine-metrics.js';
+import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
+import { typeGauges, type TypeGauges } from '../engine/reads.js';
 
 const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
   queued: { name: 'sharq_queued_jobs', help: 'Jobs waiting in the queues of a type (read from Redis at scrape).' },

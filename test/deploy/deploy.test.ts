@@ -220,11 +220,11 @@ function k8sOfKind(kind: string): any { // any: free-form manifests
 interface LoadedByServer { config: Record<string, any>; warnings: string[] }
 
 /**
- * Loads config text (via a temp file) with the server's own loader when src/config.ts exists.
+ * Loads config text (via a temp file) with the server's own loader when src/config/config.ts exists.
  * The environment passed is empty so only the file counts; accepts a bare Config or { config, warnings }.
  */
 async function loadConfigText(text: string): Promise<LoadedByServer | undefined> {
-  const loaderPath = abs('src/config.ts');
+  const loaderPath = abs('src/config/config.ts');
   if (!existsSync(loaderPath)) return undefined;
   const mod = (await import(pathToFileURL(loaderPath).href)) as { loadConfig?: (p: string, env?: NodeJS.ProcessEnv) => unknown };
   if (typeof mod.loadConfig !== 'function') return undefined;
@@ -460,9 +460,9 @@ describe('deploy/sharq.docker.conf', () => {
     assert.ok(compose().services[ini.redis?.host ?? ''], 'redis host must be the compose service');
   });
 
-  test('loads with the server config loader (src/config.ts loadConfig), when present', async (t) => {
+  test('loads with the server config loader (src/config/config.ts loadConfig), when present', async (t) => {
     const loaded = await loadConfigText(readText('deploy/sharq.docker.conf'));
-    if (!loaded) return t.skip('src/config.ts with loadConfig not present yet');
+    if (!loaded) return t.skip('src/config/config.ts with loadConfig not present yet');
     const { config, warnings } = loaded;
     assert.deepEqual(warnings, [], 'no unknown keys');
     assert.equal(config.server?.host, '0.0.0.0');

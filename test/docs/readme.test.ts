@@ -6,8 +6,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
 
-import { ENV_VARIABLES } from '../../src/config.js';
-import { QueueEngine } from '../../src/engine.js';
+import { ENV_VARIABLES } from '../../src/config/config.js';
+import { QueueEngine } from '../../src/engine/engine.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { PrimaryMetrics } from '../../src/metrics/primary-metrics.js';
 import { WorkerMetrics } from '../../src/metrics/worker-metrics.js';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { typeGauges } from '../../src/engine-metrics.js';
+import { typeGauges } from '../../src/engine/reads.js';
 import { luaDir } from '../../src/paths.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { QueueEngine } from '../../src/engine.js';
-import { queueIds, typeGauges } from '../../src/engine-metrics.js';
-import { queueKeys, typeKeys } from '../../src/keys.js';
-import { defineScripts } from '../../src/scripts.js';
+import type { QueueEngine } from '../../src/engine/engine.js';
+import { queueIds, typeGauges } from '../../src/engine/reads.js';
+import { queueKeys, typeKeys } from '../../src/engine/keys.js';
+import { defineScripts } from '../../src/engine/scripts.js';
 import {
   activeJobs,
   drain,

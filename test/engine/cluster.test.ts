@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { Cluster, Redis } from 'ioredis';
 
-import { QueueEngine } from '../../src/engine.js';
-import { deadLetters, globalMetrics, queueIds, queueMetrics, typeGauges } from '../../src/engine-metrics.js';
-import { queueKeys, typeKeys, typeTag } from '../../src/keys.js';
+import { QueueEngine } from '../../src/engine/engine.js';
+import { deadLetters, globalMetrics, queueIds, queueMetrics, typeGauges } from '../../src/engine/reads.js';
+import { queueKeys, typeKeys, typeTag } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
 import {
   DEFAULT_ENGINE_OPTIONS,

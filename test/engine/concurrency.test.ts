@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { DequeuedJob, QueueEngine } from '../../src/engine.js';
-import { typeGauges } from '../../src/engine-metrics.js';
+import type { DequeuedJob, QueueEngine } from '../../src/engine/engine.js';
+import { typeGauges } from '../../src/engine/reads.js';
 import { activeJobs, startEngine, type EngineHarness } from '../helpers/engine.js';
 
 const WORKERS = 8;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { typeGauges } from '../../src/engine-metrics.js';
+import { typeGauges } from '../../src/engine/reads.js';
 import {
   enqueueJob,
   pollDequeue,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { QueueEngine } from '../../src/engine.js';
+import { QueueEngine } from '../../src/engine/engine.js';
 import type { RedisSection } from '../../src/interfaces.js';
-import { createRedis, type RedisClient } from '../../src/redis.js';
+import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../helpers/engine.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';

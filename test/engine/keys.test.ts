@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { QueueEngine } from '../../src/engine.js';
-import { globalKeys, queueKeys, statsKey, typeKeys, typeTag } from '../../src/keys.js';
+import type { QueueEngine } from '../../src/engine/engine.js';
+import { globalKeys, queueKeys, statsKey, typeKeys, typeTag } from '../../src/engine/keys.js';
 import { freePortPair } from '../helpers/ports.js';
 import {
   enqueueJob,
@@ -14,7 +14,7 @@ import {
 } from '../helpers/engine.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
 
-describe('key layout: the scripts write exactly the keys src/keys.ts names', () => {
+describe('key layout: the scripts write exactly the keys src/engine/keys.ts names', () => {
   let h: EngineHarness;
   let clusterNode: RedisServerHandle | undefined;
   before(async () => {

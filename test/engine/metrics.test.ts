@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { CountsByMinute } from '../../src/engine-metrics.js';
-import { globalMetrics, queueIds, queueMetrics, typeGauges } from '../../src/engine-metrics.js';
+import type { CountsByMinute } from '../../src/engine/reads.js';
+import { globalMetrics, queueIds, queueMetrics, typeGauges } from '../../src/engine/reads.js';
 import { enqueueJob, pollDequeue, startEngine, type EngineHarness } from '../helpers/engine.js';
 
 function total(counts: CountsByMinute): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { QueueEngine } from '../../src/engine.js';
+import type { QueueEngine } from '../../src/engine/engine.js';
 import {
   dequeuedAtUs,
   enqueueJob,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { QueueEngine, RequeueCounts } from '../../src/engine.js';
-import { deadLetters, typeGauges } from '../../src/engine-metrics.js';
+import type { QueueEngine, RequeueCounts } from '../../src/engine/engine.js';
+import { deadLetters, typeGauges } from '../../src/engine/reads.js';
 import { drain, queuedIds, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
 
 /** Enqueues queues x jobs (interval 0) with one pipeline-friendly burst of concurrent calls. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { QueueEngine } from '../../src/engine.js';
-import { deadLetters, typeGauges } from '../../src/engine-metrics.js';
+import type { QueueEngine } from '../../src/engine/engine.js';
+import { deadLetters, typeGauges } from '../../src/engine/reads.js';
 import { drain, enqueueJob, pollDequeue, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
 
 const EXPIRE_MS = 100;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import type { EnqueueRequest, QueueEngine } from '../../src/engine.js';
+import type { EnqueueRequest, QueueEngine } from '../../src/engine/engine.js';
 import { ValidationError } from '../../src/errors.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 

@@ -4,9 +4,9 @@
 
 import { Redis } from 'ioredis';
 
-import { QueueEngine, type DequeuedJob, type EngineOptions } from '../../src/engine.js';
-import { queueKeys, typeKeys } from '../../src/keys.js';
-import type { RedisClient } from '../../src/scripts.js';
+import { QueueEngine, type DequeuedJob, type EngineOptions } from '../../src/engine/engine.js';
+import { queueKeys, typeKeys } from '../../src/engine/keys.js';
+import type { RedisClient } from '../../src/engine/scripts.js';
 import { startRedis, type RedisServerHandle } from './redis.js';
 import { waitFor } from './wait.js';
 

@@ -1,7 +1,7 @@
 // INI reading. The `ini` package treats `key : value` as a bare key, and SharQ's own samples use
 // that form with inline `;` comments, so this is a small parser in the spirit of Python's
 // ConfigParser instead.
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../errors.js';
 
 interface IniValue {
   value: string;

@@ -1,6 +1,6 @@
-import type { RedisClient } from './redis.js';
-import type { Logger } from './logger.js';
-import { errorFields } from './logger.js';
+import type { RedisClient } from './client.js';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
 
 /**
  * Watches one Redis connection and logs an outage once when it starts and once when it ends,

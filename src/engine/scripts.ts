@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
-import { luaDir } from './paths.js';
+import { luaDir } from '../paths.js';
 
 export type RedisClient = Redis | Cluster;
 

@@ -12,8 +12,8 @@ import type {
   RedisSection,
   ServerSection,
   SharqSection,
-} from './interfaces.js';
-import { ConfigError } from './errors.js';
+} from '../interfaces.js';
+import { ConfigError } from '../errors.js';
 import { parseIni, type IniFile } from './ini.js';
 
 export { ConfigError };

@@ -1,4 +1,4 @@
-import { ValidationError } from './errors.js';
+import { ValidationError } from '../errors.js';
 
 const IDENTIFIER = /^[A-Za-z0-9_-]{1,100}$/;
 

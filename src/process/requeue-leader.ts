@@ -1,7 +1,7 @@
-import type { QueueEngine, RequeueCounts } from './engine.js';
+import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
 import { LeaderLock, newHolderId } from './leader-lock.js';
-import type { Logger } from './logger.js';
-import { errorFields } from './logger.js';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
 
 export interface RequeueLeaderOptions {
   /** Pause between two requeue passes while leading. */

@@ -1,16 +1,16 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { banner } from './banner.js';
-import { engineOptions, QueueEngine } from './engine.js';
-import type { Config } from './interfaces.js';
+import { engineOptions, QueueEngine } from '../engine/engine.js';
+import type { Config } from '../interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
-import type { Logger } from './logger.js';
-import { errorFields } from './logger.js';
-import { collectInstanceMetrics, serveScrapesFromWorkers } from './metrics/collect.js';
-import { PrimaryMetrics } from './metrics/primary-metrics.js';
-import type { RedisClient } from './redis.js';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
+import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/collect.js';
+import { PrimaryMetrics } from '../metrics/primary-metrics.js';
+import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
-import { StartupError } from './startup.js';
+import { StartupError } from '../redis/startup.js';
 
 /** Deaths within this window count towards the respawn back-off. */
 const CRASH_WINDOW_MS = 60_000;

@@ -1,5 +1,5 @@
-import type { Config } from './interfaces.js';
-import { createRedis, describeRedis, type RedisClient } from './redis.js';
+import type { Config } from '../interfaces.js';
+import { createRedis, describeRedis, type RedisClient } from './client.js';
 
 /** Start-up failures that stop the server with one clear line and a non-zero exit. */
 export class StartupError extends Error {

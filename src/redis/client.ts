@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RedisSection } from './interfaces.js';
-import type { RedisClient } from './scripts.js';
+import type { RedisSection } from '../interfaces.js';
+import type { RedisClient } from '../engine/scripts.js';
 
 export type { RedisClient };
 

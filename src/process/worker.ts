@@ -1,17 +1,17 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import type { WriteStream } from 'node:fs';
-import { engineOptions, QueueEngine } from './engine.js';
-import { createFallbackApp } from './http/app.js';
-import { createListener } from './http/listener.js';
-import { openAccessLog } from './http/access-log.js';
-import type { Config } from './interfaces.js';
+import { engineOptions, QueueEngine } from '../engine/engine.js';
+import { createFallbackApp } from '../http/app.js';
+import { createListener } from '../http/listener.js';
+import { openAccessLog } from '../http/access-log.js';
+import type { Config } from '../interfaces.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
-import { createLogger, errorFields } from './logger.js';
-import { answerMetricsRequests, scrapeInstance } from './metrics/collect.js';
-import { WorkerMetrics } from './metrics/worker-metrics.js';
-import { createRedis, describeRedis } from './redis.js';
-import { RedisStatus } from './redis-status.js';
+import { createLogger, errorFields } from '../logger.js';
+import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { createRedis, describeRedis } from '../redis/client.js';
+import { RedisStatus } from '../redis/status.js';
 
 function tell(message: WorkerMessage): void {
   process.send?.(message);

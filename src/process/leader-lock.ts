@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { defineScripts, type RedisClient, type Scripts } from './scripts.js';
+import { defineScripts, type RedisClient, type Scripts } from '../engine/scripts.js';
 
 /** A holder id names the host and pid, so `GET <prefix>:leader` tells an operator who leads. */
 export function newHolderId(): string {

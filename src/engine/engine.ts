@@ -2,7 +2,7 @@ import type { RedisClient, ScriptArg, Scripts, CommandObserver } from './scripts
 import { defineScripts } from './scripts.js';
 import { globalKeys, queueKeys, typeKeys, type GlobalKeys } from './keys.js';
 import * as valid from './validation.js';
-import type { Config } from './interfaces.js';
+import type { Config } from '../interfaces.js';
 
 export interface EngineOptions {
   keyPrefix: string;
