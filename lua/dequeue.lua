@@ -49,8 +49,8 @@ for _ = 1, 3 do
       write_meta(queues_key, qid, m)
       redis.call('ZADD', active_key, now + expire_us, qid .. ':' .. jid)
       count_in_stats(tag, now, 'deq', qid)
-      local requeues_remaining, payload = split_job(raw)
-      return { 1, qid, jid, payload, requeues_remaining, queue_length }
+      local job = parse_job(raw)
+      return { 1, qid, jid, job.payload, job.remaining, queue_length }
     end
     -- A job id without its body cannot be handed out; drop it and look again.
     save_or_forget(tag, queues_key, qid, m, now, 0)

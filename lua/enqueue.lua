@@ -42,7 +42,7 @@ elseif not m.pinned and m.interval ~= interval_ms then
 end
 
 redis.call('RPUSH', queue_key, jid)
-redis.call('HSET', jobs_key_, jid, int_str(requeue_limit) .. '|' .. payload)
+redis.call('HSET', jobs_key_, jid, format_job({ remaining = requeue_limit, limit = requeue_limit, cost = 1, payload = payload }))
 write_meta(queues_key, qid, m)
 if queue_length == 0 then
   redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)

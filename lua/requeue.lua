@@ -56,18 +56,19 @@ for _, member in ipairs(expired) do
   local job_key = jobs_key(tag, qid)
   local raw = redis.call('HGET', job_key, jid)
   if raw and m then
-    local remaining, payload = split_job(raw)
-    if remaining == 0 then
+    local job = parse_job(raw)
+    if job.remaining == 0 then
       redis.call('HDEL', job_key, jid)
       if dead_limit > 0 then
         redis.call('LPUSH', dead_key, '{"queue_id":"' .. qid .. '","job_id":"' .. jid ..
           '","reason":"requeue_limit_reached","discarded_at_ms":' .. int_str(math.floor(now / 1000)) ..
-          ',"payload":' .. payload .. '}')
+          ',"requeue_limit":' .. int_str(job.limit) .. ',"payload":' .. job.payload .. '}')
       end
       discarded = discarded + 1
     else
-      if remaining > 0 then
-        redis.call('HSET', job_key, jid, int_str(remaining - 1) .. '|' .. payload)
+      if job.remaining > 0 then
+        job.remaining = job.remaining - 1
+        redis.call('HSET', job_key, jid, format_job(job))
       end
       local ids = back[qid]
       ids[#ids + 1] = jid

@@ -9,7 +9,7 @@
 --   <tag>:totals         HASH  queued -> number of queued jobs of the type
 --   <tag>:dead           LIST  discarded jobs (JSON), newest first, bounded
 --   <tag>:queue:<qid>    LIST  queued job ids, FIFO (head = next out)
---   <tag>:jobs:<qid>     HASH  job_id -> "<requeues_remaining>|<payload JSON>" for queued and active jobs
+--   <tag>:jobs:<qid>     HASH  job_id -> job record (see parse_job) for queued and active jobs
 --   <tag>:idle:<qid>     STRING meta of a queue that went idle (same format as in <tag>:queues), kept for the
 --                              idle TTL and at least until its interval has passed since the last dequeue
 --   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
@@ -125,7 +125,19 @@ local function count_in_stats(tag, now, what, qid)
   redis.call('HINCRBY', key, what .. ':' .. qid, 1)
 end
 
-local function split_job(raw)
+-- A job record (the value in <tag>:jobs:<qid>): "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>".
+-- Records written before requeue_limit and cost were kept read as "<requeues_remaining>|<payload JSON>"
+-- (a JSON payload never starts with digits and a '|', so the two forms cannot be confused).
+local function parse_job(raw)
+  local remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
+  if remaining then
+    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), payload = payload }
+  end
   local sep = string.find(raw, '|', 1, true)
-  return tonumber(string.sub(raw, 1, sep - 1)), string.sub(raw, sep + 1)
+  local old_remaining = tonumber(string.sub(raw, 1, sep - 1))
+  return { remaining = old_remaining, limit = old_remaining, cost = 1, payload = string.sub(raw, sep + 1) }
+end
+
+local function format_job(job)
+  return int_str(job.remaining) .. '|' .. int_str(job.limit) .. '|' .. int_str(job.cost) .. '|' .. job.payload
 end
