@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { Primary } from './process/primary.js';
 import { connectRedisAtStartup, StartupError } from './redis/startup.js';
 import { runWorker } from './process/worker.js';
+import { runMigrateCommand } from './migrate/command.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
 
@@ -22,6 +23,7 @@ function parseArgs(argv: string[]) {
   return yargs(argv)
     .scriptName('sharq-server')
     .usage('$0 --config sharq.conf\n\nSharQ Server: a rate-limited queue server on Redis.')
+    .command('migrate', "move a Python SharQ's queues into this server's layout (see sharq-server migrate --help)")
     .option('config', {
       alias: 'c',
       type: 'string',
@@ -44,6 +46,7 @@ function parseArgs(argv: string[]) {
 }
 
 async function startPrimary(): Promise<void> {
+  if (hideBin(process.argv)[0] === 'migrate') await runMigrateCommand(hideBin(process.argv).slice(1));
   const args = parseArgs(hideBin(process.argv));
   const configPath = args.config ?? process.env.SHARQ_CONFIG;
   if (!configPath) fail('no config file: pass --config PATH (or set SHARQ_CONFIG)');
