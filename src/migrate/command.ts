@@ -37,8 +37,8 @@ function parse(argv: string[]): MigrateArgs {
     .option('config', { alias: 'c', type: 'string', describe: 'This server\'s configuration file (or SHARQ_CONFIG)' })
     .option('from-prefix', { type: 'string', demandOption: true, describe: "The Python SharQ's key_prefix" })
     .option('from-redis', { type: 'string', describe: "The Python SharQ's Redis (redis://...); default: this server's" })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'Report what would move; change nothing' })
-    .option('follow', { type: 'boolean', default: false, describe: 'Keep moving what old producers write, until SIGTERM' })
+    .option('dry-run', { type: 'boolean', describe: 'Report what would move; change nothing' })
+    .option('follow', { type: 'boolean', describe: 'Keep moving what old producers write, until SIGTERM' })
     .option('step-jobs', { type: 'number', default: 200, describe: 'Jobs moved per atomic step (bounds the longest Redis call)' })
     .conflicts('dry-run', 'follow')
     .help()
@@ -58,8 +58,8 @@ function parse(argv: string[]): MigrateArgs {
     configPath,
     fromPrefix: args['from-prefix'],
     fromRedis: args['from-redis'],
-    dryRun: args['dry-run'],
-    follow: args.follow,
+    dryRun: args['dry-run'] === true,
+    follow: args.follow === true,
     stepJobs,
   };
 }
