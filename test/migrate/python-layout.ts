@@ -89,3 +89,36 @@ export async function runMigrate(args: string[]): Promise<{ code: number | strin
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** Many jobs into one old queue, pipelined (what the Python SharQ leaves after `count` enqueues). */
+export async function pyBulkEnqueue(
+  redis: Redis,
+  prefix: string,
+  type: string,
+  queue: string,
+  jobIds: string[],
+  nowMs: number,
+  payloadOf: (jobId: string) => unknown = (id) => ({ id }),
+): Promise<void> {
+  const key = `${prefix}:${type}:${queue}`;
+  for (let from = 0; from < jobIds.length; from += 5000) {
+    const ids = jobIds.slice(from, from + 5000);
+    const p = redis.pipeline();
+    const payloads: (string | Buffer)[] = [];
+    const requeues: string[] = [];
+    for (const id of ids) {
+      payloads.push(`${type}:${queue}:${id}`, Buffer.from(encode(payloadOf(id))));
+      requeues.push(id, '-1');
+    }
+    p.hset(`${prefix}:payload`, ...payloads);
+    p.hset(`${key}:requeues_remaining`, ...requeues);
+    p.rpush(key, ...ids);
+    await p.exec();
+  }
+  await redis
+    .multi()
+    .hset(`${prefix}:interval`, `${type}:${queue}`, '0')
+    .zadd(`${prefix}:${type}`, 'NX', nowMs, queue)
+    .sadd(`${prefix}:ready:queue_type`, type)
+    .exec();
+}
