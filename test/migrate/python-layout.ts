@@ -54,14 +54,15 @@ export async function redisNowMs(redis: Redis): Promise<number> {
   return Number(s) * 1000 + Math.floor(Number(us) / 1000);
 }
 
-export function writeConfig(redisPort: number, keyPrefix = 'sharq_test', extra = ''): { path: string; remove: () => void } {
+/** A config for the test Redis; `redisExtra` lines go into [redis]. */
+export function writeConfig(redisPort: number, redisExtra = ''): { path: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'sharq-migrate-test-'));
   const file = path.join(dir, 'sharq.conf');
   writeFileSync(
     file,
-    `[sharq]\njob_expire_interval : 60000\njob_requeue_interval : 1000\ndefault_job_requeue_limit : -1\n${extra}\n` +
+    `[sharq]\njob_expire_interval : 60000\njob_requeue_interval : 1000\ndefault_job_requeue_limit : -1\n\n` +
       `[sharq-server]\nhost : 127.0.0.1\nport : 8080\n\n` +
-      `[redis]\ndb : 0\nkey_prefix : ${keyPrefix}\nconn_type : tcp_sock\nhost : 127.0.0.1\nport : ${redisPort}\n`,
+      `[redis]\ndb : 0\nkey_prefix : sharq_test\nconn_type : tcp_sock\nhost : 127.0.0.1\nport : ${redisPort}\n${redisExtra}\n`,
   );
   return { path: file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
