@@ -2,11 +2,18 @@
 // single Redis call meanwhile: SLOWLOG logging every call over 1 ms (slower-than 0 would log millions of
 // calls, script-internal ones included, and slow the run it measures).
 //   node --import tsx bench/migrate.ts [--queues 10000] [--jobs-per-queue 100] [--step-jobs 200]
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 
 import { startRedis } from '../test/helpers/redis.js';
 import { pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from '../test/migrate/python-layout.js';
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
 
 const { values } = parseArgs({
   options: {
@@ -34,9 +41,12 @@ try {
 
   await client.config('SET', 'slowlog-log-slower-than', '1000');
   await client.slowlog('RESET');
+  await client.config('RESETSTAT');
+  const cpuBefore = await redisCpuSeconds(client);
   const started = process.hrtime.bigint();
   const run = await runMigrate(['--config', config.path, '--from-prefix', 'py', '--step-jobs', stepJobs]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const redisCpu = (await redisCpuSeconds(client)) - cpuBefore;
   await client.config('SET', 'slowlog-log-slower-than', '10000');
   if (run.code !== 0) throw new Error(`migrate failed: ${run.stderr}`);
 
@@ -50,11 +60,16 @@ try {
     return `${list.length} over 1 ms, ${over10} over 10 ms, longest ${(longest[2] / 1000).toFixed(1)} ms (${String(longest[3][0])})`;
   };
   const jobs = queues * perQueue;
+  const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await client.info('commandstats'));
+  const meanStepUs = stats ? Math.round(Number(stats[2]) / Number(stats[1])) : 0;
   process.stdout.write(
     [
       `jobs: ${jobs} over ${queues} queues, step ${stepJobs} jobs`,
       `migrate (whole CLI run, discovery included): ${seconds.toFixed(1)} s, ${Math.round(jobs / seconds)} jobs/s`,
       `calls from the migrator (EVALSHA, LRANGE, HMGET...): ${describe(fromClient)}`,
+      `steps (EVALSHA): ${stats?.[1] ?? 0}, mean ${meanStepUs} us of Redis wall time each`,
+      // On a loaded machine wall time includes waiting for a core; CPU time is the work itself.
+      `Redis CPU time: ${redisCpu.toFixed(1)} s in all, ${Math.round((redisCpu * 1e6) / Math.max(1, Number(stats?.[1] ?? 1)))} us per step, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
       run.stdout.trim(),
     ].join('\n') + '\n',
   );

@@ -9,6 +9,7 @@
 -- Reply: the number of job ids found and removed.
 -- Cost: O(n) for ids at the head of the list (LREM scans from the head), O(n log) for active ones.
 
+-- @include migrate_bulk
 -- @include migrate_old
 
 local ko = { list = KEYS[1], payloads = KEYS[2], intervals = KEYS[3], requeues = KEYS[4], ready = KEYS[5],

@@ -26,8 +26,9 @@
 -- Cost: O(n) plus O(log) per ready-set update.
 
 -- @include common
--- @include migrate_old
+-- @include migrate_bulk
 -- @include migrate_new
+-- @include migrate_old
 
 local ko = { list = KEYS[1], payloads = KEYS[2], intervals = KEYS[3], requeues = KEYS[4], ready = KEYS[5],
   active = KEYS[6], time = KEYS[7], ready_types = KEYS[8], active_types = KEYS[9] }
@@ -49,26 +50,27 @@ if mode == 'queued' then
 end
 local present = {}
 local gone = 0
+local raws = hmget_chunked(ko.payloads, old_payload_fields(qtype, qid, jids))
 for i = 1, n do
   present[i] = mode == 'queued' or redis.call('ZSCORE', ko.active, qid .. ':' .. jids[i]) ~= false
   if not present[i] then
     gone = gone + 1
-  else
-    local raw = redis.call('HGET', ko.payloads, qtype .. ':' .. qid .. ':' .. jids[i])
-    if (raw and redis.sha1hex(raw) or '') ~= sha1s[i] then return { 'stale' } end
+  elseif (raws[i] and redis.sha1hex(raws[i]) or '') ~= sha1s[i] then
+    return { 'stale' }
   end
 end
 
 local now = now_us()
 local interval_ms = old_interval_ms(ko, qtype, qid)
 local last_us = old_last_us(ko, qid, interval_ms)
+local requeues = hmget_chunked(ko.requeues, jids)
 local jobs, missing = {}, 0
 for i = 1, n do
   if present[i] then
     if sha1s[i] == '' then
       missing = missing + 1
     else
-      jobs[#jobs + 1] = { id = jids[i], remaining = old_requeues_remaining(ko, jids[i], default_limit), payload = payloads[i] }
+      jobs[#jobs + 1] = { id = jids[i], remaining = tonumber(requeues[i]) or default_limit, payload = payloads[i] }
     end
   end
 end
@@ -76,9 +78,11 @@ end
 if mode == 'queued' then
   redis.call('LTRIM', ko.list, n, -1)
 else
+  local members = {}
   for i = 1, n do
-    if present[i] then redis.call('ZREM', ko.active, qid .. ':' .. jids[i]) end
+    if present[i] then members[#members + 1] = qid .. ':' .. jids[i] end
   end
+  if #members > 0 then call_chunked('ZREM', ko.active, members) end
 end
 old_forget(ko, qtype, qid, jids)
 

@@ -16,6 +16,7 @@
 -- Cost: O(n) plus O(log) per ready-set update.
 
 -- @include common
+-- @include migrate_bulk
 -- @include migrate_new
 
 local k = { ready = KEYS[1], queues = KEYS[2], totals = KEYS[3], queue = KEYS[4], jobs = KEYS[5], idle = KEYS[6] }

@@ -1,13 +1,19 @@
 -- Putting migrated jobs into a queue of this server's layout (spliced after "-- @include common", whose key
 -- layout and helpers it uses). Shared by migrate_step.lua (same Redis, one atomic step) and
--- migrate_write.lua (another source Redis, first phase of a two-phase step).
+-- migrate_write.lua (another source Redis, first phase of a two-phase step). Needs migrate_bulk.
 
--- Job ids of `jobs` ({id, remaining, payload}) not yet queued or active in the queue, in order. A job id
--- already there is a duplicate, as an enqueue of it would be.
+-- Jobs of `jobs` ({id, remaining, payload}) not yet queued or active in the queue, in order. A job id
+-- already there (or twice in the batch) is a duplicate, as an enqueue of it would be.
 local function migrate_fresh_jobs(jobs_key_, jobs)
-  local fresh = {}
-  for _, job in ipairs(jobs) do
-    if redis.call('HEXISTS', jobs_key_, job.id) == 0 then fresh[#fresh + 1] = job end
+  local ids = {}
+  for i, job in ipairs(jobs) do ids[i] = job.id end
+  local existing = hmget_chunked(jobs_key_, ids)
+  local fresh, seen = {}, {}
+  for i, job in ipairs(jobs) do
+    if not existing[i] and not seen[job.id] then
+      seen[job.id] = true
+      fresh[#fresh + 1] = job
+    end
   end
   return fresh
 end
@@ -24,12 +30,15 @@ local function migrate_put(k, qid, interval_ms, last_us, at_front, jobs, now)
   if last_us > m.last then m.last = last_us end
 
   local was_empty = redis.call('LLEN', k.queue) == 0
-  local push = at_front and 'LPUSH' or 'RPUSH'
-  for _, job in ipairs(jobs) do
-    redis.call('HSET', k.jobs, job.id,
-      format_job({ remaining = job.remaining, limit = job.remaining, cost = 1, payload = job.payload }))
-    redis.call(push, k.queue, job.id)
+  local records, ids = {}, {}
+  for i, job in ipairs(jobs) do
+    records[2 * i - 1] = job.id
+    records[2 * i] = format_job({ remaining = job.remaining, limit = job.remaining, cost = 1, payload = job.payload })
+    ids[i] = job.id
   end
+  call_chunked('HSET', k.jobs, records)
+  -- LPUSH of several ids pushes them one after the other: the last given ends at the head.
+  call_chunked(at_front and 'LPUSH' or 'RPUSH', k.queue, ids)
   write_meta(k.queues, qid, m)
   redis.call('HINCRBY', k.totals, 'queued', #jobs)
 

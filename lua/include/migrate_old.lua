@@ -3,7 +3,7 @@
 -- P:T:Q:requeues_remaining HASH J -> n, P:T ZSET of ready queues (score ms), P:T:Q:time STRING last
 -- dequeue (ms), P:T:active ZSET "Q:J" -> expiry (ms), P:ready:queue_type and P:active:queue_type SETs.
 -- None of these carry a hash tag: scripts using this run on one non-cluster Redis only.
--- ko = {list, payloads, intervals, requeues, ready, active, time, ready_types, active_types}
+-- Needs migrate_bulk. ko = {list, payloads, intervals, requeues, ready, active, time, ready_types, active_types}
 
 local function old_interval_ms(ko, qtype, qid)
   return tonumber(redis.call('HGET', ko.intervals, qtype .. ':' .. qid)) or 0
@@ -17,17 +17,20 @@ local function old_last_us(ko, qid, interval_ms)
   return last_ms * 1000
 end
 
-local function old_requeues_remaining(ko, jid, default_limit)
-  return tonumber(redis.call('HGET', ko.requeues, jid)) or default_limit
-end
 
 -- Deletes what the old layout keeps of the jobs (ids already taken off the list or the active set), then
 -- drops the queue from the ready set once its list is empty, and a type from the type sets once it has
 -- no ready queue / no active job. P:interval and P:T:Q:time stay (a later enqueue there rewrites them).
+local function old_payload_fields(qtype, qid, jids)
+  local fields = {}
+  for i, jid in ipairs(jids) do fields[i] = qtype .. ':' .. qid .. ':' .. jid end
+  return fields
+end
+
 local function old_forget(ko, qtype, qid, jids)
-  for _, jid in ipairs(jids) do
-    redis.call('HDEL', ko.payloads, qtype .. ':' .. qid .. ':' .. jid)
-    redis.call('HDEL', ko.requeues, jid)
+  if #jids > 0 then
+    call_chunked('HDEL', ko.payloads, old_payload_fields(qtype, qid, jids))
+    call_chunked('HDEL', ko.requeues, jids)
   end
   if redis.call('LLEN', ko.list) == 0 then redis.call('ZREM', ko.ready, qid) end
   if redis.call('ZCARD', ko.ready) == 0 then redis.call('SREM', ko.ready_types, qtype) end
