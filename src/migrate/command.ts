@@ -41,6 +41,7 @@ function parse(argv: string[]): MigrateArgs {
     .option('follow', { type: 'boolean', describe: 'Keep moving what old producers write, until SIGTERM' })
     .option('step-jobs', { type: 'number', default: 200, describe: 'Jobs moved per atomic step (bounds the longest Redis call)' })
     .conflicts('dry-run', 'follow')
+    .version(false)
     .help()
     .alias('help', 'h')
     .strict()
