@@ -10,7 +10,7 @@ import { waitFor } from '../helpers/wait.js';
 import { pyBulkEnqueue, redisNowMs, runMigrate, startMigrate, writeConfig } from './python-layout.js';
 
 const QUEUES = ['q0', 'q1', 'q2', 'q3'];
-const JOBS_PER_QUEUE = 15_000;
+const JOBS_PER_QUEUE = 10_000;
 const KILLS = 3;
 const idsOf = (queue: string): string[] => Array.from({ length: JOBS_PER_QUEUE }, (_, i) => `${queue}-${i}`);
 
