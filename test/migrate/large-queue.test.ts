@@ -31,7 +31,8 @@ test('100k jobs of one queue arrive in order, each once', async () => {
   const ids = Array.from({ length: JOBS }, (_, i) => `job-${i}`);
   await pyBulkEnqueue(client, 'py', 'bulk', 'big', ids, await redisNowMs(client));
 
-  const run = await runMigrate(['--config', config.path, '--from-prefix', 'py']);
+  // Steps of 1000 jobs: 100 steps, so the file stays well inside the test timeout on a loaded machine.
+  const run = await runMigrate(['--config', config.path, '--from-prefix', 'py', '--step-jobs', '1000']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`jobs moved: ${JOBS} `));
   assert.equal(await client.exists('py:bulk:big'), 0);
@@ -42,7 +43,7 @@ test('100k jobs of one queue arrive in order, each once', async () => {
   assert.equal(await client.hlen(q.jobs), JOBS);
   assert.equal(await client.hget(typeKeys('sharq_test', 'bulk').totals, 'queued'), String(JOBS));
 
-  server = await startServer({ redisPort: redis.port, workers: 2 });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
   for (let i = 0; i < 20; i++) {
     const res = await request(`${server.url}/dequeue/bulk/`);
     assert.equal(res.status, 200);

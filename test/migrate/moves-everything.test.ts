@@ -68,7 +68,7 @@ test('every job moves in order with its payload and requeue limit, active jobs f
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /jobs moved: 0 /);
 
-  server = await startServer({ redisPort: redis.port, workers: 2 });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
   const out = new Map<string, { id: string; text: string; remaining: number }[]>();
   for (const type of ['sms', 'email']) {
     for (;;) {
