@@ -3,12 +3,13 @@ import cluster from 'node:cluster';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from './process/banner.js';
-import { ConfigError, loadConfig, type ConfigOverrides } from './config/config.js';
+import { loadConfig, type ConfigOverrides } from './config/config.js';
 import type { Config, LogLevel } from './interfaces.js';
 import { WORKER_CONFIG_ENV } from './process/ipc.js';
 import { createLogger } from './logger.js';
 import { Primary } from './process/primary.js';
-import { connectRedisAtStartup, StartupError } from './redis/startup.js';
+import { ConfigError, StartupError } from './errors.js';
+import { connectRedisAtStartup } from './redis/startup.js';
 import { runWorker } from './process/worker.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];

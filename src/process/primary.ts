@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { banner } from './banner.js';
+import { errorReply, failure, writeReply } from '../http/reply.js';
+import { PROMETHEUS_PATH } from '../http/routes.js';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import type { Config } from '../interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
@@ -10,7 +12,7 @@ import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/coll
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
-import { StartupError } from '../redis/startup.js';
+import { StartupError } from '../errors.js';
 
 /** Deaths within this window count towards the respawn back-off. */
 const CRASH_WINDOW_MS = 60_000;
@@ -89,8 +91,8 @@ export class Primary {
 
   private startMetricsServer(port: number): Promise<void> {
     const server = http.createServer((req, res) => {
-      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":"failure","message":"only GET /metrics here"}');
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== PROMETHEUS_PATH) {
+        writeReply(res, failure(404, `only GET ${PROMETHEUS_PATH} is served on metrics_port`));
         return;
       }
       void this.metrics
@@ -99,7 +101,7 @@ export class Primary {
         .then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text))
         .catch((error: unknown) => {
           this.logger.error('metrics scrape failed', errorFields(error));
-          res.writeHead(500).end();
+          writeReply(res, errorReply(error));
         });
     });
     this.metricsServer = server;

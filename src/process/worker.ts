@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import http from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
-import { createFallbackApp } from '../http/app.js';
+import { createOperationalApp } from '../http/app.js';
 import { createListener } from '../http/listener.js';
 import { openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
@@ -37,13 +37,7 @@ export async function runWorker(config: Config): Promise<void> {
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
 
-  const fallback = createFallbackApp({
-    logger,
-    prometheus: async (_req, res) => {
-      const { text, contentType } = await scrapeInstance();
-      res.status(200).type(contentType).send(text);
-    },
-  });
+  const operational = createOperationalApp({ logger, prometheus: () => scrapeInstance() });
   const listener = createListener({
     engine,
     logger,
@@ -52,7 +46,7 @@ export async function runWorker(config: Config): Promise<void> {
     onJobEvent: metrics.jobEvent,
     observeRequest: metrics.request,
     onRedisUnavailable: status.markDown,
-    fallback,
+    express: operational,
   });
 
   const server = http.createServer(listener);
