@@ -5,12 +5,10 @@ import { hideBin } from 'yargs/helpers';
 import { VERSION } from './process/banner.js';
 import { loadConfig, type ConfigOverrides } from './config/config.js';
 import type { Config, LogLevel } from './interfaces.js';
-import { WORKER_CONFIG_ENV } from './process/ipc.js';
 import { createLogger } from './logger.js';
 import { Primary } from './process/primary.js';
 import { ConfigError, StartupError } from './errors.js';
 import { connectRedisAtStartup } from './redis/startup.js';
-import { runWorker } from './process/worker.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
 
@@ -76,10 +74,4 @@ async function startPrimary(): Promise<void> {
   }
 }
 
-if (cluster.isPrimary) {
-  await startPrimary();
-} else {
-  const serialized = process.env[WORKER_CONFIG_ENV];
-  if (!serialized) fail(`worker started without ${WORKER_CONFIG_ENV}`);
-  await runWorker(JSON.parse(serialized) as Config);
-}
+await startPrimary();

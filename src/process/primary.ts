@@ -1,5 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
 import { errorReply, failure, writeReply } from '../http/reply.js';
 import { PROMETHEUS_PATH } from '../http/routes.js';
@@ -46,6 +48,9 @@ export class Primary {
 
   /** Forks the workers and resolves once all listen; rejects if one cannot. */
   async start(): Promise<void> {
+    // Workers run their own entry module (same extension as ours: .js built, .ts under tsx).
+    const self = fileURLToPath(import.meta.url);
+    cluster.setupPrimary({ exec: path.join(path.dirname(self), `worker-main${path.extname(self)}`) });
     serveScrapesFromWorkers(this.metrics.registry, () => this.metrics.readRedisGauges());
     cluster.on('exit', (worker, code, signal) => this.onWorkerExit(worker, code, signal));
     const listening = Array.from({ length: this.config.server.workers }, () => this.fork());
