@@ -2,8 +2,15 @@
 -- the first phase (migrate_write.lua) wrote into the new layout. Idempotent: ids already gone are skipped.
 -- The old keys carry no hash tag (the Python SharQ runs on one non-cluster Redis).
 --
--- KEYS[1..9] as migrate_step.lua's KEYS[1..9] (P:T:Q, P:payload, P:interval, P:T:Q:requeues_remaining,
---            P:T, P:T:active, P:T:Q:time, P:ready:queue_type, P:active:queue_type)
+-- KEYS[1] P:T:Q
+-- KEYS[2] P:payload
+-- KEYS[3] P:interval
+-- KEYS[4] P:T:Q:requeues_remaining
+-- KEYS[5] P:T
+-- KEYS[6] P:T:active
+-- KEYS[7] P:T:Q:time
+-- KEYS[8] P:ready:queue_type
+-- KEYS[9] P:active:queue_type
 -- ARGV[1] 'queued' or 'active'   ARGV[2] queue type   ARGV[3] queue id   ARGV[4]... job ids
 --
 -- Reply: the number of job ids found and removed.

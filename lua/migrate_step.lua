@@ -12,8 +12,12 @@
 -- KEYS[7] P:T:Q:time                 old last dequeue (ms)
 -- KEYS[8] P:ready:queue_type         old type set
 -- KEYS[9] P:active:queue_type        old type set
--- KEYS[10] <tag>:ready   KEYS[11] <tag>:queues   KEYS[12] <tag>:totals
--- KEYS[13] <tag>:queue:<qid>   KEYS[14] <tag>:jobs:<qid>   KEYS[15] <tag>:idle:<qid>
+-- KEYS[10] <tag>:ready
+-- KEYS[11] <tag>:queues
+-- KEYS[12] <tag>:totals
+-- KEYS[13] <tag>:queue:<qid>
+-- KEYS[14] <tag>:jobs:<qid>
+-- KEYS[15] <tag>:idle:<qid>
 -- ARGV[1] 'queued' (the head of P:T:Q, FIFO) or 'active' (members of P:T:active, latest expiry first)
 -- ARGV[2] queue type   ARGV[3] queue id   ARGV[4] requeue limit for a job without one in the old layout
 -- ARGV[5] n, then n triples: job id, SHA1 of the raw payload as read ('' if none), payload as JSON text
@@ -40,14 +44,7 @@ for i = 1, n do
   jids[i], sha1s[i], payloads[i] = ARGV[3 + 3 * i], ARGV[4 + 3 * i], ARGV[5 + 3 * i]
 end
 
--- Check everything before writing anything.
-if mode == 'queued' then
-  local head = redis.call('LRANGE', ko.list, 0, n - 1)
-  if #head ~= n then return { 'stale' } end
-  for i = 1, n do
-    if head[i] ~= jids[i] then return { 'stale' } end
-  end
-end
+-- Check everything before changing anything (the pops below are undone when they find another head).
 local present = {}
 local gone = 0
 local raws = hmget_chunked(ko.payloads, old_payload_fields(qtype, qid, jids))
@@ -57,6 +54,17 @@ for i = 1, n do
     gone = gone + 1
   elseif (raws[i] and redis.sha1hex(raws[i]) or '') ~= sha1s[i] then
     return { 'stale' }
+  end
+end
+if mode == 'queued' then
+  -- The head must be exactly the ids read; popped one by one (O(1) each), pushed back if it is not.
+  for i = 1, n do
+    local head = redis.call('LPOP', ko.list)
+    if head ~= jids[i] then
+      if head then redis.call('LPUSH', ko.list, head) end
+      for j = i - 1, 1, -1 do redis.call('LPUSH', ko.list, jids[j]) end
+      return { 'stale' }
+    end
   end
 end
 
@@ -75,14 +83,10 @@ for i = 1, n do
   end
 end
 
-if mode == 'queued' then
-  redis.call('LTRIM', ko.list, n, -1)
-else
-  local members = {}
+if mode == 'active' then
   for i = 1, n do
-    if present[i] then members[#members + 1] = qid .. ':' .. jids[i] end
+    if present[i] then redis.call('ZREM', ko.active, qid .. ':' .. jids[i]) end
   end
-  if #members > 0 then call_chunked('ZREM', ko.active, members) end
 end
 old_forget(ko, qtype, qid, jids)
 

@@ -4,8 +4,12 @@
 -- A journal left by a crash means "these ids are here already: remove them from the source, move nothing
 -- twice"; this script refuses to write while it exists.
 --
--- KEYS[1] <tag>:ready   KEYS[2] <tag>:queues   KEYS[3] <tag>:totals
--- KEYS[4] <tag>:queue:<qid>   KEYS[5] <tag>:jobs:<qid>   KEYS[6] <tag>:idle:<qid>
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:queues
+-- KEYS[3] <tag>:totals
+-- KEYS[4] <tag>:queue:<qid>
+-- KEYS[5] <tag>:jobs:<qid>
+-- KEYS[6] <tag>:idle:<qid>
 -- KEYS[7] <tag>:migrating:<qid>   the journal: "<mode>\n<job id>\n<job id>..."
 -- ARGV[1] 'queued' (append in order) or 'active' (to the front, given latest expiry first)
 -- ARGV[2] queue id   ARGV[3] the queue's interval (ms)   ARGV[4] its last dequeue in the old layout (us)

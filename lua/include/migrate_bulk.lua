@@ -1,19 +1,21 @@
--- Bulk Redis calls for the migration scripts.
+-- Bulk Redis calls for the migration scripts: one command over many arguments, in chunks, since Lua's
+-- unpack() handles a few thousand values at most.
 
--- One command over many arguments, in chunks: Lua's unpack() has a limit of a few thousand values.
 local MIGRATE_CHUNK = 1000
 
-local function call_chunked(command, key, args)
-  for from = 1, #args, MIGRATE_CHUNK do
-    redis.call(command, key, unpack(args, from, math.min(from + MIGRATE_CHUNK - 1, #args)))
-  end
+local function in_chunks(n, fn)
+  for from = 1, n, MIGRATE_CHUNK do fn(from, math.min(from + MIGRATE_CHUNK - 1, n)) end
 end
 
 local function hmget_chunked(key, fields)
   local values = {}
-  for from = 1, #fields, MIGRATE_CHUNK do
-    local part = redis.call('HMGET', key, unpack(fields, from, math.min(from + MIGRATE_CHUNK - 1, #fields)))
+  in_chunks(#fields, function(from, to)
+    local part = redis.call('HMGET', key, unpack(fields, from, to))
     for i = 1, #part do values[from + i - 1] = part[i] end
-  end
+  end)
   return values
+end
+
+local function hdel_chunked(key, fields)
+  in_chunks(#fields, function(from, to) redis.call('HDEL', key, unpack(fields, from, to)) end)
 end

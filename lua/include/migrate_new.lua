@@ -36,9 +36,14 @@ local function migrate_put(k, qid, interval_ms, last_us, at_front, jobs, now)
     records[2 * i] = format_job({ remaining = job.remaining, limit = job.remaining, cost = 1, payload = job.payload })
     ids[i] = job.id
   end
-  call_chunked('HSET', k.jobs, records)
-  -- LPUSH of several ids pushes them one after the other: the last given ends at the head.
-  call_chunked(at_front and 'LPUSH' or 'RPUSH', k.queue, ids)
+  -- MIGRATE_CHUNK is even: a chunk never splits a field from its value.
+  in_chunks(#records, function(from, to) redis.call('HSET', k.jobs, unpack(records, from, to)) end)
+  if at_front then
+    -- LPUSH of several ids pushes them one after the other: the last given ends at the head.
+    in_chunks(#ids, function(from, to) redis.call('LPUSH', k.queue, unpack(ids, from, to)) end)
+  else
+    in_chunks(#ids, function(from, to) redis.call('RPUSH', k.queue, unpack(ids, from, to)) end)
+  end
   write_meta(k.queues, qid, m)
   redis.call('HINCRBY', k.totals, 'queued', #jobs)
 

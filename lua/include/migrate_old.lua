@@ -29,8 +29,8 @@ end
 
 local function old_forget(ko, qtype, qid, jids)
   if #jids > 0 then
-    call_chunked('HDEL', ko.payloads, old_payload_fields(qtype, qid, jids))
-    call_chunked('HDEL', ko.requeues, jids)
+    hdel_chunked(ko.payloads, old_payload_fields(qtype, qid, jids))
+    hdel_chunked(ko.requeues, jids)
   end
   if redis.call('LLEN', ko.list) == 0 then redis.call('ZREM', ko.ready, qid) end
   if redis.call('ZCARD', ko.ready) == 0 then redis.call('SREM', ko.ready_types, qtype) end

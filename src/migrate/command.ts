@@ -2,11 +2,12 @@
 // server's layout. SPEC 5.11; README "Migrating from the Python SharQ".
 import { Redis } from 'ioredis';
 import yargs from 'yargs';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
+import { ConfigError, StartupError } from '../errors.js';
 import type { Config } from '../interfaces.js';
 import { globalKeys } from '../engine/keys.js';
 import type { RedisClient } from '../engine/scripts.js';
-import { connectRedisAtStartup, StartupError } from '../redis/startup.js';
+import { connectRedisAtStartup } from '../redis/startup.js';
 import { discover } from './discover.js';
 import { dryRun } from './dry-run.js';
 import { follow } from './follow.js';

@@ -69,7 +69,7 @@ export async function follow(source: Redis, target: RedisClient, mover: QueueMov
         if (!holding) {
           holding = await lock.acquire();
           if (!holding) {
-            if (!waitingLogged) o.log(`another follower holds ${o.lockKey} (${(await lock.holder()) ?? 'expired'}); waiting`);
+            if (!waitingLogged) o.log(`another follower holds ${o.lockKey} (${(await target.get(o.lockKey)) ?? 'expired'}); waiting`);
             waitingLogged = true;
             await stop.sleep(Math.floor(o.lockTtlMs / 3));
             continue;

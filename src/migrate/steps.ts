@@ -5,11 +5,10 @@
 //   the journal; a crash between the phases is completed by recover() before the queue moves on.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RedisClient } from '../engine/scripts.js';
+import { defineScript, type RedisClient, type ScriptCall } from '../engine/scripts.js';
 import { queueKeys, typeKeys } from '../engine/keys.js';
 import { oldKeyList, oldQueueKeys } from './old-keys.js';
 import { decodePayload } from './payload.js';
-import { migrateScript, type MigrateScriptCall } from './scripts.js';
 
 /** 'queued': the head of a queue's list, in order. 'active': dequeued jobs, latest expiry first. */
 export type StepMode = 'queued' | 'active';
@@ -66,17 +65,17 @@ function undecodable(jobs: PreparedJob[]): number {
 function newKeyList(prefix: string, queueType: string, queueId: string): string[] {
   const t = typeKeys(prefix, queueType);
   const q = queueKeys(prefix, queueType, queueId);
-  return [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.idle];
+  return [t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle];
 }
 
 export class AtomicSteps implements Stepper {
-  private readonly script: MigrateScriptCall;
+  private readonly script: ScriptCall;
 
   constructor(
     redis: RedisClient,
     private readonly ctx: StepContext,
   ) {
-    this.script = migrateScript(redis, 'migrate_step');
+    this.script = defineScript(redis, 'migrate_step');
   }
 
   async step(mode: StepMode, queueType: string, queueId: string, jobs: ReadJob[]): Promise<StepCounts | 'stale'> {
@@ -99,16 +98,16 @@ export class AtomicSteps implements Stepper {
 }
 
 export class TwoPhaseSteps implements Stepper {
-  private readonly write: MigrateScriptCall;
-  private readonly remove: MigrateScriptCall;
+  private readonly write: ScriptCall;
+  private readonly remove: ScriptCall;
 
   constructor(
     private readonly source: Redis,
     private readonly target: RedisClient,
     private readonly ctx: StepContext,
   ) {
-    this.write = migrateScript(target, 'migrate_write');
-    this.remove = migrateScript(source, 'migrate_remove');
+    this.write = defineScript(target, 'migrate_write');
+    this.remove = defineScript(source, 'migrate_remove');
   }
 
   async step(mode: StepMode, queueType: string, queueId: string, jobs: ReadJob[]): Promise<StepCounts | 'stale'> {

@@ -40,13 +40,13 @@ test('queues of several types land on their slots, in order; a follower moves la
   const run = await runMigrate([...args, '--step-jobs', '50']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /jobs moved: 1200 /);
-  for (const type of types) assert.deepEqual(await target.lrange(queueKeys('sharq_test', type, 'q1').jobIds, 0, -1), ids);
+  for (const type of types) assert.deepEqual(await target.lrange(queueKeys('sharq_test', type, 'q1').queue, 0, -1), ids);
 
   const follower = startMigrate([...args, '--follow']);
   try {
     await waitFor(() => follower.stderr().includes('following py'), { what: 'the follower to start', timeoutMs: 60_000 });
     await pyEnqueue(sourceClient, 'py', { type: 'sms', queue: 'q1', id: 'late', payload: 'late' }, await redisNowMs(sourceClient));
-    await waitFor(async () => (await target.lindex(queueKeys('sharq_test', 'sms', 'q1').jobIds, -1)) === 'late', {
+    await waitFor(async () => (await target.lindex(queueKeys('sharq_test', 'sms', 'q1').queue, -1)) === 'late', {
       what: 'the late job to move',
       timeoutMs: 10_000,
     });

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { request, startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { pyEnqueue, redisNowMs, startMigrate, writeConfig, type MigrateRun } from './python-layout.js';
+import { NO_EXPIRY, pyEnqueue, redisNowMs, startMigrate, writeConfig, type MigrateRun } from './python-layout.js';
 
 const QUEUES = ['a', 'b', 'c'];
 const JOBS = 300;
@@ -45,7 +45,7 @@ async function drainInto(seen: Map<string, string[]>, url: string): Promise<numb
 
 test('a concurrent old-layout producer: every job out once, in order; one follower at a time', async () => {
   // Jobs never expire here, so a dequeued job need not be finished to stay out.
-  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: { sharq: { job_expire_interval: '600000' } } });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: NO_EXPIRY });
   const args = ['--config', config.path, '--from-prefix', 'py', '--follow'];
   const first = startMigrate(args);
   followers.push(first);

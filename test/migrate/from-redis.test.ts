@@ -41,7 +41,7 @@ test('queued and active jobs, limits and the rate limit arrive on the target; th
 
   const q = queueKeys('sharq_test', 'sms', 'q');
   const t = typeKeys('sharq_test', 'sms');
-  assert.deepEqual(await targetClient.lrange(q.jobIds, 0, -1), ['j1', 'j2', 'j3', 'j4', 'j5']);
+  assert.deepEqual(await targetClient.lrange(q.queue, 0, -1), ['j1', 'j2', 'j3', 'j4', 'j5']);
   assert.equal(await targetClient.hget(q.jobs, 'j3'), '3|3|1|{"i":3}');
   const [interval, , , lastUs] = ((await targetClient.hget(t.queues, 'q')) ?? '').split('|');
   assert.equal(interval, '60000');

@@ -38,7 +38,7 @@ async function killedRuns(args: string[], target: Redis, check: (round: number) 
 async function assertAllMovedOnce(source: Redis, target: Redis): Promise<void> {
   for (const queue of QUEUES) {
     const q = queueKeys('sharq_test', 'work', queue);
-    assert.deepEqual(await target.lrange(q.jobIds, 0, -1), idsOf(queue), `${queue} in order, each once`);
+    assert.deepEqual(await target.lrange(q.queue, 0, -1), idsOf(queue), `${queue} in order, each once`);
     assert.equal(await target.hlen(q.jobs), JOBS_PER_QUEUE);
     assert.equal(await target.exists(q.migrating), 0, 'no journal left');
     assert.equal(await source.exists(`py:work:${queue}`), 0);
@@ -73,7 +73,7 @@ describe('another Redis: journaled two-phase steps', () => {
     await killedRuns(args, targetClient, async (round) => {
       for (const queue of QUEUES) {
         const q = queueKeys('sharq_test', 'work', queue);
-        const moved = await targetClient.lrange(q.jobIds, 0, -1);
+        const moved = await targetClient.lrange(q.queue, 0, -1);
         const left = await sourceClient.lrange(`py:work:${queue}`, 0, -1);
         const journal = ((await targetClient.get(q.migrating)) ?? 'queued').split('\n').slice(1);
         const overlap = moved.slice(moved.length - journal.length);

@@ -38,7 +38,7 @@ async function killedRuns(args: string[], target: Redis, check: (round: number) 
 async function assertAllMovedOnce(source: Redis, target: Redis): Promise<void> {
   for (const queue of QUEUES) {
     const q = queueKeys('sharq_test', 'work', queue);
-    assert.deepEqual(await target.lrange(q.jobIds, 0, -1), idsOf(queue), `${queue} in order, each once`);
+    assert.deepEqual(await target.lrange(q.queue, 0, -1), idsOf(queue), `${queue} in order, each once`);
     assert.equal(await target.hlen(q.jobs), JOBS_PER_QUEUE);
     assert.equal(await target.exists(q.migrating), 0, 'no journal left');
     assert.equal(await source.exists(`py:work:${queue}`), 0);
@@ -67,7 +67,7 @@ describe('same Redis: atomic steps', () => {
     for (const queue of QUEUES) await pyBulkEnqueue(client, 'py', 'work', queue, idsOf(queue), now);
     await killedRuns(['--config', config.path, '--from-prefix', 'py'], client, async (round) => {
       for (const queue of QUEUES) {
-        const moved = await client.lrange(queueKeys('sharq_test', 'work', queue).jobIds, 0, -1);
+        const moved = await client.lrange(queueKeys('sharq_test', 'work', queue).queue, 0, -1);
         const left = await client.lrange(`py:work:${queue}`, 0, -1);
         assert.deepEqual([...moved, ...left], idsOf(queue), `round ${round}: ${queue} split, never both or neither`);
       }

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { request, startServer, type ServerHandle } from '../helpers/server.js';
-import { pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { NO_EXPIRY, pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
 
 const JOBS = 100_000;
 
@@ -39,11 +39,11 @@ test('100k jobs of one queue arrive in order, each once', async () => {
   assert.equal(await client.hlen('py:payload'), 0);
 
   const q = queueKeys('sharq_test', 'bulk', 'big');
-  assert.deepEqual(await client.lrange(q.jobIds, 0, -1), ids);
+  assert.deepEqual(await client.lrange(q.queue, 0, -1), ids);
   assert.equal(await client.hlen(q.jobs), JOBS);
   assert.equal(await client.hget(typeKeys('sharq_test', 'bulk').totals, 'queued'), String(JOBS));
 
-  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: NO_EXPIRY });
   for (let i = 0; i < 20; i++) {
     const res = await request(`${server.url}/dequeue/bulk/`);
     assert.equal(res.status, 200);

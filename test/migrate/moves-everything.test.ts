@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { request, startServer, type ServerHandle } from '../helpers/server.js';
-import { pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig, type PyJob } from './python-layout.js';
+import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig, type PyJob } from './python-layout.js';
 
 let redis: RedisServerHandle;
 let client: Redis;
@@ -68,7 +68,7 @@ test('every job moves in order with its payload and requeue limit, active jobs f
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /jobs moved: 0 /);
 
-  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: NO_EXPIRY });
   const out = new Map<string, { id: string; text: string; remaining: number }[]>();
   for (const type of ['sms', 'email']) {
     for (;;) {

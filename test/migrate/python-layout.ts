@@ -9,6 +9,9 @@ import type { Redis } from 'ioredis';
 
 import { cliPath, repoRoot } from '../helpers/server.js';
 
+/** Server config for tests that dequeue without finishing: no job expires (and comes back) meanwhile. */
+export const NO_EXPIRY = { sharq: { job_expire_interval: '600000' } };
+
 export interface PyJob {
   type: string;
   queue: string;

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { request, startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
 
 const INTERVAL_MS = 8000;
 
@@ -29,7 +29,7 @@ after(async () => {
 
 test('the next dequeue waits for the last old dequeue + interval', async () => {
   // Started first, so the migration itself runs right after the old dequeue.
-  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
+  server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: NO_EXPIRY });
   const now = await redisNowMs(client);
   for (const id of ['j1', 'j2']) await pyEnqueue(client, 'py', { type: 'sms', queue: 'slow', id, payload: id, intervalMs: INTERVAL_MS }, now);
   // An unrelated queue without interval shows the type is otherwise served at once.
