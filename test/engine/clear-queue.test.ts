@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueIds, typeGauges } from '../../src/engine/reads.js';
@@ -11,9 +11,8 @@ import {
   enqueueJob,
   pollDequeue,
   readyAtUs,
-  startEngine,
+  engineForSuite,
   waitForExpiry,
-  type EngineHarness,
 } from '../helpers/engine.js';
 
 /** Fills a queue with n jobs (interval 0) in one burst of concurrent calls. */
@@ -26,13 +25,7 @@ async function fill(engine: QueueEngine, type: string, queueId: string, n: numbe
 }
 
 describe('clear queue', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('without purge: queued jobs go, active jobs stay finishable, other queues are untouched', async () => {
     const engine = await h.newEngine();

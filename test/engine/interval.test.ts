@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueIds } from '../../src/engine/reads.js';
@@ -8,9 +8,8 @@ import {
   enqueueJob,
   pollDequeue,
   readyAtUs,
-  startEngine,
+  engineForSuite,
   waitForExpiry,
-  type EngineHarness,
 } from '../helpers/engine.js';
 
 /** Dequeues the queue's next job and returns [its dequeue time, the queue's next ready time] (us). */
@@ -22,13 +21,7 @@ async function dequeueAndNextReady(engine: QueueEngine, type: string, queueId: s
 }
 
 describe('interval', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('setInterval on a queue that does not exist is false and creates nothing', async () => {
     const engine = await h.newEngine();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import {
@@ -9,9 +9,8 @@ import {
   pollDequeue,
   queuedIds,
   redisNowUs,
-  startEngine,
+  engineForSuite,
   waitForExpiry,
-  type EngineHarness,
 } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -20,13 +19,7 @@ async function jobIds(engine: QueueEngine, type: string): Promise<string[]> {
 }
 
 describe('order', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('jobs of one queue come out FIFO', async () => {
     const engine = await h.newEngine();
@@ -112,13 +105,7 @@ describe('order', { concurrency: true }, () => {
 });
 
 describe('order after an interval change', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('a shorter interval on a refilled queue does not move it ahead of queues ready before it', async () => {
     const engine = await h.newEngine();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import {
@@ -7,9 +7,8 @@ import {
   enqueueJob,
   pollDequeue,
   redisNowUs,
-  startEngine,
+  engineForSuite,
   waitForExpiry,
-  type EngineHarness,
 } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,13 +28,7 @@ async function dequeueFinishAt(engine: QueueEngine, type: string, timeoutMs = 10
 }
 
 describe('rate limit', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('successive dequeues of one queue are >= interval apart (tight loop, two pollers)', async () => {
     const engine = await h.newEngine();
