@@ -5,15 +5,7 @@ import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueIds, typeGauges } from '../../src/engine/reads.js';
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
 import { defineScripts } from '../../src/engine/scripts.js';
-import {
-  activeJobs,
-  drain,
-  enqueueJob,
-  pollDequeue,
-  readyAtUs,
-  engineForSuite,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { activeJobs, drain, engineForSuite, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 
 /** Fills a queue with n jobs (interval 0) in one burst of concurrent calls. */
 async function fill(engine: QueueEngine, type: string, queueId: string, n: number): Promise<void> {

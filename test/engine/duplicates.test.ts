@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { typeGauges } from '../../src/engine/reads.js';
-import {
-  enqueueJob,
-  pollDequeue,
-  queuedIds,
-  engineForSuite,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, pollDequeue, queuedIds, waitForExpiry } from '../helpers/engine.js';
 
 describe('duplicate job ids', { concurrency: true }, () => {
   const h = engineForSuite();

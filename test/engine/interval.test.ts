@@ -3,14 +3,7 @@ import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueIds } from '../../src/engine/reads.js';
-import {
-  dequeuedAtUs,
-  enqueueJob,
-  pollDequeue,
-  readyAtUs,
-  engineForSuite,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, engineForSuite, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 
 /** Dequeues the queue's next job and returns [its dequeue time, the queue's next ready time] (us). */
 async function dequeueAndNextReady(engine: QueueEngine, type: string, queueId: string): Promise<[number, number | null]> {

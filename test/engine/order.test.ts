@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  dequeuedAtUs,
-  drain,
-  enqueueJob,
-  pollDequeue,
-  queuedIds,
-  redisNowUs,
-  engineForSuite,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, drain, engineForSuite, enqueueJob, pollDequeue, queuedIds, redisNowUs, waitForExpiry } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function jobIds(engine: QueueEngine, type: string): Promise<string[]> {

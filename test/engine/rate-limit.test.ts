@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  dequeuedAtUs,
-  enqueueJob,
-  pollDequeue,
-  redisNowUs,
-  engineForSuite,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, engineForSuite, enqueueJob, pollDequeue, redisNowUs, waitForExpiry } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 function assertGapsAtLeast(timesUs: number[], intervalMs: number, what: string): void {

@@ -76,7 +76,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
     // The primary prints the banner only once every worker listens.
     await waitWhileRunning(child, () => child.stdout().includes(`Listening on: 127.0.0.1:${port}`), {
       what: `sharq-server to print its banner on port ${port}`,
-      timeoutMs: opts.startTimeoutMs ?? 20_000,
+      timeoutMs: opts.startTimeoutMs ?? 60_000,
     });
     startupMs = Date.now() - startedAt;
   }
