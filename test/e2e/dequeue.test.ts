@@ -72,7 +72,7 @@ describe('dequeue', () => {
     for (const path of ['/dequeue/deq-head/', '/dequeue/']) {
       const head = await api.request('HEAD', path);
       assert.equal(head.status, 405);
-      assert.equal(head.headers['allow'], 'GET');
+      assert.equal(head.headers['allow'], 'GET, OPTIONS');
     }
     assert.equal(await queueLength(api, 'deq-head', 'q1'), 1);
     const res = await api.get('/dequeue/deq-head/');

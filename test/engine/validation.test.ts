@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 
 import type { EnqueueRequest, QueueEngine } from '../../src/engine/engine.js';
 import { ValidationError } from '../../src/errors.js';
-import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { type EngineHarness, startEngine } from '../helpers/engine.js';
 
 /** Lets a test hand the engine what an untyped caller (JSON from HTTP) could send. */
 function untyped<T>(value: unknown): T {
@@ -96,8 +96,8 @@ describe('validation', () => {
       await assertRejected(() => engine.setInterval('t', bad, 10), 'queue_id', `setInterval queue ${what}`);
       await assertRejected(() => engine.clearQueue(bad, 'q', false), 'queue_type', `clearQueue type ${what}`);
       await assertRejected(() => engine.clearQueue('t', bad, true), 'queue_id', `clearQueue queue ${what}`);
-      await assertRejected(() => engine.queueLength(bad, 'q'), 'queue_type', `queueLength type ${what}`);
-      await assertRejected(() => engine.queueLength('t', bad), 'queue_id', `queueLength queue ${what}`);
+      await assertRejected(() => engine.reads.queueLength(bad, 'q'), 'queue_type', `queueLength type ${what}`);
+      await assertRejected(() => engine.reads.queueLength('t', bad), 'queue_id', `queueLength queue ${what}`);
     }
     await assertNothingWritten();
   });
