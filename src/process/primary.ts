@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
-import { banner } from './banner.js';
+import { announceListening } from './banner.js';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import type { Config } from '../interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
@@ -49,7 +49,7 @@ export class Primary {
     const listening = Array.from({ length: this.config.server.workers }, () => this.fork());
     await Promise.all(listening);
     if (this.config.server.metricsPort !== undefined) await this.startMetricsServer(this.config.server.metricsPort);
-    process.stdout.write(banner(this.config.server.host, this.config.server.port));
+    announceListening(this.logger, this.config.server.host, this.config.server.port);
     this.logger.info('workers listening', { workers: this.config.server.workers, port: this.config.server.port });
     this.leader.start();
     process.on('SIGTERM', () => void this.shutdown('SIGTERM'));
