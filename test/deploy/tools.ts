@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { parse as parseYaml } from 'yaml';
+
 import { parseConfig, type LoadedConfig } from '../../src/config/config.js';
 import { repoRoot } from '../helpers/server.js';
 
@@ -59,4 +61,36 @@ export function loadConfigText(text: string, name: string): LoadedConfig {
 /** yamllint with the project's rules, warnings counted as failures. */
 export function yamllint(...files: string[]): Promise<ToolRun> {
   return assertToolPasses('yamllint', ['--strict', '-c', abs('deploy/yamllint.yml'), ...files.map(abs)]);
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[];
+  environment?: Record<string, string | null>;
+  ports?: { target: number; published?: number | string }[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test?: string[] };
+}
+export interface Compose {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/**
+ * docker-compose.yml as docker-compose itself reads it (`docker-compose config`: paths resolved,
+ * long syntax for ports and depends_on); fails on a schema error.
+ */
+export async function composeConfig(): Promise<Compose> {
+  const run = await assertToolPasses('docker-compose', ['-f', abs('docker-compose.yml'), 'config']);
+  return parseYaml(run.stdout) as Compose;
+}
+
+/** docker-compose config writes volumes as `source:target[:mode]`. */
+export function mounts(s: ComposeService): { source: string; target: string }[] {
+  return (s.volumes ?? []).map((v) => {
+    const [source = '', target = ''] = v.split(':');
+    return { source, target };
+  });
 }
