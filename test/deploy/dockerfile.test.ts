@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 
-import dockerignore from '@balena/dockerignore';
-import { DockerfileParser, type Copy, type Dockerfile, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import { DockerfileParser, type Copy, type Dockerfile, type Env, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
 
 import { freePort } from '../helpers/ports.js';
@@ -19,6 +19,9 @@ import { startRedis } from '../helpers/redis.js';
 import { repoRoot, startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { abs, loadConfigText, readText, runTool } from './tools.js';
+
+// A CommonJS module whose types declare an ES default export: load it as what it is.
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof import('@balena/dockerignore').default;
 
 /** Node.js 26 is the active LTS line since 2026-10-28 (24 moved to maintenance on 2026-10-20). */
 const ACTIVE_LTS_MAJOR = 26;
@@ -62,8 +65,8 @@ function imageStart(confCopy: string): { argv: string[]; env: Record<string, str
   const argv = [...execForm(only(runtime, 'ENTRYPOINT')), ...execForm(only(runtime, 'CMD'))];
   assert.ok(argv.includes(IMAGE_CONFIG_PATH), 'the start command must name the baked-in config');
   const env: Record<string, string> = {};
-  for (const instruction of runtime.filter((i) => i.getKeyword() === 'ENV')) {
-    for (const property of (instruction as unknown as { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties()) {
+  for (const instruction of runtime.filter((i): i is Env => i.getKeyword() === 'ENV')) {
+    for (const property of instruction.getProperties()) {
       env[property.getName()] = property.getValue() ?? '';
     }
   }
