@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Container health check: GET /deepstatus/ on the port the running server really listens on.
-// It reads the server's own command line, environment and working directory from /proc (PID 1
-// in a container), then resolves the config exactly as the server did, so a mounted config file,
-// `--port` and SHARQ_PORT are all followed. Exit 0 healthy, 1 not.
+// It reads the server's own command line, environment and working directory from /proc (PID 1 in
+// a container, or the sharq-server process under an init), then resolves the config exactly as
+// the server did, so a mounted config file, `--port` and SHARQ_PORT are all followed.
+// Exit 0 healthy, 1 not.
 //   node dist/healthcheck.js [--pid N] [--timeout-ms N]
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { parseCliArgs } from './cli-args.js';
 import { loadConfig } from './config/config.js';
@@ -43,8 +44,31 @@ function probeHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+const isServer = (argv: string[]): number => argv.findIndex((arg) => /cli\.[jt]s$/.test(arg) || arg.endsWith('sharq-server'));
+
+/**
+ * PID 1, unless an init (`docker run --init`, tini) runs there: then the lowest-numbered
+ * sharq-server process (the primary, or a worker: workers share its argv and config).
+ */
+function serverPid(): number {
+  if (process.argv.includes('--pid')) return option('--pid', 1);
+  try {
+    if (isServer(procList(1, 'cmdline')) >= 0) return 1;
+  } catch {
+    // fall through to the scan
+  }
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b)) {
+    try {
+      if (entry !== process.pid && isServer(procList(entry, 'cmdline')) >= 0) return entry;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return 1;
+}
+
 async function main(): Promise<void> {
-  const pid = option('--pid', 1);
+  const pid = serverPid();
   const timeoutMs = option('--timeout-ms', 2500);
   let argv: string[];
   let cwd: string;
@@ -54,7 +78,7 @@ async function main(): Promise<void> {
   } catch (error) {
     unhealthy(`cannot read process ${pid}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const script = argv.findIndex((arg) => /cli\.[jt]s$/.test(arg) || arg.endsWith('sharq-server'));
+  const script = isServer(argv);
   if (script < 0) unhealthy(`process ${pid} is not sharq-server: ${argv.join(' ')}`);
   const env = serverEnvironment(pid);
   const { configPath, overrides } = parseCliArgs(argv.slice(script + 1), env, unhealthy, false);
