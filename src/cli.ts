@@ -2,13 +2,12 @@
 import cluster from 'node:cluster';
 import { hideBin } from 'yargs/helpers';
 import { parseCliArgs, USAGE_EXIT_CODE } from './cli-args.js';
-import { ConfigError, FlagValueError, loadConfig } from './config/config.js';
+import { FlagValueError, loadConfig } from './config/config.js';
 import type { Config } from './interfaces.js';
-import { WORKER_CONFIG_ENV } from './process/ipc.js';
 import { createLogger, exitOnUncaughtErrors } from './logger.js';
 import { Primary } from './process/primary.js';
-import { connectRedisAtStartup, StartupError } from './redis/startup.js';
-import { runWorker } from './process/worker.js';
+import { ConfigError, StartupError } from './errors.js';
+import { connectRedisAtStartup } from './redis/startup.js';
 
 /** Exit codes: 2 for a usage error (bad flag), 1 for a bad config or Redis not reachable. */
 function fail(message: string, code = 1): never {
@@ -47,10 +46,4 @@ async function startPrimary(): Promise<void> {
   }
 }
 
-if (cluster.isPrimary) {
-  await startPrimary();
-} else {
-  const serialized = process.env[WORKER_CONFIG_ENV];
-  if (!serialized) fail(`worker started without ${WORKER_CONFIG_ENV}`);
-  await runWorker(JSON.parse(serialized) as Config);
-}
+await startPrimary();

@@ -16,8 +16,6 @@ import type {
 import { ConfigError } from '../errors.js';
 import { parseIni, type IniFile } from './ini.js';
 
-export { ConfigError };
-
 /** Command-line flags as typed: validated here, so `--port abc` reads `got "abc"`. */
 export type ConfigOverrides = Partial<{ host: string; port: string | number; workers: string | number; logLevel: string }>;
 
