@@ -17,6 +17,11 @@ import { request, startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { readText } from './tools.js';
 
+/** A server's start-up takes ~13 s at a load of 30 on 2 cores: a deadline for a loaded machine, not a hang. */
+const START_TIMEOUT_MS = 90_000;
+/** Each test waits on Prometheus's 1 s scrapes and rate windows: above the suite's 120 s default. */
+const LIVE = { timeout: 300_000 };
+
 interface Panel {
   title: string;
   targets?: { expr?: string }[];
@@ -61,6 +66,7 @@ before(async () => {
     redisPort: redis.port,
     workers: 2,
     config: { sharq: { job_expire_interval: '300', job_requeue_interval: '200' } },
+    startTimeoutMs: START_TIMEOUT_MS,
   });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sharq-prometheus-'));
   const port = await freePort();
@@ -91,7 +97,7 @@ before(async () => {
     },
   );
   await eventually('up{job="sharq"} == 1', 'the first successful scrape');
-});
+}, LIVE);
 
 after(async () => {
   if (prometheus && prometheus.exitCode === null) {
@@ -106,7 +112,7 @@ after(async () => {
 });
 
 describe('the dashboard on a real Prometheus', () => {
-  test("a new type's counters are at 0 before its first event, so increase() sees the first discard and rejection", async () => {
+  test("a new type's counters are at 0 before its first event, so increase() sees the first discard and rejection", LIVE, async () => {
     assert.equal((await enqueue('firsts', 'q1', 'dies', { requeue_limit: 0 })).status, 201);
     // Prometheus holds a 0 for both counters before either event happens.
     await eventually('sharq_jobs_discarded_total{queue_type="firsts"} == 0', 'discarded at 0');
@@ -120,13 +126,13 @@ describe('the dashboard on a real Prometheus', () => {
     await eventually('increase(sharq_jobs_rejected_total{queue_type="firsts"}[1m]) > 0', 'the first rejection in increase()');
   });
 
-  test('process memory comes from the primary and from the workers, told apart by role', async () => {
+  test('process memory comes from the primary and from the workers, told apart by role', LIVE, async () => {
     const series = await eventually('sum by (role) (sharq_process_resident_memory_bytes)', 'RSS by role', (r) => r.length >= 2);
     assert.deepEqual(series.map((s) => s.metric.role).sort(), ['primary', 'worker']);
     for (const s of series) assert.ok(Number(s.value[1]) > 10 * 1024 * 1024, `${s.metric.role} RSS ${s.value[1]}`);
   });
 
-  test('every panel expression and the queue_type variable return data after traffic of every kind', async () => {
+  test('every panel expression and the queue_type variable return data after traffic of every kind', LIVE, async () => {
     // Every kind of event on two types: enqueue, duplicate, dequeue, finish, requeue, discard, 429, 404.
     for (const type of ['sms', 'email']) {
       for (let i = 0; i < 5; i++) assert.equal((await enqueue(type, `q${i}`, `j${i}`)).status, 201);

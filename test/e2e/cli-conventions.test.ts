@@ -28,7 +28,8 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // Generous: a start-up on a loaded 2-core machine takes seconds; a hang still fails.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   return new Promise((resolve) =>
     child.once('close', (code, signal) => {
       clearTimeout(timer);
