@@ -8,6 +8,7 @@ import type { Config } from '../interfaces.js';
 import { globalKeys } from '../engine/keys.js';
 import type { RedisClient } from '../engine/scripts.js';
 import { connectRedisAtStartup } from '../redis/startup.js';
+import { USAGE_EXIT_CODE } from '../cli-args.js';
 import { discover } from './discover.js';
 import { dryRun } from './dry-run.js';
 import { follow } from './follow.js';
@@ -28,7 +29,11 @@ export interface MigrateArgs {
 
 const say = (line: string): void => void process.stderr.write(`sharq-server migrate: ${line}\n`);
 
+/** A bad flag or a missing one: exit 2, as the server's own usage errors. */
 class UsageError extends Error {}
+
+/** A target this migration cannot use as asked (a cluster without --from-redis): exit 1. */
+class TargetError extends Error {}
 
 function parse(argv: string[]): MigrateArgs {
   const args = yargs(argv)
@@ -87,7 +92,7 @@ function stepperFor(config: Config, args: MigrateArgs, source: Redis, target: Re
 async function run(args: MigrateArgs, stop: StopSignal): Promise<number> {
   const config = loadConfig(args.configPath, process.env).config;
   if (config.redis.clustered && args.fromRedis === undefined) {
-    throw new UsageError(
+    throw new TargetError(
       "this server's Redis is a cluster, and the Python SharQ's keys carry no hash tags: an atomic step needs old and " +
         'new keys on one non-cluster Redis. Pass --from-redis URL (the Python SharQ\'s Redis) to move in crash-safe two-phase steps.',
     );
@@ -154,7 +159,11 @@ export async function runMigrateCommand(argv: string[]): Promise<never> {
   try {
     process.exit(await run(parse(argv), stop));
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof StartupError) {
+    if (error instanceof UsageError) {
+      say(error.message);
+      process.exit(USAGE_EXIT_CODE);
+    }
+    if (error instanceof ConfigError || error instanceof StartupError || error instanceof TargetError) {
       say(error.message);
       process.exit(1);
     }

@@ -1,4 +1,5 @@
-// The migrate subcommand's refusals: one line naming what is wrong, exit code 1, nothing written.
+// The migrate subcommand's refusals: one line naming what is wrong, nothing written; exit code 2 for a
+// usage error (as the server's own flags), 1 for a Redis that cannot be used.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -26,13 +27,13 @@ after(async () => {
 
 test('--from-prefix is required', async () => {
   const run = await runMigrate(['--config', config.path]);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /from-prefix/);
 });
 
 test('--dry-run and --follow exclude each other', async () => {
   const run = await runMigrate(['--config', config.path, '--from-prefix', 'py', '--dry-run', '--follow']);
-  assert.equal(run.code, 1);
+  assert.equal(run.code, 2);
   assert.match(run.stderr, /dry-run and follow/);
 });
 

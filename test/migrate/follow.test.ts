@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import type { HttpClient } from '../helpers/http.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { NO_EXPIRY, pyEnqueue, redisNowMs, startMigrate, writeConfig, type MigrateRun } from './python-layout.js';
 
@@ -32,10 +33,10 @@ after(async () => {
   await redis.stop();
 });
 
-async function drainInto(seen: Map<string, string[]>, url: string): Promise<number> {
+async function drainInto(seen: Map<string, string[]>, api: HttpClient): Promise<number> {
   let got = 0;
   for (;;) {
-    const res = await request(`${url}/dequeue/live/`);
+    const res = await api.get('/dequeue/live/');
     if (res.status === 404) return got;
     const { queue_id: queue, job_id: id } = res.body as { queue_id: string; job_id: string };
     seen.set(queue, [...(seen.get(queue) ?? []), id]);
@@ -72,11 +73,11 @@ test('a concurrent old-layout producer: every job out once, in order; one follow
     producing = false;
   })();
   while (producing) {
-    await drainInto(seen, server.url);
+    await drainInto(seen, server.api);
     await sleep(50);
   }
   await producer;
-  await waitFor(async () => (await drainInto(seen, server!.url), [...seen.values()].flat().length >= JOBS), {
+  await waitFor(async () => (await drainInto(seen, server!.api), [...seen.values()].flat().length >= JOBS), {
     what: 'every produced job to come out of the HTTP API',
     timeoutMs: 30_000,
     intervalMs: 100,
@@ -88,7 +89,7 @@ test('a concurrent old-layout producer: every job out once, in order; one follow
   await pyEnqueue(client, 'py', { type: 'live', queue: 'a', id: 'last', payload: 'last' }, await redisNowMs(client));
   const out = await waitFor(
     async () => {
-      const res = await request(`${server!.url}/dequeue/live/`);
+      const res = await server!.api.get(`/dequeue/live/`);
       return res.status === 200 ? (res.body as { job_id: string }) : undefined;
     },
     { what: 'the last job', timeoutMs: 10_000, intervalMs: 20 },

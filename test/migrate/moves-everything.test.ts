@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig, type PyJob } from './python-layout.js';
 
 let redis: RedisServerHandle;
@@ -72,7 +72,7 @@ test('every job moves in order with its payload and requeue limit, active jobs f
   const out = new Map<string, { id: string; text: string; remaining: number }[]>();
   for (const type of ['sms', 'email']) {
     for (;;) {
-      const res = await request(`${server.url}/dequeue/${type}/`);
+      const res = await server!.api.get(`/dequeue/${type}/`);
       if (res.status === 404) break;
       assert.equal(res.status, 200, res.text);
       const body = res.body as { queue_id: string; job_id: string; requeues_remaining: number };

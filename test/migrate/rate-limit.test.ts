@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
 
@@ -43,16 +43,16 @@ test('the next dequeue waits for the last old dequeue + interval', async () => {
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /jobs moved: 2 /);
 
-  const first = await request(`${server.url}/dequeue/sms/`);
+  const first = await server!.api.get(`/dequeue/sms/`);
   assert.equal((first.body as { job_id: string }).job_id, 'f1');
-  assert.equal((await request(`${server.url}/finish/sms/fast/f1/`, { method: 'POST' })).status, 200);
+  assert.equal((await server.api.post(`/finish/sms/fast/f1/`)).status, 200);
   // The margin: the test must see the refusal well before the interval ends, even on a slow machine.
   assert.ok((await redisNowMs(client)) < lastDequeueMs + INTERVAL_MS - 1000, 'checked within the interval');
-  assert.equal((await request(`${server.url}/dequeue/sms/`)).status, 404);
+  assert.equal((await server!.api.get(`/dequeue/sms/`)).status, 404);
 
   const next = await waitFor(
     async () => {
-      const res = await request(`${server.url}/dequeue/sms/`);
+      const res = await server!.api.get(`/dequeue/sms/`);
       return res.status === 200 ? res : undefined;
     },
     { what: 'j2 to become dequeueable', timeoutMs: INTERVAL_MS + 15_000, intervalMs: 100 },
