@@ -36,6 +36,10 @@ export interface WaitingJob {
 export interface JobPage {
   jobs: WaitingJob[];
   total: number;
+  /** The queue's interval: live, or kept by an idle record; null when neither exists. */
+  intervalMs: number | null;
+  /** Its dequeued, unfinished jobs. */
+  active: number;
 }
 
 /** A page size: an integer 1..MAX_PAGE_LIMIT (query strings arrive as text). */
@@ -192,12 +196,24 @@ export async function jobPage(
   const offset = pageOffset(options.offset);
   const limit = pageLimit(options.limit);
   const keys = queueKeys(engine.options.keyPrefix, type, id);
-  const replies = (await engine.redis.multi().llen(keys.jobIds).lrange(keys.jobIds, offset, offset + limit - 1).exec()) ?? [];
-  const [[lenError, total] = [null, 0], [rangeError, ids] = [null, []]] = replies;
-  if (lenError) throw lenError;
-  if (rangeError) throw rangeError;
-  const jobIds = ids as string[];
-  if (jobIds.length === 0) return { jobs: [], total: Number(total) };
+  const queuesKey = typeKeys(engine.options.keyPrefix, type).queues;
+  // One slot (the type's hash tag), so one MULTI reads a consistent length, page and meta.
+  const replies =
+    (await engine.redis
+      .multi()
+      .llen(keys.jobIds)
+      .lrange(keys.jobIds, offset, offset + limit - 1)
+      .hget(queuesKey, id)
+      .get(keys.idle)
+      .exec()) ?? [];
+  const [total, jobIds, liveMeta, idleMeta] = replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  }) as [number, string[] /* job ids */, string | null, string | null];
+  const meta = liveMeta ?? idleMeta;
+  const parsed = meta === null ? null : parseMeta(meta);
+  const head = { total: Number(total), intervalMs: parsed?.intervalMs ?? null, active: liveMeta === null ? 0 : (parsed?.active ?? 0) };
+  if (jobIds.length === 0) return { jobs: [], ...head };
   const records = await engine.redis.hmget(keys.jobs, ...jobIds);
   const jobs: WaitingJob[] = [];
   jobIds.forEach((jobId, i) => {
@@ -212,5 +228,5 @@ export async function jobPage(
       cost: record.cost,
     });
   });
-  return { jobs, total: Number(total) };
+  return { jobs, ...head };
 }

@@ -171,11 +171,25 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     assert.deepEqual(seen, order);
     assert.equal(await commandCalls(h.redis, 'lrange'), 5, 'one LRANGE per page');
     assert.equal(await commandCalls(h.redis, 'hmget'), 5, 'one HMGET per page');
-    assert.deepEqual(await jobPage(engine, 'jobs', 'q', { offset: '5000' }), { jobs: [], total: 5000 });
+    assert.deepEqual(await jobPage(engine, 'jobs', 'q', { offset: '5000' }), { jobs: [], total: 5000, intervalMs: 0, active: 0 });
     const first = await engine.dequeue('jobs');
     assert.equal(first.kind === 'job' && first.jobId, order[0], 'offset 0 is the next job out');
     assert.equal((await jobPage(engine, 'jobs', 'q', { limit: '1' })).jobs[0]?.job_id, order[1]);
-    assert.deepEqual(await jobPage(engine, 'jobs', 'nothing-here'), { jobs: [], total: 0 });
+    assert.deepEqual(await jobPage(engine, 'jobs', 'nothing-here'), { jobs: [], total: 0, intervalMs: null, active: 0 });
+  });
+
+  test('the queue\'s interval and active jobs come with the page, also the interval an idle queue keeps', async () => {
+    const engine = await h.newEngine();
+    await enqueueJob(engine, 'iv', 'q', 'a', { intervalMs: 40 });
+    await enqueueJob(engine, 'iv', 'q', 'b', { intervalMs: 40 });
+    const a = await engine.dequeue('iv');
+    assert.equal(a.kind, 'job');
+    assert.deepEqual(await jobPage(engine, 'iv', 'q'), { jobs: [{ job_id: 'b', payload: { job: 'b' }, requeues_remaining: -1, requeue_limit: -1, cost: 1 }], total: 1, intervalMs: 40, active: 1 });
+    assert.equal(await engine.setInterval('iv', 'q', 1234), true);
+    await engine.finish('iv', 'q', 'a');
+    await engine.clearQueue('iv', 'q', false);
+    const idle = await jobPage(engine, 'iv', 'q');
+    assert.deepEqual(idle, { jobs: [], total: 0, intervalMs: 1234, active: 0 });
   });
 
   test('records of both formats are read, payloads of any JSON type come back unchanged', async () => {
