@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { allowedMethods, missesTrailingSlash, PROMETHEUS_PATH } from './dispatch.js';
 import { errorReply, HttpError } from './errors.js';
 import { writeReply } from './listener.js';
+import { mountConsole } from './console-static.js';
 
 export interface FallbackOptions {
   logger: Logger;
@@ -32,6 +33,8 @@ export function createFallbackApp(options: FallbackOptions): express.Express {
       }
     });
   }
+
+  mountConsole(app);
 
   app.use((req: Request, res: Response) => {
     const allowed = allowedMethods(req.path);

@@ -4,6 +4,7 @@ import type { QueueEngine } from '../engine/engine.js';
 import { globalMetrics, queueIds, queueMetrics } from '../engine/reads.js';
 import { RedisUnavailableError, ValidationError } from '../errors.js';
 import { jsonObjectBody, type JsonObject } from './body.js';
+import { jobs, queues } from './handlers/browse.js';
 
 export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';
 
@@ -16,6 +17,8 @@ export interface RouteDeps {
 /** What a handler gets of a request: the path parameters and, for routes with a body, its bytes. */
 export interface RouteInput {
   params: Record<string, string>;
+  /** The query string without its '?'. */
+  query?: string;
   body?: Buffer;
 }
 
@@ -176,4 +179,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/:queue_type/:queue_id/', hasBody: false, handle: queueMetricsRoute },
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', hasBody: true, handle: deleteQueue },
   { method: 'GET', path: '/deepstatus/', hasBody: false, handle: deepStatus },
+  { method: 'GET', path: '/queues/:queue_type/', hasBody: false, handle: queues },
+  { method: 'GET', path: '/jobs/:queue_type/:queue_id/', hasBody: false, handle: jobs },
 ];
