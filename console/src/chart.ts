@@ -64,8 +64,7 @@ export function rateChart(enqueues: CountsByMinute, dequeues: CountsByMinute): H
       h('span', { class: 'key enq' }, 'Enqueued'),
       ' ',
       h('span', { class: 'key deq' }, 'Dequeued'),
-      ' ',
-      h('span', { id: 'chart-summary', 'data-testid': 'chart-summary' }, summary),
+      h('span', { id: 'chart-summary', class: 'summary', 'data-testid': 'chart-summary' }, summary),
     ),
   );
 }

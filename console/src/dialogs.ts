@@ -57,7 +57,7 @@ export function confirmAction({ title, message, confirmLabel, option }: ConfirmO
         { method: 'dialog' },
         h('h2', { id: 'confirm-title' }, title),
         h('p', { id: 'confirm-message' }, message),
-        option ? h('p', {}, checkbox, ' ', h('label', { for: 'confirm-option' }, option)) : null,
+        option ? h('p', { class: 'check' }, checkbox, ' ', h('label', { for: 'confirm-option' }, option)) : null,
         h('div', { class: 'actions' }, h('button', { type: 'submit', value: 'ok', class: 'danger' }, confirmLabel), cancel),
       ),
     );

@@ -50,11 +50,29 @@ export function preview(payload: unknown, max = 120): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** A table in a scrolling wrapper (wide tables scroll on a phone instead of breaking the page). */
-export function table(caption: string, headers: string[], body: HTMLTableSectionElement): HTMLElement {
+/**
+ * A table in a scrolling wrapper. Each cell the views put in `body` gets its column's name as
+ * data-label, so on a phone the stylesheet can show a row as a card of "name: value" lines.
+ * `numeric` columns are right-aligned.
+ */
+export function table(caption: string, headers: string[], body: HTMLTableSectionElement, numeric: number[] = []): HTMLElement {
+  const label = (): void => {
+    for (const row of Array.from(body.rows)) {
+      Array.from(row.cells).forEach((cell, i) => {
+        if (row.cells.length === headers.length) cell.dataset.label = headers[i] ?? '';
+      });
+    }
+  };
+  new MutationObserver(label).observe(body, { childList: true });
   return h(
     'div',
     { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption },
-    h('table', {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))), body),
+    h(
+      'table',
+      { class: 'cards' },
+      h('caption', {}, caption),
+      h('thead', {}, h('tr', {}, ...headers.map((t, i) => h('th', { scope: 'col', class: numeric.includes(i) ? 'num' : undefined }, t)))),
+      body,
+    ),
   );
 }

@@ -19,10 +19,13 @@ const notice = document.getElementById('notice') as HTMLElement;
 let current: View | undefined;
 let generation = 0;
 let refreshing = false;
+/** An announcement made just before a navigation survives that navigation only. */
+let keepNotice = false;
 
 const ctx: Context = {
   announce(message) {
     notice.textContent = message;
+    keepNotice = true;
   },
   go(hash) {
     location.hash = hash;
@@ -72,6 +75,8 @@ async function route(): Promise<void> {
   const mine = ++generation;
   const view = viewFor(location.hash);
   current = view;
+  if (!keepNotice) notice.textContent = '';
+  keepNotice = false;
   document.title = `${view.title} · SharQ console`;
   main.replaceChildren(view.element);
   refreshing = false;

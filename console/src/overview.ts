@@ -13,7 +13,7 @@ export function overviewView(): View {
     breadcrumbs(['Overview', link.overview()]),
     h('h1', { id: 'view-title', tabindex: -1 }, 'Overview'),
     h('h2', {}, 'Queue types'),
-    table('Queue types with queued or active jobs', ['Queue type', 'Queued', 'Active', 'Ready queues', 'Queues', 'Dead letters'], rows),
+    table('Queue types with queued or active jobs', ['Queue type', 'Queued', 'Active', 'Ready queues', 'Queues', 'Dead letters'], rows, [1, 2, 3, 4]),
     h('h2', {}, 'Last 10 minutes'),
     chart,
   );

@@ -70,7 +70,7 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
     facts,
     h('div', { class: 'toolbar' }, intervalForm, deleteButton),
     result.element,
-    table(`Waiting jobs of ${queueId}, next out first`, ['Position', 'Job id', 'Status', 'Requeues left', 'Payload'], rows),
+    table(`Waiting jobs of ${queueId}, next out first`, ['Position', 'Job id', 'Status', 'Requeues left', 'Payload'], rows, [0, 3]),
     pages.element,
   );
 

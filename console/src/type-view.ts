@@ -42,7 +42,7 @@ export function typeView(type: string): View {
     counts,
     h('p', {}, h('a', { href: link.dead(type) }, `Dead letters of ${type}`)),
     filter,
-    table(`Queues of ${type}`, ['Queue id', 'Queued', 'Active', 'Interval (ms)'], rows),
+    table(`Queues of ${type}`, ['Queue id', 'Queued', 'Active', 'Interval (ms)'], rows, [1, 2, 3]),
     pages.element,
   );
 
