@@ -55,9 +55,21 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot as tall as the content (not the window), unless `window` keeps the viewport (dialogs). */
+export async function screenshot(page: Page, name: string, { window = false } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  const viewport = page.viewportSize();
+  if (window || viewport === null) {
+    await page.screenshot({ path: file });
+    return file;
+  }
+  // A short window makes the full-page shot exactly as tall as the page's content.
+  await page.setViewportSize({ width: viewport.width, height: 200 });
+  try {
+    await page.screenshot({ path: file, fullPage: true });
+  } finally {
+    await page.setViewportSize(viewport);
+  }
   return file;
 }

@@ -134,7 +134,7 @@ describe('web console', { skip }, () => {
     await page.getByRole('button', { name: 'Delete queue…' }).click();
     const dialog = page.getByRole('alertdialog', { name: 'Delete queue customer-1?' });
     await dialog.waitFor();
-    await screenshot(page, 'queue-delete-confirm');
+    await screenshot(page, 'queue-delete-confirm', { window: true });
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'the safe choice has the focus');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
@@ -218,7 +218,7 @@ describe('web console with auth_tokens', { skip }, () => {
     await dialog.getByLabel('Bearer token').fill('wrong-token');
     await dialog.getByRole('button', { name: 'Use token' }).click();
     await dialog.getByRole('alert').getByText('The server refused this token (401)').waitFor({ timeout: UI_TIMEOUT_MS });
-    await screenshot(page, 'token-refused');
+    await screenshot(page, 'token-refused', { window: true });
     await dialog.getByLabel('Bearer token').fill('s3cret-token');
     await dialog.getByRole('button', { name: 'Use token' }).click();
     await page.getByRole('link', { name: 'sms', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
