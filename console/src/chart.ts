@@ -29,7 +29,8 @@ export function rateChart(enqueues: CountsByMinute, dequeues: CountsByMinute): H
   const bar = Math.max(2, slot / 2 - 3);
   const y = (v: number): number => PAD.top + plotH - (v / max) * plotH;
 
-  const grid = [0, max / 2, max].map((v) =>
+  // Counts are whole: no half-step line when the maximum is 1.
+  const grid = [0, max / 2, max].filter((v) => Number.isInteger(v)).map((v) =>
     svg('g', {}, svg('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v), class: 'grid' }), svg('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, formatNumber(v))),
   );
   const bars = minutes.map((minute, i) => {

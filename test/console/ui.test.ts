@@ -91,8 +91,11 @@ describe('web console', { skip }, () => {
   });
 
   test('a queue type lists its queues with their counts and filters them by prefix', async () => {
-    await page.getByRole('link', { name: 'sms', exact: true }).click();
+    // By keyboard: focus the link, Enter; the new page's heading gets the focus.
+    await page.getByRole('link', { name: 'sms', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue type sms' }).waitFor();
+    await waitFor(() => page.evaluate(() => document.activeElement?.tagName === 'H1'), { what: 'focus on the heading', timeoutMs: UI_TIMEOUT_MS });
     const listed = (await api('/queues/sms/')).body as { queues: { queue_id: string; queued: number; active: number; interval: number }[] };
     for (const q of listed.queues) {
       await waitFor(async () => (await cells(q.queue_id)).join(' ') === `${q.queued} ${q.active} ${q.interval.toLocaleString('en-US')}`, {
@@ -238,5 +241,38 @@ describe('web console with auth_tokens', { skip }, () => {
     await page.goto(`${server.url}/ui/`);
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('alert').getByText(/token is needed/).waitFor({ timeout: UI_TIMEOUT_MS });
+  });
+});
+
+describe('web console when Redis goes away', { skip }, () => {
+  let redis: RedisServerHandle;
+  let server: ServerHandle;
+  let browser: Browser;
+
+  before(async () => {
+    redis = await startRedis();
+    server = await startServer({ redisPort: redis.port, workers: 2 });
+    await request(`${server.url}/enqueue/sms/q/`, { body: { job_id: 'a', interval: 0, payload: 1 } });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  test('a failed refresh is announced, the last data stays on the page, and it recovers by itself', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/ui/`);
+    await page.getByRole('link', { name: 'sms', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await redis.stop();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not refresh' });
+    await alert.waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match(await alert.innerText(), /503/);
+    assert.equal(await page.getByRole('link', { name: 'sms', exact: true }).count(), 1, 'the table is still there');
+    await screenshot(page, 'refresh-error');
+    // Redis back (empty: it kept nothing): the next refresh clears the alert by itself.
+    await redis.restart();
+    await alert.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   });
 });
