@@ -72,12 +72,14 @@ interface QueueCursor {
   consumed?: string;
 }
 
+const MAX_SCAN_CURSOR = 2n ** 64n - 1n;
 const CURSOR = /^(\d{1,20})(?:\.(\d{1,20})\.([A-Za-z0-9_-]{1,100}))?$/;
 
 function parseCursor(value: string | undefined): QueueCursor {
   if (value === undefined || value === '') return { scan: '0' };
   const m = CURSOR.exec(value);
-  if (!m) throw new ValidationError('cursor', '`cursor` has an invalid value: pass back a next_cursor of an earlier page');
+  // Redis takes cursors up to 2^64 - 1; a larger one would be a Redis error, not a 400.
+  if (!m || BigInt(m[1] as string) > MAX_SCAN_CURSOR) throw new ValidationError('cursor', '`cursor` has an invalid value: pass back a next_cursor of an earlier page');
   return m[2] === undefined ? { scan: m[1] as string } : { scan: m[1] as string, batchEnd: m[2], consumed: m[3] };
 }
 
