@@ -101,7 +101,7 @@ export function deadView(type: string): View {
             h('td', {}, h('a', { href: link.queue(type, job.queue_id) }, job.queue_id)),
             h('th', { scope: 'row' }, job.job_id),
             h('td', {}, job.reason),
-            h('td', {}, job.discarded_at_ms === undefined ? '' : new Date(job.discarded_at_ms).toISOString().replace('T', ' ').slice(0, 19)),
+            h('td', {}, job.discarded_at_ms === undefined ? '' : `${new Date(job.discarded_at_ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`),
             h('td', {}, h('code', { class: 'payload' }, preview(job.payload))),
             h('td', {}, button),
           );
