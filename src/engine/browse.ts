@@ -155,7 +155,7 @@ async function lengthsOf(engine: QueueEngine, type: string, ids: string[]): Prom
   if (ids.length === 0) return [];
   // All keys of a type share a slot, so one pipeline serves a Redis Cluster too.
   const pipeline = engine.redis.pipeline();
-  for (const id of ids) pipeline.llen(queueKeys(engine.options.keyPrefix, type, id).jobIds);
+  for (const id of ids) pipeline.llen(queueKeys(engine.options.keyPrefix, type, id).queue);
   const replies = (await pipeline.exec()) ?? [];
   return replies.map(([error, value]) => {
     if (error) throw error;
@@ -203,8 +203,8 @@ export async function jobPage(
   const replies =
     (await engine.redis
       .multi()
-      .llen(keys.jobIds)
-      .lrange(keys.jobIds, offset, offset + limit - 1)
+      .llen(keys.queue)
+      .lrange(keys.queue, offset, offset + limit - 1)
       .hget(queuesKey, id)
       .get(keys.idle)
       .exec()) ?? [];

@@ -19,7 +19,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-cache',
 };
 
-/** Mounts the console on the app; `/ui` redirects to `/ui/`. Unknown files fall through (404 JSON). */
+/** Mounts the console on the app (the route table sends GET /ui/* here and redirects /ui). Unknown files fall through to the JSON 404. */
 export function mountConsole(app: express.Express, dir = consoleDir): void {
   const files = express.static(dir, {
     index: 'index.html',
@@ -29,10 +29,6 @@ export function mountConsole(app: express.Express, dir = consoleDir): void {
     setHeaders(res) {
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     },
-  });
-  app.get(CONSOLE_PREFIX, (req: Request, res: Response) => {
-    const queryAt = req.originalUrl.indexOf('?');
-    res.redirect(308, `${CONSOLE_PREFIX}/${queryAt >= 0 ? req.originalUrl.slice(queryAt) : ''}`);
   });
   app.use(`${CONSOLE_PREFIX}/`, (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();

@@ -157,7 +157,7 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
       );
     }
     // Enqueued in parallel: the list order is the order they landed in.
-    const order = await engine.redis.lrange(queueKeys(engine.options.keyPrefix, 'jobs', 'q').jobIds, 0, -1);
+    const order = await engine.redis.lrange(queueKeys(engine.options.keyPrefix, 'jobs', 'q').queue, 0, -1);
     await h.redis.config('RESETSTAT');
     const seen: string[] = [];
     for (let offset = 0; offset < 5000; offset += 1000) {
@@ -197,7 +197,7 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     await enqueueJob(engine, 'rec', 'q', 'new', { payload: 'text with | bars', requeueLimit: -1 });
     const keys = queueKeys(engine.options.keyPrefix, 'rec', 'q');
     // A record written before requeue_limit and cost were kept.
-    await engine.redis.rpush(keys.jobIds, 'old');
+    await engine.redis.rpush(keys.queue, 'old');
     await engine.redis.hset(keys.jobs, 'old', '2|{"a":[1,2]}');
     const page = await jobPage(engine, 'rec', 'q');
     assert.deepEqual(page.jobs, [

@@ -1,12 +1,11 @@
 // The console's paged read routes (SPEC 5.12), usable by scripts as well.
 import { jobPage, queuePage } from '../../engine/browse.js';
-import { typeGauges } from '../../engine/reads.js';
 import * as valid from '../../engine/validation.js';
-import type { Reply, RouteDeps, RouteInput } from '../routes.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 /** The first value of a query parameter, undefined when absent. */
 function queryValue(input: RouteInput, name: string): string | undefined {
-  return new URLSearchParams(input.query ?? '').get(name) ?? undefined;
+  return new URLSearchParams(input.query).get(name) ?? undefined;
 }
 
 /** GET /queues/:queue_type/?cursor&limit&prefix */
@@ -17,7 +16,7 @@ export async function queues(input: RouteInput, { engine }: RouteDeps): Promise<
     limit: queryValue(input, 'limit'),
     prefix: queryValue(input, 'prefix'),
   });
-  const totals = await typeGauges(engine, type);
+  const totals = await engine.reads.typeGauges(type);
   return {
     status: 200,
     body: {
