@@ -11,6 +11,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots of each view land here (git-ignored); README's copies are in docs/. */
 export const SCREENSHOT_DIR = path.join(repoRoot, 'test-output', 'screenshots');
 
+/** Generous: the console refreshes every 5 s and the machine may be loaded. */
+export const UI_TIMEOUT_MS = 20_000;
+
 export interface Browser {
   context: BrowserContext;
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
