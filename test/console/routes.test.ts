@@ -19,7 +19,7 @@ describe('console read routes and static files', () => {
 
   before(async () => {
     redis = await startRedis();
-    server = await startServer({ redisPort: redis.port, workers: 2 });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
   });
   after(async () => {
     await server?.stop();

@@ -16,7 +16,7 @@ describe('web console with auth_tokens', { skip }, () => {
 
   before(async () => {
     redis = await startRedis();
-    server = await startServer({ redisPort: redis.port, workers: 2, config: { 'sharq-server': { auth_tokens: 'old-token,s3cret' } } });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: { 'sharq-server': { auth_tokens: 'old-token,s3cret' } } });
     await request(`${server.url}/enqueue/sms/q/`, { body: { job_id: 'a', interval: 0, payload: 1 }, headers: { authorization: 'Bearer s3cret' } });
     browser = await launchBrowser();
   });

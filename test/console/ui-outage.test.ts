@@ -16,7 +16,7 @@ describe('web console when Redis goes away', { skip }, () => {
 
   before(async () => {
     redis = await startRedis();
-    server = await startServer({ redisPort: redis.port, workers: 2 });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
     await request(`${server.url}/enqueue/sms/q/`, { body: { job_id: 'a', interval: 0, payload: 1 } });
     browser = await launchBrowser();
   });

@@ -38,6 +38,7 @@ describe('web console', { skip }, () => {
     server = await startServer({
       redisPort: redis.port,
       workers: 2,
+      startTimeoutMs: 60_000,
       config: { sharq: { job_expire_interval: '3000', job_requeue_interval: '300' } },
     });
     for (let i = 1; i <= 3; i++) {
