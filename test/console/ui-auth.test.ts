@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { chromiumMissing, launchBrowser, screenshot, UI_TIMEOUT_MS, type Browser } from './browser.js';
 
 const skip = chromiumMissing();
@@ -17,7 +17,7 @@ describe('web console with auth_tokens', { skip }, () => {
   before(async () => {
     redis = await startRedis();
     server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000, config: { 'sharq-server': { auth_tokens: 'old-token,s3cret' } } });
-    await request(`${server.url}/enqueue/sms/q/`, { body: { job_id: 'a', interval: 0, payload: 1 }, headers: { authorization: 'Bearer s3cret' } });
+    await server.api.request('POST', '/enqueue/sms/q/', { job_id: 'a', interval: 0, payload: 1 }, { headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret' } });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -70,7 +70,7 @@ describe('web console with auth_tokens', { skip }, () => {
 
 
   test('the token is asked once, a wrong one shows an error, the right one shows the data', async (t) => {
-    if ((await request(`${server.url}/metrics/`)).status !== 401) {
+    if ((await server.api.get('/metrics/')).status !== 401) {
       t.skip('this server does not enforce auth_tokens yet (SPEC 5.8 lands with issue 13)');
       return;
     }
@@ -93,7 +93,7 @@ describe('web console with auth_tokens', { skip }, () => {
   });
 
   test('cancelling the prompt shows what is wrong, not an empty page', async (t) => {
-    if ((await request(`${server.url}/metrics/`)).status !== 401) {
+    if ((await server.api.get('/metrics/')).status !== 401) {
       t.skip('this server does not enforce auth_tokens yet (SPEC 5.8 lands with issue 13)');
       return;
     }

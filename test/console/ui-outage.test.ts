@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { chromiumMissing, launchBrowser, screenshot, UI_TIMEOUT_MS, type Browser } from './browser.js';
 
 const skip = chromiumMissing();
@@ -17,7 +17,7 @@ describe('web console when Redis goes away', { skip }, () => {
   before(async () => {
     redis = await startRedis();
     server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 60_000 });
-    await request(`${server.url}/enqueue/sms/q/`, { body: { job_id: 'a', interval: 0, payload: 1 } });
+    await server.api.post('/enqueue/sms/q/', { job_id: 'a', interval: 0, payload: 1 });
     browser = await launchBrowser();
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { chromiumMissing, launchBrowser, screenshot, UI_TIMEOUT_MS, type Browser } from './browser.js';
 
@@ -26,9 +26,9 @@ describe('web console', { skip }, () => {
   let browser: Browser;
   let page: Page;
 
-  const api = (path: string, init?: Parameters<typeof request>[1]) => request(`${server.url}${path}`, init);
+  const api = (path: string, body?: unknown) => (body === undefined ? server.api.get(path) : server.api.post(path, body));
   const enqueue = async (type: string, queueId: string, jobId: string, payload: unknown, extra: Record<string, unknown> = {}) => {
-    const res = await api(`/enqueue/${type}/${queueId}/`, { body: { job_id: jobId, interval: 1000, payload, ...extra } });
+    const res = await api(`/enqueue/${type}/${queueId}/`, { job_id: jobId, interval: 1000, payload, ...extra });
     assert.equal(res.status, 201, res.text);
   };
   const totals = async (type: string): Promise<Totals> => ((await api(`/queues/${type}/?limit=1`)).body as { totals: Totals }).totals;
