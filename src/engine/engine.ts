@@ -38,11 +38,13 @@ export interface EnqueueRequest {
   payload: unknown;
   requeueLimit?: number;
   maxQueuedLength?: number;
+  /** Not handed out before the Redis time of the enqueue + delayMs (0 to 30 days). */
+  delayMs?: number;
 }
 
 export interface EnqueueResult {
   kind: 'queued' | 'duplicate' | 'rejected';
-  /** Queued jobs of the queue after the call. */
+  /** Queued and delayed jobs of the queue after the call. */
   queueLength: number;
 }
 
@@ -89,7 +91,8 @@ const MAX_CLEAR_STEPS = 10_000;
  */
 export class QueueEngine {
   readonly keys: GlobalKeys;
-  private readonly scripts: Scripts;
+  /** Also called by the lifecycle modules (src/engine/lifecycle.ts, dead-letters.ts). */
+  readonly scripts: Scripts;
   private readonly registeredTypes = new Map<string, number>();
 
   constructor(
@@ -110,13 +113,14 @@ export class QueueEngine {
     const maxQueuedLength =
       request.maxQueuedLength === undefined ? '' : valid.maxQueuedLength(request.maxQueuedLength);
     const payloadJson = valid.payloadJson(request.payload);
+    const delayMs = request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs);
 
     const t = typeKeys(this.options.keyPrefix, queueType);
     const q = queueKeys(this.options.keyPrefix, queueType, queueId);
     const [reply] = await Promise.all([
       this.scripts.enqueue(
         [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.idle],
-        [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength],
+        [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength, delayMs],
       ),
       this.registerType(queueType),
     ]);
@@ -203,7 +207,7 @@ export class QueueEngine {
 
   async requeueType(queueType: string): Promise<RequeueCounts> {
     const t = typeKeys(this.options.keyPrefix, queueType);
-    const keys = [t.active, t.ready, t.queues, t.totals, t.dead];
+    const keys = [t.active, t.ready, t.queues, t.totals, t.deadIndex];
     const args: ScriptArg[] = [this.options.requeueBatchSize, this.options.deadLetterLimit, this.options.idleQueueTtlMs];
     const counts: RequeueCounts = { requeued: 0, discarded: 0, calls: 0 };
     for (let more = 1; more === 1; ) {

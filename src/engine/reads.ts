@@ -3,6 +3,7 @@
 import type { QueueEngine } from './engine.js';
 import { queueKeys, statsKey, typeKeys } from './keys.js';
 import * as valid from './validation.js';
+import { deadLetterJson, listDeadLetters } from './dead-letters.js';
 
 /** Count per minute, keyed by the minute's epoch in ms (as the original returns them). */
 export type CountsByMinute = Record<string, number>;
@@ -86,8 +87,12 @@ export interface TypeGauges {
   active: number;
   /** Queues whose next job may be dequeued now. */
   readyQueues: number;
-  /** Queues with queued or active jobs. */
+  /** Queues with queued, active or delayed jobs. */
   queues: number;
+  /** Jobs waiting for their delay_ms to pass. */
+  delayed: number;
+  /** Discarded jobs kept in the dead letters. */
+  deadLetters: number;
 }
 
 export async function typeGauges(engine: QueueEngine, queueType: string): Promise<TypeGauges> {
@@ -100,18 +105,19 @@ export async function typeGauges(engine: QueueEngine, queueType: string): Promis
       .zcard(t.active)
       .zcount(t.ready, '-inf', nowUs)
       .hlen(t.queues)
+      .zcard(t.delayed)
+      .zcard(t.deadIndex)
       .exec()) ?? [];
   const numbers = replies.map(([error, value]) => {
     if (error) throw error;
     return Number(value ?? 0);
   });
-  const [queued = 0, active = 0, readyQueues = 0, queues = 0] = numbers;
-  return { queued, active, readyQueues, queues };
+  const [queued = 0, active = 0, readyQueues = 0, queues = 0, delayed = 0, deadLetters = 0] = numbers;
+  return { queued, active, readyQueues, queues, delayed, deadLetters };
 }
 
-/** Newest discarded jobs of a type (JSON objects with queue_id, job_id, reason, payload). */
+/** Newest discarded jobs of a type, as the JSON objects of GET /dead/<queue_type>/. */
 export async function deadLetters(engine: QueueEngine, queueType: string, limit: number): Promise<unknown[]> {
-  const key = typeKeys(engine.options.keyPrefix, valid.identifier('queue_type', queueType)).dead;
-  const entries = await engine.redis.lrange(key, 0, limit - 1);
-  return entries.map((entry) => JSON.parse(entry) as unknown);
+  const { jobs } = await listDeadLetters(engine, queueType, limit);
+  return jobs.map((job) => JSON.parse(deadLetterJson(job)) as unknown);
 }

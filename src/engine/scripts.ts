@@ -15,6 +15,14 @@ const NUMBER_OF_KEYS = {
   clear_queue: 7,
   lock_renew: 1,
   lock_release: 1,
+  // The job lifecycle (src/engine/lifecycle.ts, src/engine/dead-letters.ts).
+  touch: 1,
+  job_status: 5,
+  promote: 1,
+  dead_list: 2,
+  dead_replay: 1,
+  dead_delete: 2,
+  dead_migrate: 2,
 } as const;
 
 export type ScriptName = keyof typeof NUMBER_OF_KEYS;

@@ -6,7 +6,9 @@ const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
   queued: { name: 'sharq_queued_jobs', help: 'Jobs waiting in the queues of a type (read from Redis at scrape).' },
   active: { name: 'sharq_active_jobs', help: 'Jobs dequeued and not yet finished (read from Redis at scrape).' },
   readyQueues: { name: 'sharq_ready_queues', help: 'Queues whose next job may be dequeued now (read from Redis at scrape).' },
-  queues: { name: 'sharq_queues', help: 'Queues with queued or active jobs (read from Redis at scrape).' },
+  queues: { name: 'sharq_queues', help: 'Queues with queued, active or delayed jobs (read from Redis at scrape).' },
+  delayed: { name: 'sharq_delayed_jobs', help: 'Jobs waiting for their delay_ms to pass (read from Redis at scrape).' },
+  deadLetters: { name: 'sharq_dead_letters', help: 'Discarded jobs kept in the dead letters (read from Redis at scrape).' },
 };
 
 /** Gauges read from Redis give up after this long, so a slow Redis cannot stall a scrape. */

@@ -45,7 +45,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.equal(await engine.queueLength('c', 'q'), 0);
     assert.equal(await readyAtUs(engine, 'c', 'q'), null, 'no longer ready');
     assert.deepEqual(await queueIds(engine, 'c'), ['other', 'q'], 'q still has an active job');
-    assert.deepEqual(await typeGauges(engine, 'c'), { queued: 1, active: 1, readyQueues: 1, queues: 2 });
+    assert.deepEqual(await typeGauges(engine, 'c'), { queued: 1, active: 1, readyQueues: 1, queues: 2, delayed: 0, deadLetters: 0 });
     assert.equal(await engine.queueLength('c', 'other'), 1);
 
     const next = await engine.dequeue('c');
@@ -81,7 +81,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('p', 'q', true), { queuedRemoved: 3, activeRemoved: 4 });
     for (let i = 0; i < 4; i++) assert.equal(await engine.finish('p', 'q', `j${i}`), false);
     assert.deepEqual(await queueIds(engine, 'p'), ['keep']);
-    assert.deepEqual(await typeGauges(engine, 'p'), { queued: 0, active: 1, readyQueues: 0, queues: 1 });
+    assert.deepEqual(await typeGauges(engine, 'p'), { queued: 0, active: 1, readyQueues: 0, queues: 1, delayed: 0, deadLetters: 0 });
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').jobs), 0, 'no job body left');
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').jobIds), 0);
 
@@ -97,7 +97,7 @@ describe('clear queue', { concurrency: true }, () => {
     const engine = await h.newEngine();
     assert.deepEqual(await engine.clearQueue('none', 'q', false), { queuedRemoved: 0, activeRemoved: 0 });
     assert.deepEqual(await engine.clearQueue('none', 'q', true), { queuedRemoved: 0, activeRemoved: 0 });
-    assert.deepEqual(await typeGauges(engine, 'none'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await typeGauges(engine, 'none'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
   });
 
   test('a queue with 2000 queued jobs is cleared in several bounded steps', async () => {
@@ -109,7 +109,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('big', 'q', false), { queuedRemoved: 2000, activeRemoved: 0 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 2, `cleared in ${steps} script calls`);
-    assert.deepEqual(await typeGauges(engine, 'big'), { queued: 1, active: 0, readyQueues: 1, queues: 1 });
+    assert.deepEqual(await typeGauges(engine, 'big'), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0 });
     assert.deepEqual(await queueIds(engine, 'big'), ['other']);
   });
 
@@ -127,7 +127,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('bigp', 'q', true), { queuedRemoved: 1500, activeRemoved: 1500 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 4, `purged in ${steps} script calls`);
-    assert.deepEqual(await typeGauges(engine, 'bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await typeGauges(engine, 'bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
     assert.deepEqual(await queueIds(engine, 'bigp'), []);
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'bigp', 'q').jobs), 0);
   });
@@ -155,7 +155,7 @@ describe('clear queue', { concurrency: true }, () => {
     const left = [...(await activeJobs(engine, 'cut')).keys()].map((member) => member.split(':')[1] as string);
     assert.equal(left.length, 1200 - removed);
     for (const job of left) assert.equal(await engine.finish('cut', 'q', job), true);
-    assert.deepEqual(await typeGauges(engine, 'cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await typeGauges(engine, 'cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
     assert.deepEqual(await queueIds(engine, 'cut'), []);
   });
 });
