@@ -36,6 +36,7 @@ export class PrimaryMetrics {
   private readonly requeued: Counter<'queue_type'>;
   private readonly discarded: Counter<'queue_type'>;
   private readonly gauges: Record<keyof TypeGauges, Gauge<'queue_type'>>;
+  private readonly promoted: Counter<'queue_type'>;
 
   constructor(private readonly engine: QueueEngine) {
     const registers = [this.registry];
@@ -67,6 +68,12 @@ export class PrimaryMetrics {
       labelNames: ['queue_type'],
       registers,
     });
+    this.promoted = new Counter({
+      name: 'sharq_delayed_jobs_promoted_total',
+      help: 'Delayed jobs moved to their queues by the leader when due (enqueue and dequeue promote some themselves).',
+      labelNames: ['queue_type'],
+      registers,
+    });
     this.gauges = Object.fromEntries(
       Object.entries(REDIS_GAUGES).map(([field, { name, help }]) => [
         field,
@@ -77,6 +84,10 @@ export class PrimaryMetrics {
 
   setLeader = (leading: boolean): void => {
     this.leader.set(leading ? 1 : 0);
+  };
+
+  delayedPromoted = (queueType: string, count: number): void => {
+    this.promoted.inc({ queue_type: queueType }, count);
   };
 
   requeuePass = (seconds: number, counts: Map<string, RequeueCounts>): void => {
