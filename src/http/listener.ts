@@ -36,10 +36,11 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
 export function createListener(options: ListenerOptions): RequestListener {
   const { observeRequest, accessLog, fallback } = options;
 
-  async function serve(match: RouteMatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(match: RouteMatch, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     try {
       const body = match.route.hasBody ? await readBody(req, options.bodyLimitBytes) : undefined;
-      writeReply(res, await match.route.handle({ params: match.params, body }, options));
+      const input = query === '' ? { params: match.params, body } : { params: match.params, body, query: new URLSearchParams(query) };
+      writeReply(res, await match.route.handle(input, options));
     } catch (error) {
       const reply = errorReply(error);
       if (reply.status === 503) options.onRedisUnavailable?.(error);
@@ -76,7 +77,7 @@ export function createListener(options: ListenerOptions): RequestListener {
         accessLog?.write(accessLogLine(req, res, seconds));
       });
     }
-    if (match) void serve(match, req, res);
+    if (match) void serve(match, req, res, queryAt < 0 ? '' : url.slice(queryAt + 1));
     else if (badPath) writeReply(res, errorReply(new HttpError(400, `malformed %-escape in path ${path}`)));
     else fallback(req, res);
   };

@@ -4,19 +4,23 @@ import type { QueueEngine } from '../engine/engine.js';
 import { globalMetrics, queueIds, queueMetrics } from '../engine/reads.js';
 import { RedisUnavailableError, ValidationError } from '../errors.js';
 import { jsonObjectBody, type JsonObject } from './body.js';
+import { getJobStatus } from './handlers/job-status.js';
+import { touchJob } from './handlers/touch.js';
+import { deleteDead, listDead, replayDead } from './handlers/dead-letters.js';
 
-export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';
+export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate' | 'touched' | 'replayed';
 
 export interface RouteDeps {
   engine: QueueEngine;
   /** Counts job events per queue type (Prometheus counters). */
-  onJobEvent?: (event: JobEvent, queueType: string) => void;
+  onJobEvent?: (event: JobEvent, queueType: string, count?: number) => void;
 }
 
 /** What a handler gets of a request: the path parameters and, for routes with a body, its bytes. */
 export interface RouteInput {
   params: Record<string, string>;
   body?: Buffer;
+  query?: URLSearchParams;
 }
 
 export interface Reply {
@@ -65,6 +69,7 @@ async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Pr
     payload: body.payload,
     requeueLimit: body.requeue_limit as number | undefined,
     maxQueuedLength: maxQueuedLength(body) as number | undefined,
+    delayMs: body.delay_ms as number | undefined,
   });
   switch (result.kind) {
     case 'queued':
@@ -176,4 +181,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/:queue_type/:queue_id/', hasBody: false, handle: queueMetricsRoute },
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', hasBody: true, handle: deleteQueue },
   { method: 'GET', path: '/deepstatus/', hasBody: false, handle: deepStatus },
+  { method: 'GET', path: '/job/:queue_type/:queue_id/:job_id/', hasBody: false, handle: getJobStatus },
+  { method: 'POST', path: '/touch/:queue_type/:queue_id/:job_id/', hasBody: true, handle: touchJob },
+  { method: 'GET', path: '/dead/:queue_type/', hasBody: false, handle: listDead },
+  { method: 'POST', path: '/dead/:queue_type/replay/', hasBody: true, handle: replayDead },
+  { method: 'DELETE', path: '/dead/:queue_type/', hasBody: false, handle: deleteDead },
 ];
