@@ -30,6 +30,8 @@ const APP_METRICS = [
   'sharq_redis_up', 'sharq_leader',
   'sharq_http_request_duration_seconds', 'sharq_redis_command_duration_seconds',
   'sharq_requeue_pass_duration_seconds', 'sharq_requeue_jobs_moved_total',
+  'sharq_delayed_jobs', 'sharq_delayed_jobs_promoted_total', 'sharq_dead_letters',
+  'sharq_jobs_touched_total', 'sharq_dead_letters_replayed_total',
 ];
 
 /** prom-client's default metrics with the server's prefix, taken from the installed prom-client itself. */

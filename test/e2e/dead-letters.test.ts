@@ -75,6 +75,13 @@ describe('dead letters', () => {
     assert.deepEqual((await call('DELETE', '/dead/dx/')).body, { status: 'success', deleted: 0 });
   });
 
+  test('Prometheus: dead letters kept per type and replays counted', async () => {
+    const text = (await call('GET', '/metrics')).text;
+    assert.match(text, /^sharq_dead_letters\{queue_type="dl"\} 4$/m);
+    assert.match(text, /^sharq_dead_letters\{queue_type="dx"\} 0$/m);
+    assert.match(text, /^sharq_dead_letters_replayed_total\{queue_type="dr"\} 3$/m);
+  });
+
   test('bad input is a 400 naming the field', async () => {
     const cases: [string, string, unknown, RegExp][] = [
       ['GET', '/dead/dl/?limit=0', undefined, /limit/],

@@ -69,4 +69,8 @@ describe('delay_ms', () => {
     }
     assert.equal((await call('GET', '/job/dv/q/j/')).status, 404);
   });
+
+  test('Prometheus: delayed jobs per type', async () => {
+    assert.match((await call('GET', '/metrics')).text, /^sharq_delayed_jobs\{queue_type="dd"\} 1$/m);
+  });
 });

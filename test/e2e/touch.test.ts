@@ -64,4 +64,11 @@ describe('POST /touch/', () => {
     }
     assert.equal((await request(`${server.url}/touch/tx/q/j/`, { method: 'POST', rawBody: '{' })).status, 400);
   });
+
+  test('Prometheus: touches counted per type', async () => {
+    const text = (await call('GET', '/metrics')).text;
+    const touched = Number(/^sharq_jobs_touched_total\{queue_type="tt"\} (\d+)$/m.exec(text)?.[1]);
+    assert.ok(touched >= 5, `tt touched ${touched} times`);
+    assert.match(text, /^sharq_jobs_touched_total\{queue_type="tl"\} 1$/m);
+  });
 });
