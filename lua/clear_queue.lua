@@ -28,7 +28,7 @@ local ready_key, active_key, queues_key, totals_key, queue_key, job_key =
 local qid, batch, purge_all = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local tag = tag_of(ready_key, ':ready')
 
-local queued_removed, active_removed = 0, 0
+local queued_removed, active_removed, delayed_removed = 0, 0, 0
 local ids = redis.call('LPOP', queue_key, batch)
 if ids then
   for _, jid in ipairs(ids) do
@@ -55,6 +55,7 @@ for i = 1, #left, 2 do
   local member = qid .. ':' .. left[i]
   if redis.call('ZREM', delayed_key(tag), member) == 1 then
     add_delayed_count(tag, qid, -1)
+    delayed_removed = delayed_removed + 1
   else
     redis.call('ZREM', active_key, member)
   end
@@ -65,7 +66,7 @@ if scan[1] ~= '0' or redis.call('HLEN', job_key) > 0 then
   -- Keep the meta's active count true, so a purge abandoned after this step still leaves a queue
   -- that goes idle once its remaining active jobs are finished.
   if m then
-    m.active = math.max(0, m.active - active_removed)
+    m.active = math.max(0, m.active - (active_removed - delayed_removed))
     write_meta(queues_key, qid, m)
   end
   return { queued_removed, active_removed, 0, scan[1] }

@@ -10,7 +10,8 @@
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:dead_index  (<tag>:dead_jobs is derived from it)
--- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1].
+-- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1], as are
+-- <tag>:delayed_counts (read: delayed jobs keep a queue live) and <tag>:dead_jobs.
 -- ARGV[1] batch size: the most expired jobs handled by this call
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
