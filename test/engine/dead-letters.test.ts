@@ -16,6 +16,9 @@ import { typeKeys } from '../../src/engine/keys.js';
 import { jobStatus } from '../../src/engine/lifecycle.js';
 import { typeGauges } from '../../src/engine/reads.js';
 import { ValidationError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
+import { DelayedPromoter } from '../../src/process/delayed-promoter.js';
+import { waitFor } from '../helpers/wait.js';
 import { drain, enqueueJob, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
 
 /** Enqueues the jobs with requeue_limit 0 and lets them expire into the dead letters, in order. */
@@ -185,5 +188,23 @@ describe('dead letters', { concurrency: true }, () => {
     assert.deepEqual(await replayDeadLetters(engine, 'old', [{ queueId: 'q', jobId: 'new' }]), { replayed: 1, skipped: 0 });
     const [job] = await drain(engine, 'old');
     assert.deepEqual([job?.jobId, job?.requeuesRemaining, job?.payloadJson], ['new', 3, '{"a":1.50,"b":[]}']);
+  });
+
+  test('the leader migrates the old LIST of every type when it takes the lead', async () => {
+    const engine = await h.newEngine();
+    await enqueueJob(engine, 'mig', 'q', 'live');
+    const t = typeKeys(engine.options.keyPrefix, 'mig');
+    await engine.redis.lpush(
+      t.dead,
+      '{"queue_id":"q","job_id":"old","reason":"requeue_limit_reached","discarded_at_ms":1,"requeue_limit":2,"payload":null}',
+    );
+    const promoter = new DelayedPromoter(engine, createLogger('error', 'test'));
+    promoter.start();
+    try {
+      await waitFor(async () => (await engine.redis.exists(t.dead)) === 0, { what: 'the old LIST migrated' });
+    } finally {
+      await promoter.stop();
+    }
+    assert.deepEqual((await allDead(engine, 'mig')).map((d) => [d.jobId, d.requeueLimit, d.payloadJson]), [['old', 2, 'null']]);
   });
 });
