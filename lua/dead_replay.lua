@@ -22,23 +22,23 @@ local queues_key = tag .. ':queues'
 local now = now_us()
 
 local function replay(member)
-  local raw = redis.call('HGET', dead_jobs_key(tag), member)
+  local raw = redis.call('HGET', dead_jobs_key_of(tag), member)
   if not raw then return false end
   local qid, jid = string.match(member, '^([^:]+):(.+)$')
-  if redis.call('HEXISTS', jobs_key(tag, qid), jid) == 1 then return false end
+  if redis.call('HEXISTS', jobs_key_of(tag, qid), jid) == 1 then return false end
   local dead = parse_dead(raw)
   local job = dead.job
   job.remaining = job.limit
   local m = read_meta(queues_key, qid) or revive_meta(tag, qid, dead.interval)
-  redis.call('HSET', jobs_key(tag, qid), jid, format_job(job))
-  if redis.call('RPUSH', list_key(tag, qid), jid) == 1 then
+  redis.call('HSET', jobs_key_of(tag, qid), jid, format_job(job))
+  if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
     local ready_at = earliest_dequeue(m, now)
     redis.call('ZADD', tag .. ':ready', ready_at, qid)
     -- wake: signal_ready(tag, ready_at)
   end
   write_meta(queues_key, qid, m)
   redis.call('ZREM', index_key, member)
-  redis.call('HDEL', dead_jobs_key(tag), member)
+  redis.call('HDEL', dead_jobs_key_of(tag), member)
   return true
 end
 

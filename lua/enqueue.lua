@@ -15,8 +15,8 @@
 -- ARGV[7] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
 -- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
--- Reply: {'queued' | 'duplicate' | 'rejected', queue_length}
---   queue_length counts the queue's delayed jobs too (as max queued length does);
+-- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
+--   its delayed jobs included, as max queued length counts them);
 --   duplicate: the job id is already queued, delayed or active in this queue (nothing changes);
 --   rejected: the queue already holds max queued length jobs (nothing changes).
 -- Cost: O(log d) in delayed jobs of the type (up to PROMOTE_PER_CALL due ones are promoted first,
@@ -25,7 +25,7 @@
 -- @include common
 -- @include lifecycle
 
-local ready_key, queues_key, totals_key, queue_key, jobs_key_ = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ready_key, queues_key, totals_key, queue_key, jobs_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local qid, jid, payload = ARGV[1], ARGV[2], ARGV[3]
 local interval_ms, requeue_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
 local delay_ms = tonumber(ARGV[7] or '0')
@@ -33,7 +33,7 @@ local tag = tag_of(ready_key, ':ready')
 
 promote_due(tag, now_us(), PROMOTE_PER_CALL)
 local queue_length = redis.call('LLEN', queue_key) + delayed_in_queue(tag, qid)
-if redis.call('HEXISTS', jobs_key_, jid) == 1 then
+if redis.call('HEXISTS', jobs_key, jid) == 1 then
   return { 'duplicate', queue_length }
 end
 if ARGV[6] ~= '' and queue_length >= tonumber(ARGV[6]) then
@@ -48,12 +48,12 @@ elseif not m.pinned and m.interval ~= interval_ms then
   apply_interval(ready_key, qid, m, interval_ms, now)
 end
 
-redis.call('HSET', jobs_key_, jid, format_job({ remaining = requeue_limit, limit = requeue_limit, cost = 1, payload = payload }))
+redis.call('HSET', jobs_key, jid, format_job({ remaining = requeue_limit, limit = requeue_limit, cost = 1, payload = payload }))
 if delay_ms > 0 then
   add_delayed(tag, qid, jid, now + delay_ms * 1000)
   write_meta(queues_key, qid, m)
   count_in_stats(tag, now, 'enq', qid)
-  return { 'queued', queue_length + 1 }
+  return { 'queued', queue_length }
 end
 if redis.call('RPUSH', queue_key, jid) == 1 then
   redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
@@ -61,4 +61,4 @@ end
 write_meta(queues_key, qid, m)
 redis.call('HINCRBY', totals_key, 'queued', 1)
 count_in_stats(tag, now, 'enq', qid)
-return { 'queued', queue_length + 1 }
+return { 'queued', queue_length }

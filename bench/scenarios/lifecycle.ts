@@ -102,8 +102,8 @@ export const lifecycleScenario: Scenario = {
           }
           // The scripts alone: one engine call at a time (the round trip included, no HTTP).
           samples.push(
-            ...(await timeSequential(redis, 'direct dequeue, 0 delayed', DIRECT_CALLS, () => engine.dequeueRaw(plain.queueType))),
-            ...(await timeSequential(redis, `direct dequeue, ${label}`, DIRECT_CALLS, () => engine.dequeueRaw(delayed.queueType))),
+            ...(await timeSequential(redis, 'direct dequeue, 0 delayed', DIRECT_CALLS, () => engine.dequeue(plain.queueType))),
+            ...(await timeSequential(redis, `direct dequeue, ${label}`, DIRECT_CALLS, () => engine.dequeue(delayed.queueType))),
             ...(await timeSequential(redis, 'direct status (delayed job)', DIRECT_CALLS, () =>
               jobStatus(engine, delayed.queueType, 'q7', 'd7'),
             )),

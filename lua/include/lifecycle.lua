@@ -7,9 +7,9 @@
 -- moves the rest in batches of its own).
 local PROMOTE_PER_CALL = 20
 
-local function delayed_key(tag) return tag .. ':delayed' end
-local function dead_index_key(tag) return tag .. ':dead_index' end
-local function dead_jobs_key(tag) return tag .. ':dead_jobs' end
+local function delayed_key_of(tag) return tag .. ':delayed' end
+local function dead_index_key_of(tag) return tag .. ':dead_index' end
+local function dead_jobs_key_of(tag) return tag .. ':dead_jobs' end
 
 local function add_delayed_count(tag, qid, delta)
   local key = tag .. ':delayed_counts'
@@ -18,13 +18,13 @@ end
 
 -- Parks a job (its body already in <tag>:jobs:<qid>) until due_us.
 local function add_delayed(tag, qid, jid, due_us)
-  redis.call('ZADD', delayed_key(tag), due_us, qid .. ':' .. jid)
+  redis.call('ZADD', delayed_key_of(tag), due_us, qid .. ':' .. jid)
   add_delayed_count(tag, qid, 1)
 end
 
 -- Earliest due time (us) of a delayed job of the type, or nil.
 local function next_due_us(tag)
-  local head = redis.call('ZRANGE', delayed_key(tag), 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', delayed_key_of(tag), 0, 0, 'WITHSCORES')
   return head[2] and tonumber(head[2]) or nil
 end
 
@@ -33,11 +33,11 @@ end
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
 -- Cost: O(log n + limit) in delayed jobs of the type.
 local function promote_due(tag, now, limit)
-  local due = redis.call('ZRANGEBYSCORE', delayed_key(tag), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
   if #due == 0 then return 0, false end
   local members = {}
   for i = 1, #due, 2 do members[#members + 1] = due[i] end
-  redis.call('ZREM', delayed_key(tag), unpack(members))
+  redis.call('ZREM', delayed_key_of(tag), unpack(members))
 
   local queues_key = tag .. ':queues'
   local moved = 0
@@ -45,9 +45,9 @@ local function promote_due(tag, now, limit)
     local qid, jid = string.match(due[i], '^([^:]+):(.+)$')
     add_delayed_count(tag, qid, -1)
     -- A body removed by a purge leaves nothing to promote.
-    if redis.call('HEXISTS', jobs_key(tag, qid), jid) == 1 then
+    if redis.call('HEXISTS', jobs_key_of(tag, qid), jid) == 1 then
       local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
-      if redis.call('RPUSH', list_key(tag, qid), jid) == 1 then
+      if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
         local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
         redis.call('ZADD', tag .. ':ready', ready_at, qid)
         -- wake: signal_ready(tag, ready_at)
@@ -74,18 +74,18 @@ end
 local function add_dead_letter(tag, qid, jid, job, interval_ms, reason, at_ms)
   local member = qid .. ':' .. jid
   local seq = redis.call('HINCRBY', tag .. ':totals', 'dead_seq', 1)
-  redis.call('ZADD', dead_index_key(tag), seq, member)
-  redis.call('HSET', dead_jobs_key(tag), member,
+  redis.call('ZADD', dead_index_key_of(tag), seq, member)
+  redis.call('HSET', dead_jobs_key_of(tag), member,
     int_str(at_ms) .. '|' .. reason .. '|' .. int_str(interval_ms) .. '|' .. format_job(job))
 end
 
 -- Drops the oldest dead letters beyond `limit`, at most `max_drop` of them per call (a lowered
 -- dead_letter_limit is reached over several calls).
 local function trim_dead_letters(tag, limit, max_drop)
-  local over = math.min(redis.call('ZCARD', dead_index_key(tag)) - limit, max_drop)
+  local over = math.min(redis.call('ZCARD', dead_index_key_of(tag)) - limit, max_drop)
   if over <= 0 then return end
-  local popped = redis.call('ZPOPMIN', dead_index_key(tag), over)
+  local popped = redis.call('ZPOPMIN', dead_index_key_of(tag), over)
   local members = {}
   for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
-  redis.call('HDEL', dead_jobs_key(tag), unpack(members))
+  redis.call('HDEL', dead_jobs_key_of(tag), unpack(members))
 end

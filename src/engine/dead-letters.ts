@@ -5,7 +5,6 @@
 // it when it takes the lead).
 import type { QueueEngine } from './engine.js';
 import { parseJobRecord } from './job-record.js';
-import { typeKeys } from './keys.js';
 import * as valid from './validation.js';
 import { ValidationError } from '../errors.js';
 
@@ -70,18 +69,13 @@ function validCursor(cursor: string | undefined): string {
 
 export async function listDeadLetters(
   engine: QueueEngine,
-  queueType: string,
+  queueType: unknown,
   limit: number = DEFAULT_PAGE,
   cursor?: string,
 ): Promise<DeadLetterPage> {
-  const t = typeKeys(engine.options.keyPrefix, valid.identifier('queue_type', queueType));
-  const reply = (await engine.scripts.dead_list([t.deadIndex, t.deadJobs], [validCursor(cursor), limit])) as string[];
-  const jobs: DeadLetter[] = [];
-  for (let i = 1; i + 1 < reply.length; i += 2) {
-    jobs.push({ ...splitMember(reply[i] as string), ...parseDeadEntry(reply[i + 1] as string) });
-  }
-  const next = reply[0];
-  return next ? { jobs, nextCursor: next } : { jobs };
+  const page = await engine.lifecycle.deadList(valid.identifier('queue_type', queueType), validCursor(cursor), limit);
+  const jobs = page.entries.map(([member, entry]): DeadLetter => ({ ...splitMember(member), ...parseDeadEntry(entry) }));
+  return page.nextCursor === undefined ? { jobs } : { jobs, nextCursor: page.nextCursor };
 }
 
 export interface ReplayResult {
@@ -93,68 +87,56 @@ export interface ReplayResult {
 /** Puts the named dead letters back at the tail of their queues, each in one atomic step. */
 export async function replayDeadLetters(
   engine: QueueEngine,
-  queueType: string,
-  jobs: readonly { queueId: string; jobId: string }[],
+  queueType: unknown,
+  jobs: readonly { queueId: unknown; jobId: unknown }[],
 ): Promise<ReplayResult> {
   const type = valid.identifier('queue_type', queueType);
   const members = jobs.map(
     (job) => `${valid.identifier('queue_id', job.queueId)}:${valid.identifier('job_id', job.jobId)}`,
   );
-  const t = typeKeys(engine.options.keyPrefix, type);
   const result: ReplayResult = { replayed: 0, skipped: 0 };
   for (let i = 0; i < members.length; i += STEP) {
-    const [replayed, skipped] = (await engine.scripts.dead_replay([t.deadIndex], ['ids', ...members.slice(i, i + STEP)])) as [
-      number,
-      number,
-    ];
-    result.replayed += replayed;
-    result.skipped += skipped;
+    const step = await engine.lifecycle.deadReplay(type, { members: members.slice(i, i + STEP) });
+    result.replayed += step.replayed;
+    result.skipped += step.skipped;
   }
   return result;
 }
 
 /** Replays every dead letter of the type, oldest first, in bounded script calls. */
-export async function replayAllDeadLetters(engine: QueueEngine, queueType: string): Promise<ReplayResult> {
-  const t = typeKeys(engine.options.keyPrefix, valid.identifier('queue_type', queueType));
+export async function replayAllDeadLetters(engine: QueueEngine, queueType: unknown): Promise<ReplayResult> {
+  const type = valid.identifier('queue_type', queueType);
   const result: ReplayResult = { replayed: 0, skipped: 0 };
   let cursor = '0';
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const [replayed, skipped, next] = (await engine.scripts.dead_replay([t.deadIndex], ['all', cursor, STEP])) as [
-      number,
-      number,
-      string,
-    ];
-    result.replayed += replayed;
-    result.skipped += skipped;
-    if (!next) break;
-    cursor = next;
+  for (let call = 0; call < MAX_STEPS; call++) {
+    const step = await engine.lifecycle.deadReplay(type, { all: { cursor, batch: STEP } });
+    result.replayed += step.replayed;
+    result.skipped += step.skipped;
+    if (step.nextCursor === undefined) break;
+    cursor = step.nextCursor;
   }
   return result;
 }
 
 /** Deletes every dead letter of the type; returns how many. */
-export async function deleteDeadLetters(engine: QueueEngine, queueType: string): Promise<number> {
-  const t = typeKeys(engine.options.keyPrefix, valid.identifier('queue_type', queueType));
+export async function deleteDeadLetters(engine: QueueEngine, queueType: unknown): Promise<number> {
+  const type = valid.identifier('queue_type', queueType);
   let deleted = 0;
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const [n, more] = (await engine.scripts.dead_delete([t.deadIndex, t.deadJobs], [STEP])) as [number, number];
-    deleted += n;
-    if (more !== 1) break;
+  for (let call = 0; call < MAX_STEPS; call++) {
+    const step = await engine.lifecycle.deadDelete(type, STEP);
+    deleted += step.deleted;
+    if (!step.more) break;
   }
   return deleted;
 }
 
 /** Moves the type's dead-letter LIST of earlier versions into the current store; returns how many. */
 export async function migrateDeadLetters(engine: QueueEngine, queueType: string): Promise<number> {
-  const t = typeKeys(engine.options.keyPrefix, queueType);
   let moved = 0;
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const [n, left] = (await engine.scripts.dead_migrate([t.dead, t.deadIndex], [STEP, engine.options.deadLetterLimit])) as [
-      number,
-      number,
-    ];
-    moved += n;
-    if (left === 0) break;
+  for (let call = 0; call < MAX_STEPS; call++) {
+    const step = await engine.lifecycle.deadMigrate(queueType, STEP, engine.options.deadLetterLimit);
+    moved += step.moved;
+    if (step.left === 0) break;
   }
   return moved;
 }

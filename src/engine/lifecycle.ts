@@ -3,7 +3,6 @@
 import type { QueueEngine } from './engine.js';
 import { parseDeadEntry, type DeadLetterEntry } from './dead-letters.js';
 import { parseJobRecord } from './job-record.js';
-import { queueKeys, typeKeys } from './keys.js';
 import * as valid from './validation.js';
 
 /** Queues longer than this answer a status without `position` (LPOS is O(n)). */
@@ -19,47 +18,40 @@ export type JobStatus =
   | { state: 'active'; expiresAtMs: number; requeuesRemaining: number }
   | ({ state: 'dead' } & Pick<DeadLetterEntry, 'reason' | 'discardedAtMs'>);
 
-type StatusReply = ['active' | 'delayed' | 'queued', string | number, string] | ['dead', string] | ['none'];
-
 /** Where the job is now; undefined when it is unknown or finished. */
 export async function jobStatus(
   engine: QueueEngine,
-  queueType: string,
-  queueId: string,
-  jobId: string,
+  queueType: unknown,
+  queueId: unknown,
+  jobId: unknown,
 ): Promise<JobStatus | undefined> {
   const type = valid.identifier('queue_type', queueType);
   const id = valid.identifier('queue_id', queueId);
   const job = valid.identifier('job_id', jobId);
-  const t = typeKeys(engine.options.keyPrefix, type);
-  const q = queueKeys(engine.options.keyPrefix, type, id);
-  const reply = (await engine.scripts.job_status([t.active, t.delayed, q.jobs, q.jobIds, t.deadJobs], [
-    id,
-    job,
-    POSITION_LIMIT,
-  ])) as StatusReply;
-  switch (reply[0]) {
+  const reply = await engine.lifecycle.jobStatus(type, id, job, POSITION_LIMIT);
+  switch (reply.state) {
     case 'none':
       return undefined;
     case 'dead': {
-      const entry = parseDeadEntry(reply[1]);
+      const entry = parseDeadEntry(reply.entry);
       return { state: 'dead', reason: entry.reason, discardedAtMs: entry.discardedAtMs };
     }
     case 'delayed':
-      return { state: 'delayed', runAtMs: usToMs(reply[1]) };
+      return { state: 'delayed', runAtMs: usToMs(reply.dueUs) };
     case 'active':
-      return { state: 'active', expiresAtMs: usToMs(reply[1]), requeuesRemaining: parseJobRecord(reply[2]).requeuesRemaining };
+      return { state: 'active', expiresAtMs: usToMs(reply.expiresUs), requeuesRemaining: parseJobRecord(reply.record).requeuesRemaining };
     case 'queued': {
-      const position = Number(reply[1]);
-      const requeuesRemaining = parseJobRecord(reply[2]).requeuesRemaining;
-      return position >= 0 ? { state: 'queued', position, requeuesRemaining } : { state: 'queued', requeuesRemaining };
+      const requeuesRemaining = parseJobRecord(reply.record).requeuesRemaining;
+      return reply.position === undefined
+        ? { state: 'queued', requeuesRemaining }
+        : { state: 'queued', position: reply.position, requeuesRemaining };
     }
   }
 }
 
 /** Times are kept in us; the API speaks ms, rounded up so "not before" stays true. */
-function usToMs(us: string | number): number {
-  return Math.ceil(Number(us) / 1000);
+function usToMs(us: number): number {
+  return Math.ceil(us / 1000);
 }
 
 /**
@@ -68,18 +60,17 @@ function usToMs(us: string | number): number {
  */
 export async function touch(
   engine: QueueEngine,
-  queueType: string,
-  queueId: string,
-  jobId: string,
-  extendMs?: number,
+  queueType: unknown,
+  queueId: unknown,
+  jobId: unknown,
+  extendMs?: unknown,
 ): Promise<number | undefined> {
   const type = valid.identifier('queue_type', queueType);
   const id = valid.identifier('queue_id', queueId);
   const job = valid.identifier('job_id', jobId);
   const extend = extendMs === undefined ? engine.options.jobExpireIntervalMs : valid.extendMs(extendMs);
-  const t = typeKeys(engine.options.keyPrefix, type);
-  const expiresUs = Number(await engine.scripts.touch([t.active], [id, job, extend]));
-  return expiresUs < 0 ? undefined : Math.floor(expiresUs / 1000);
+  const expiresUs = await engine.lifecycle.touch(type, id, job, extend);
+  return expiresUs === undefined ? undefined : Math.floor(expiresUs / 1000);
 }
 
 export interface PromoteResult {
@@ -92,14 +83,13 @@ export interface PromoteResult {
 
 /** Moves the type's due delayed jobs to their queues, in bounded batches. */
 export async function promoteDue(engine: QueueEngine, queueType: string): Promise<PromoteResult> {
-  const t = typeKeys(engine.options.keyPrefix, queueType);
   let promoted = 0;
   for (let call = 1; ; call++) {
-    const [moved, more, nextDueUs, nowUs] = (await engine.scripts.promote([t.delayed], [PROMOTE_BATCH])) as number[];
-    promoted += moved ?? 0;
-    if (more !== 1 || call >= MAX_PROMOTE_CALLS_PER_TYPE) {
-      const nowMs = Math.floor((nowUs ?? 0) / 1000);
-      return nextDueUs === undefined || nextDueUs < 0 ? { promoted, nowMs } : { promoted, nowMs, nextDueAtMs: usToMs(nextDueUs) };
+    const step = await engine.lifecycle.promote(queueType, PROMOTE_BATCH);
+    promoted += step.promoted;
+    if (!step.more || call >= MAX_PROMOTE_CALLS_PER_TYPE) {
+      const nowMs = Math.floor(step.nowUs / 1000);
+      return step.nextDueUs === undefined ? { promoted, nowMs } : { promoted, nowMs, nextDueAtMs: usToMs(step.nextDueUs) };
     }
   }
 }

@@ -14,7 +14,6 @@ import {
 } from '../../src/engine/dead-letters.js';
 import { typeKeys } from '../../src/engine/keys.js';
 import { jobStatus } from '../../src/engine/lifecycle.js';
-import { typeGauges } from '../../src/engine/reads.js';
 import { ValidationError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { DelayedPromoter } from '../../src/process/delayed-promoter.js';
@@ -120,7 +119,7 @@ describe('dead letters', { concurrency: true }, () => {
     assert.deepEqual(await replayAllDeadLetters(engine, 'all'), { replayed: total, skipped: 0 });
     assert.equal(await engine.redis.zcard(t.deadIndex), 0);
     assert.equal(await engine.redis.hlen(t.deadJobs), 0);
-    const gauges = await typeGauges(engine, 'all');
+    const gauges = await engine.reads.typeGauges('all');
     assert.equal(gauges.queued, total);
     assert.equal(gauges.deadLetters, 0);
     const out = await drain(engine, 'all');

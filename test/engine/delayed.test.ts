@@ -47,7 +47,7 @@ describe('delayed jobs', { concurrency: true }, () => {
   test('never handed out before enqueue time + delay_ms on Redis clock, and at once after it', async () => {
     const engine = await h.newEngine();
     const before = await redisNowUs(engine.redis);
-    assert.deepEqual(await enqueueDelayed(engine, 'd', 'q', 'j', 300), { kind: 'queued', queueLength: 1 });
+    assert.deepEqual(await enqueueDelayed(engine, 'd', 'q', 'j', 300), { kind: 'queued', lengthBefore: 0 });
     const due = await dueAtUs(engine, 'd', 'q', 'j');
     assert.ok(due >= before + 300_000, 'due no earlier than the Redis time of the enqueue + delay');
     // Poll hard until it comes out: never early.
@@ -93,10 +93,10 @@ describe('delayed jobs', { concurrency: true }, () => {
     assert.equal((await enqueueJob(engine, 'dup', 'q', 'j')).kind, 'duplicate');
     assert.equal((await enqueueDelayed(engine, 'dup', 'q', 'j', 10)).kind, 'duplicate');
     await enqueueJob(engine, 'dup', 'q', 'k');
-    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'l', { maxQueuedLength: 2 }), { kind: 'rejected', queueLength: 2 });
+    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'l', { maxQueuedLength: 2 }), { kind: 'rejected', lengthBefore: 2 });
     assert.deepEqual(
       await engine.enqueue({ queueType: 'dup', queueId: 'q', jobId: 'l', intervalMs: 0, payload: 1, delayMs: 5, maxQueuedLength: 2 }),
-      { kind: 'rejected', queueLength: 2 },
+      { kind: 'rejected', lengthBefore: 2 },
     );
     assert.equal((await enqueueJob(engine, 'dup', 'q', 'l', { maxQueuedLength: 3 })).kind, 'queued');
   });
@@ -142,7 +142,7 @@ describe('delayed jobs', { concurrency: true }, () => {
     await enqueueDelayed(engine, 'bg', 'q', 'j', 200);
     promoter.start();
     try {
-      await waitFor(async () => (await engine.queueLength('bg', 'q')) === 1, { what: 'the job promoted', intervalMs: 10 });
+      await waitFor(async () => (await engine.reads.queueLength('bg', 'q')) === 1, { what: 'the job promoted', intervalMs: 10 });
       assert.deepEqual(promoted, [1]);
     } finally {
       await promoter.stop();

@@ -66,7 +66,7 @@ describe('job status', { concurrency: true }, () => {
     await enqueueJob(engine, 'big', 'q', 'first');
     // Fill the list directly: the status only reads its length and the job's record.
     const filler = Array.from({ length: POSITION_LIMIT }, (_, i) => `f${i}`);
-    for (let i = 0; i < filler.length; i += 1000) await engine.redis.rpush(q.jobIds, ...filler.slice(i, i + 1000));
+    for (let i = 0; i < filler.length; i += 1000) await engine.redis.rpush(q.queue, ...filler.slice(i, i + 1000));
     assert.deepEqual(await jobStatus(engine, 'big', 'q', 'first'), { state: 'queued', requeuesRemaining: -1 });
   });
 

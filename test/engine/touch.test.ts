@@ -100,7 +100,7 @@ describe('touch', { concurrency: true }, () => {
       const [touched, counts] = await Promise.all([touch(engine, 'race', 'q', jid, 60_000), passer.requeue()]);
       const requeued = counts.get('race')?.requeued ?? 0;
       const score = await activeScore(engine, 'race', `q:${jid}`);
-      const queued = await engine.redis.lrange(q.jobIds, 0, -1);
+      const queued = await engine.redis.lrange(q.queue, 0, -1);
       if (touched !== undefined) {
         outcomes.touched += 1;
         assert.equal(requeued, 0, `round ${round}: touched, so not requeued`);

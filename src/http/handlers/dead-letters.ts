@@ -12,12 +12,13 @@ import {
 import * as valid from '../../engine/validation.js';
 import { ValidationError } from '../../errors.js';
 import { jsonObjectBody, type JsonObject } from '../body.js';
-import { param, type HandlerDeps, type HandlerInput, type HandlerReply } from './lifecycle-types.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 /** GET /dead/<queue_type>/?limit=<n>&cursor=<c> */
-export async function listDead(input: HandlerInput, { engine }: HandlerDeps): Promise<HandlerReply> {
-  const limit = valid.pageLimit(input.query?.get('limit') ?? undefined, DEFAULT_PAGE, MAX_PAGE);
-  const page = await listDeadLetters(engine, param(input, 'queue_type'), limit, input.query?.get('cursor') ?? undefined);
+export async function listDead(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  const query = new URLSearchParams(input.query);
+  const limit = valid.pageLimit(query.get('limit') ?? undefined, DEFAULT_PAGE, MAX_PAGE);
+  const page = await listDeadLetters(engine, input.params.queue_type, limit, query.get('cursor') ?? undefined);
   // Payloads are spliced in as the JSON text they were stored as.
   const jobs = page.jobs.map(deadLetterJson).join(',');
   const cursor = page.nextCursor === undefined ? 'null' : JSON.stringify(page.nextCursor);
@@ -44,8 +45,8 @@ function replayTargets(body: JsonObject): { queueId: string; jobId: string }[] |
 }
 
 /** POST /dead/<queue_type>/replay/ body {"jobs": [{"queue_id", "job_id"}, ...]} or {"all": true} */
-export async function replayDead(input: HandlerInput, { engine, onJobEvent }: HandlerDeps): Promise<HandlerReply> {
-  const queueType = valid.identifier('queue_type', param(input, 'queue_type'));
+export async function replayDead(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+  const queueType = valid.identifier('queue_type', input.params.queue_type);
   const targets = replayTargets(jsonObjectBody(input.body));
   const result = targets === 'all' ? await replayAllDeadLetters(engine, queueType) : await replayDeadLetters(engine, queueType, targets);
   if (result.replayed > 0) onJobEvent?.('replayed', queueType, result.replayed);
@@ -53,6 +54,6 @@ export async function replayDead(input: HandlerInput, { engine, onJobEvent }: Ha
 }
 
 /** DELETE /dead/<queue_type>/ */
-export async function deleteDead(input: HandlerInput, { engine }: HandlerDeps): Promise<HandlerReply> {
-  return { status: 200, body: { status: 'success', deleted: await deleteDeadLetters(engine, param(input, 'queue_type')) } };
+export async function deleteDead(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  return { status: 200, body: { status: 'success', deleted: await deleteDeadLetters(engine, input.params.queue_type) } };
 }

@@ -1,10 +1,10 @@
 // GET /job/<queue_type>/<queue_id>/<job_id>/ (SPEC 5.4): where a job is now.
 import { jobStatus } from '../../engine/lifecycle.js';
-import { FAILURE, param, type HandlerDeps, type HandlerInput, type HandlerReply } from './lifecycle-types.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
-export async function getJobStatus(input: HandlerInput, { engine }: HandlerDeps): Promise<HandlerReply> {
-  const status = await jobStatus(engine, param(input, 'queue_type'), param(input, 'queue_id'), param(input, 'job_id'));
-  if (status === undefined) return { status: 404, body: FAILURE };
+export async function getJobStatus(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
+  const status = await jobStatus(engine, input.params.queue_type, input.params.queue_id, input.params.job_id);
+  if (status === undefined) return { status: 404, body: { status: 'failure' } };
   switch (status.state) {
     case 'queued':
       return {
