@@ -14,7 +14,7 @@ before(async () => {
   server = await startServer({
     redisPort: redis.port,
     workers: 2,
-    config: { sharq: { job_expire_interval: '300', job_requeue_interval: '100' } },
+    config: { sharq: { job_expire_interval: '2000', job_requeue_interval: '100' } },
   });
 });
 

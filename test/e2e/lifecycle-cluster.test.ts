@@ -23,7 +23,7 @@ before(async () => {
     redisPort: first.port,
     workers: 2,
     config: {
-      sharq: { job_expire_interval: '200', job_requeue_interval: '50' },
+      sharq: { job_expire_interval: '2000', job_requeue_interval: '100' },
       redis: { clustered: 'true', cluster_nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',') },
     },
   });
@@ -40,7 +40,7 @@ describe('lifecycle routes on Redis Cluster', () => {
     test(`type ${type}`, async () => {
       const enq = (id: string, extra: Json = {}) =>
         call('POST', `/enqueue/${type}/q/`, { job_id: id, interval: 0, payload: { id }, ...extra });
-      assert.equal((await enq('later', { delay_ms: 300 })).status, 201);
+      assert.equal((await enq('later', { delay_ms: 1500 })).status, 201);
       assert.equal(((await call('GET', `/job/${type}/q/later/`)).body as Json).state, 'delayed');
       const out = await waitFor(
         async () => {

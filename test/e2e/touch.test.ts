@@ -14,7 +14,7 @@ before(async () => {
   server = await startServer({
     redisPort: redis.port,
     workers: 2,
-    config: { sharq: { job_expire_interval: '300', job_requeue_interval: '50' } },
+    config: { sharq: { job_expire_interval: '1000', job_requeue_interval: '50' } },
   });
 });
 
@@ -30,10 +30,10 @@ describe('POST /touch/', () => {
   test('keeps a long job active across many passes; 404 once it is not active', async () => {
     assert.equal((await call('POST', '/enqueue/tt/q/', { job_id: 'long', interval: 0, payload: 1 })).status, 201);
     assert.equal((await call('GET', '/dequeue/tt/')).status, 200);
-    // 1.5 s of work, 5x the expire interval, touched every 100 ms with a 1 s extension.
-    const end = Date.now() + 1500;
+    // 3 s of work, 3x the expire interval, touched every 100 ms with a 3 s extension.
+    const end = Date.now() + 3000;
     while (Date.now() < end) {
-      const r = await call('POST', '/touch/tt/q/long/', { extend_ms: 1000 });
+      const r = await call('POST', '/touch/tt/q/long/', { extend_ms: 3000 });
       assert.equal(r.status, 200, JSON.stringify(r.body));
       const body = r.body as Record<string, unknown>;
       assert.equal(body.status, 'success');
