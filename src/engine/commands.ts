@@ -81,6 +81,8 @@ export function text(script: string, value: unknown): string {
   return value;
 }
 
+const SCRIPT_NAMES = ['enqueue', 'dequeue', 'finish', 'interval', 'clear_queue', 'requeue', 'lock_renew', 'lock_release'];
+
 const ENQUEUE_OUTCOMES: readonly string[] = ['queued', 'duplicate', 'rejected'];
 
 /** Every script of lua/, registered once on one connection, behind typed methods. */
@@ -91,7 +93,12 @@ export class ScriptCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
-  ) {}
+  ) {
+    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
+    // one, so a script first defined while a pipeline is pending (the leader's requeue pass beside
+    // the delayed-job promoter) is missing from it and the call crashes the process.
+    for (const name of SCRIPT_NAMES) this.script(name);
+  }
 
   private script(name: string): ScriptCall {
     let call = this.call[name];

@@ -42,6 +42,8 @@ function score(script: string, value: unknown): number {
   return n;
 }
 
+const SCRIPTS = ['touch', 'job_status', 'promote', 'dead_list', 'dead_replay', 'dead_delete', 'dead_migrate'] as const;
+
 export class LifecycleCommands {
   private readonly call: Record<string, ScriptCall> = {};
 
@@ -49,7 +51,12 @@ export class LifecycleCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
-  ) {}
+  ) {
+    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
+    // one, so a script first defined while a pipeline is pending is missing from it and the call
+    // crashes the process ("pipeline[functionName] is not a function").
+    for (const name of SCRIPTS) this.script(name);
+  }
 
   private script(name: string): ScriptCall {
     let call = this.call[name];
