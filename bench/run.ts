@@ -16,13 +16,14 @@ import { renderTable, rowsFor } from './lib/report.js';
 import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
 import { cycleScenario } from './scenarios/cycle.js';
+import { lifecycleScenario } from './scenarios/lifecycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { rateAccuracyScenario } from './scenarios/rate-accuracy.js';
 import { requeueStormScenario } from './scenarios/requeue-storm.js';
 import { singleOpsScenario } from './scenarios/single-ops.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-6). */
+/** In the order they run; `--scenario` also accepts their numbers (1-7). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   requeueStormScenario,
   rateAccuracyScenario,
   memoryScenario,
+  lifecycleScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

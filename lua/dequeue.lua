@@ -5,28 +5,35 @@
 -- KEYS[3] <tag>:queues   HASH of queue meta
 -- KEYS[4] <tag>:totals   HASH of type totals
 -- The chosen queue's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:stats:<minute> are derived from
--- KEYS[1] (same hash tag, so the same cluster slot).
+-- KEYS[1] (same hash tag, so the same cluster slot), as are <tag>:delayed and <tag>:delayed_counts.
 -- ARGV[1] job expire interval (ms)
 --
 -- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after}
---        {0, next_ready_us}  when no queue is ready (next_ready_us = -1 when the type has no queued job)
+--        {0, next_ready_us}  when no queue is ready: the earliest time a queue becomes ready or a delayed
+--                            job comes due (-1 when the type has neither queued nor delayed jobs)
 --
--- Cost: ZRANGEBYSCORE ... LIMIT 0 1 is O(log n) in ready queues; everything else is O(1).
+-- Cost: ZRANGEBYSCORE ... LIMIT 0 1 is O(log n) in ready queues; promoting up to PROMOTE_PER_CALL due
+-- delayed jobs first is O(log d) in delayed jobs; everything else is O(1).
 -- Up to 3 inconsistent heads (a ready queue without a job) are repaired and skipped per call.
 
 -- @include common
+-- @include lifecycle
 
 local ready_key, active_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local expire_us = tonumber(ARGV[1]) * 1000
 local tag = tag_of(ready_key, ':ready')
 local now = now_us()
+promote_due(tag, now, PROMOTE_PER_CALL)
 
 for _ = 1, 3 do
   local head = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)
   local qid = head[1]
   if not qid then
     local next_ready = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
-    return { 0, next_ready[2] and tonumber(next_ready[2]) or -1 }
+    local next_us = next_ready[2] and tonumber(next_ready[2])
+    local due_us = next_due_us(tag)
+    if due_us and (not next_us or due_us < next_us) then next_us = due_us end
+    return { 0, next_us or -1 }
   end
 
   local queue_key = queue_key_of(tag, qid)

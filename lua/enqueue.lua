@@ -12,20 +12,27 @@
 -- ARGV[4] interval (ms)
 -- ARGV[5] requeue limit (-1 forever, 0 never, N times)
 -- ARGV[6] max queued length, or '' for no limit
+-- ARGV[7] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
+-- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
--- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call)
---   duplicate: the job id is already queued or active in this queue (nothing changes);
+-- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
+--   its delayed jobs included, as max queued length counts them);
+--   duplicate: the job id is already queued, delayed or active in this queue (nothing changes);
 --   rejected: the queue already holds max queued length jobs (nothing changes).
--- Cost: O(1).
+-- Cost: O(log d) in delayed jobs of the type (up to PROMOTE_PER_CALL due ones are promoted first,
+-- so a job enqueued now never overtakes one that came due before it); the rest O(1).
 
 -- @include common
+-- @include lifecycle
 
 local ready_key, queues_key, totals_key, queue_key, jobs_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local qid, jid, payload = ARGV[1], ARGV[2], ARGV[3]
 local interval_ms, requeue_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local delay_ms = tonumber(ARGV[7] or '0')
 local tag = tag_of(ready_key, ':ready')
 
-local queue_length = redis.call('LLEN', queue_key)
+promote_due(tag, now_us(), PROMOTE_PER_CALL)
+local queue_length = redis.call('LLEN', queue_key) + delayed_in_queue(tag, qid)
 if redis.call('HEXISTS', jobs_key, jid) == 1 then
   return { 'duplicate', queue_length }
 end
@@ -41,12 +48,17 @@ elseif not m.pinned and m.interval ~= interval_ms then
   apply_interval(ready_key, qid, m, interval_ms, now)
 end
 
-redis.call('RPUSH', queue_key, jid)
 redis.call('HSET', jobs_key, jid, format_job({ remaining = requeue_limit, limit = requeue_limit, cost = 1, payload = payload }))
-write_meta(queues_key, qid, m)
-if queue_length == 0 then
+if delay_ms > 0 then
+  add_delayed(tag, qid, jid, now + delay_ms * 1000)
+  write_meta(queues_key, qid, m)
+  count_in_stats(tag, now, 'enq', qid)
+  return { 'queued', queue_length }
+end
+if redis.call('RPUSH', queue_key, jid) == 1 then
   redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
 end
+write_meta(queues_key, qid, m)
 redis.call('HINCRBY', totals_key, 'queued', 1)
 count_in_stats(tag, now, 'enq', qid)
 return { 'queued', queue_length }

@@ -5,6 +5,7 @@
 -- KEYS[3] <tag>:queue:<qid>   (read: is the queue now idle?)
 -- KEYS[4] <tag>:jobs:<qid>
 -- KEYS[5] <tag>:idle:<qid>    (written when the queue goes idle)
+-- <tag>:delayed_counts is derived from KEYS[1] (read: delayed jobs keep the queue live).
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept

@@ -68,4 +68,4 @@ export interface Config {
 }
 
 /** What happened to a job, as counted per queue type by the Prometheus counters. */
-export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';
+export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate' | 'touched' | 'replayed';

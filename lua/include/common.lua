@@ -5,9 +5,14 @@
 -- Redis Cluster slot. <tag> = <key_prefix>:{<queue_type>}
 --   <tag>:ready          ZSET  queue_id -> earliest dequeue time (us); holds exactly the queues with queued jobs
 --   <tag>:active         ZSET  "<queue_id>:<job_id>" -> expiry time (us) of a dequeued, unfinished job
---   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued or active jobs)
+--   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued, active
+--                              or delayed jobs)
 --   <tag>:totals         HASH  queued -> number of queued jobs of the type
---   <tag>:dead           LIST  discarded jobs (JSON), newest first, bounded
+--   <tag>:dead           LIST  discarded jobs (JSON) of earlier versions; migrated into dead_index/dead_jobs
+--   <tag>:dead_index     ZSET  "<queue_id>:<job_id>" -> discard sequence (totals field dead_seq), newest highest
+--   <tag>:dead_jobs      HASH  "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua)
+--   <tag>:delayed        ZSET  "<queue_id>:<job_id>" -> due time (us) of a delayed job (body in <tag>:jobs:<qid>)
+--   <tag>:delayed_counts HASH  queue_id -> number of delayed jobs of the queue
 --   <tag>:queue:<qid>    LIST  queued job ids, FIFO (head = next out)
 --   <tag>:jobs:<qid>     HASH  job_id -> job record (see parse_job) for queued and active jobs
 --   <tag>:idle:<qid>     STRING meta of a queue that went idle (same format as in <tag>:queues), kept for the
@@ -96,9 +101,14 @@ local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
--- A queue with no queued and no active job goes idle; otherwise its meta is saved.
+-- Delayed jobs of a queue (they keep it live: its interval must still be known when they come due).
+local function delayed_in_queue(tag, qid)
+  return tonumber(redis.call('HGET', tag .. ':delayed_counts', qid) or '0')
+end
+
+-- A queue with no queued, no active and no delayed job goes idle; otherwise its meta is saved.
 local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
-  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 then
+  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 or delayed_in_queue(tag, qid) > 0 then
     write_meta(queues_key, qid, m)
   else
     forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)

@@ -14,6 +14,8 @@ export interface EnqueueCall {
   requeueLimit: number;
   /** undefined: no limit. */
   maxQueuedLength?: number;
+  /** 0 or undefined: queued now; otherwise delayed this long (SPEC 5.6). */
+  delayMs?: number;
 }
 
 export interface EnqueueReply {
@@ -57,27 +59,29 @@ export interface RequeueStep {
   more: boolean;
 }
 
-class ReplyShapeError extends Error {
+export class ReplyShapeError extends Error {
   constructor(script: string, reply: unknown) {
     super(`script ${script} replied ${JSON.stringify(reply)}: not the shape its header documents`);
     this.name = 'ReplyShapeError';
   }
 }
 
-function list(script: string, reply: unknown, length: number): unknown[] {
+export function list(script: string, reply: unknown, length: number): unknown[] {
   if (!Array.isArray(reply) || reply.length < length) throw new ReplyShapeError(script, reply);
   return reply;
 }
 
-function int(script: string, value: unknown): number {
+export function int(script: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new ReplyShapeError(script, value);
   return value;
 }
 
-function text(script: string, value: unknown): string {
+export function text(script: string, value: unknown): string {
   if (typeof value !== 'string') throw new ReplyShapeError(script, value);
   return value;
 }
+
+const SCRIPT_NAMES = ['enqueue', 'dequeue', 'finish', 'interval', 'clear_queue', 'requeue', 'lock_renew', 'lock_release'];
 
 const ENQUEUE_OUTCOMES: readonly string[] = ['queued', 'duplicate', 'rejected'];
 
@@ -89,7 +93,12 @@ export class ScriptCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
-  ) {}
+  ) {
+    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
+    // one, so a script first defined while a pipeline is pending (the leader's requeue pass beside
+    // the delayed-job promoter) is missing from it and the call crashes the process.
+    for (const name of SCRIPT_NAMES) this.script(name);
+  }
 
   private script(name: string): ScriptCall {
     let call = this.call[name];
@@ -107,7 +116,7 @@ export class ScriptCommands {
       'enqueue',
       await this.script('enqueue')(
         [t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle],
-        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? ''],
+        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? '', c.delayMs ?? 0],
       ),
       2,
     );
@@ -182,7 +191,7 @@ export class ScriptCommands {
     const reply = list(
       'requeue',
       await this.script('requeue')(
-        [t.active, t.ready, t.queues, t.totals, t.dead],
+        [t.active, t.ready, t.queues, t.totals, t.deadIndex],
         [step.batch, step.deadLetterLimit, step.idleQueueTtlMs],
       ),
       3,

@@ -1,6 +1,7 @@
 import { ScriptCommands, type DequeueResult, type EnqueueReply } from './commands.js';
 import { globalKeys, type GlobalKeys } from './keys.js';
 import { QueueReads } from './reads.js';
+import { LifecycleCommands } from './lifecycle-commands.js';
 import type { CommandObserver, RedisClient } from './scripts.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
@@ -43,6 +44,8 @@ export interface EnqueueRequest {
   requeueLimit?: unknown;
   /** undefined: no limit. */
   maxQueuedLength?: unknown;
+  /** Not handed out before the Redis time of the enqueue + delayMs (0 to 30 days); undefined: 0. */
+  delayMs?: unknown;
 }
 
 export type EnqueueResult = EnqueueReply;
@@ -74,6 +77,8 @@ export class QueueEngine {
   /** Read-only views: JSON metrics, gauges, dead letters. */
   readonly reads: QueueReads;
   private readonly commands: ScriptCommands;
+  /** The lifecycle scripts, used by src/engine/lifecycle.ts and dead-letters.ts. */
+  readonly lifecycle: LifecycleCommands;
   private readonly registeredTypes = new Map<string, number>();
 
   constructor(
@@ -83,6 +88,7 @@ export class QueueEngine {
   ) {
     this.keys = globalKeys(options.keyPrefix);
     this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand);
+    this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand);
     this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
   }
 
@@ -97,6 +103,7 @@ export class QueueEngine {
         request.requeueLimit === undefined ? this.options.defaultRequeueLimit : valid.requeueLimit(request.requeueLimit),
       maxQueuedLength: request.maxQueuedLength === undefined ? undefined : valid.maxQueuedLength(request.maxQueuedLength),
       payloadJson: valid.payloadJson(request.payload),
+      delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
     };
     const [reply] = await Promise.all([this.commands.enqueue(call), this.registerType(queueType)]);
     return reply;

@@ -11,7 +11,16 @@ export interface TypeKeys {
   active: string;
   queues: string;
   totals: string;
+  /** The dead-letter LIST of earlier versions; only read to migrate it (src/engine/dead-letters.ts). */
   dead: string;
+  /** ZSET "<queue_id>:<job_id>" -> due time (us) of delayed jobs. */
+  delayed: string;
+  /** HASH queue_id -> delayed jobs of that queue (for max_queued_length and keeping the queue live). */
+  delayedCounts: string;
+  /** ZSET "<queue_id>:<job_id>" -> discard sequence number (newest = highest). */
+  deadIndex: string;
+  /** HASH "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua). */
+  deadJobs: string;
 }
 
 export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
@@ -22,6 +31,10 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
     queues: `${tag}:queues`,
     totals: `${tag}:totals`,
     dead: `${tag}:dead`,
+    delayed: `${tag}:delayed`,
+    delayedCounts: `${tag}:delayed_counts`,
+    deadIndex: `${tag}:dead_index`,
+    deadJobs: `${tag}:dead_jobs`,
   };
 }
 

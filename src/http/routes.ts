@@ -9,6 +9,9 @@ import { interval } from './handlers/interval.js';
 import { jobs, queues } from './handlers/browse.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
+import { getJobStatus } from './handlers/job-status.js';
+import { touchJob } from './handlers/touch.js';
+import { deleteDead, listDead, replayDead } from './handlers/dead-letters.js';
 import type { Route } from './types.js';
 
 export const PROMETHEUS_PATH = '/metrics';
@@ -30,6 +33,13 @@ export const ROUTES: readonly Route[] = [
   // Paged reads for the console and scripts (SPEC 5.12).
   { method: 'GET', path: '/queues/:queue_type/', serve: queues },
   { method: 'GET', path: '/jobs/:queue_type/:queue_id/', serve: jobs },
+
+  // The job lifecycle (SPEC 5.4, 5.5, 5.7).
+  { method: 'GET', path: '/job/:queue_type/:queue_id/:job_id/', serve: getJobStatus },
+  { method: 'POST', path: '/touch/:queue_type/:queue_id/:job_id/', serve: touchJob, body: true },
+  { method: 'GET', path: '/dead/:queue_type/', serve: listDead },
+  { method: 'POST', path: '/dead/:queue_type/replay/', serve: replayDead, body: true },
+  { method: 'DELETE', path: '/dead/:queue_type/', serve: deleteDead },
 
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },

@@ -6,8 +6,8 @@ import type { JobEvent } from '../interfaces.js';
 /** What a handler's dependencies are; handlers never touch Redis themselves. */
 export interface RouteDeps {
   engine: QueueEngine;
-  /** Counts job events per queue type (Prometheus counters). */
-  onJobEvent?: (event: JobEvent, queueType: string) => void;
+  /** Counts job events per queue type (Prometheus counters); count defaults to 1. */
+  onJobEvent?: (event: JobEvent, queueType: string, count?: number) => void;
 }
 
 /** What a handler gets of a request. */

@@ -14,6 +14,7 @@ import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/coll
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
+import { DelayedPromoter } from './delayed-promoter.js';
 import { StartupError } from '../errors.js';
 
 /** Deaths within this window count towards the respawn back-off. */
@@ -28,6 +29,7 @@ export class Primary {
   private stopping = false;
   private readonly recentDeaths: number[] = [];
   private readonly leader: RequeueLeader;
+  private readonly promoter: DelayedPromoter;
   private readonly metrics: PrimaryMetrics;
   private metricsServer: http.Server | undefined;
 
@@ -38,9 +40,15 @@ export class Primary {
   ) {
     const engine = new QueueEngine(redis, engineOptions(config));
     this.metrics = new PrimaryMetrics(engine);
+    this.promoter = new DelayedPromoter(engine, logger, { onPromoted: this.metrics.delayedPromoted });
     this.leader = new RequeueLeader(engine, logger, {
       requeueIntervalMs: config.sharq.jobRequeueIntervalMs,
-      onLeadership: this.metrics.setLeader,
+      onLeadership: (leading) => {
+        this.metrics.setLeader(leading);
+        // The leader alone promotes delayed jobs on a timer (enqueue and dequeue also do, bounded).
+        if (leading) this.promoter.start();
+        else void this.promoter.stop();
+      },
       onPass: this.metrics.requeuePass,
     });
     this.metrics.setLeader(false);
@@ -131,6 +139,7 @@ export class Primary {
     );
     for (const worker of workers) if (worker.isConnected()) worker.send({ type: 'sharq:shutdown' });
     this.metricsServer?.close();
+    await this.promoter.stop();
     await this.leader.stop();
     const grace = this.config.server.shutdownTimeoutMs + 2000;
     const timedOut = await Promise.race([
