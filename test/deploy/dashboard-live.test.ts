@@ -5,13 +5,13 @@
 // that event, and process metrics come from the primary and the workers, labelled by role.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
+import { spawnChild, type ChildHandle } from '../helpers/process.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -37,9 +37,8 @@ interface QueryResult {
 
 let redis: RedisServerHandle;
 let server: ServerHandle;
-let prometheus: ChildProcess | undefined;
+let prometheus: ChildHandle | undefined;
 let prometheusUrl = '';
-let prometheusLog = '';
 let tmp = '';
 
 async function query(expr: string): Promise<QueryResult[]> {
@@ -83,29 +82,24 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  prometheus = spawn(
-    'prometheus',
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.on('error', (error) => (prometheusLog += `spawn prometheus: ${error.message} (.ci/run installs Debian's prometheus)\n`));
-  prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-  prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+  // Killed with this process even if the test fails before after() (the harness's safety net).
+  const prom = spawnChild('prometheus', 'prometheus', [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
+  prometheus = prom;
   await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, { what: 'prometheus to be ready', timeoutMs: 60_000 }).catch(
     (error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${prometheusLog.slice(-3000)}`);
+      const hint = prom.hasExited() ? " (it exited: is Debian's prometheus installed? .ci/run installs it)" : '';
+      throw new Error(`${error instanceof Error ? error.message : String(error)}${hint}\n${prom.output().slice(-3000)}`);
     },
   );
   await eventually('up{job="sharq"} == 1', 'the first successful scrape');
 }, LIVE);
 
 after(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const gone = new Promise((resolve) => prometheus?.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000).unref())]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-  }
+  await prometheus?.stop('SIGTERM', 10_000);
   await server?.stop();
   await redis?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -146,6 +140,8 @@ describe('the dashboard on a real Prometheus', () => {
       assert.equal((await enqueue(type, 'full', 'a', { max_queued_length: 1 })).status, 201);
       assert.equal((await enqueue(type, 'full', 'b', { max_queued_length: 1 })).status, 429);
     }
+    // The primary has listed both types at a scrape, so their requeue counters start from a 0.
+    await eventually('count(sharq_jobs_requeued_total{queue_type=~"sms|email"} == 0) == 2', 'requeue counters at 0');
     // Dequeue everything left without finishing: expiries make requeues and discards.
     for (const type of ['sms', 'email']) {
       while ((await server.api.get(`/dequeue/${type}/`)).status === 200);

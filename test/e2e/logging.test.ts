@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
+import { killOnExit } from '../helpers/process.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { cliPath, repoRoot, startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -101,6 +102,7 @@ describe('on a TTY', () => {
     );
     const command = [process.execPath, cliPath, '--config', file].map((w) => `'${w}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    killOnExit(child);
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     try {
