@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { readText } from './tools.js';
 
@@ -58,7 +58,7 @@ function eventually(expr: string, what: string, accept: (r: QueryResult[]) => bo
 }
 
 const enqueue = (type: string, queue: string, job: string, extra: Record<string, unknown> = {}) =>
-  request(`${server.url}/enqueue/${type}/${queue}/`, { body: { job_id: job, interval: 0, payload: { job }, ...extra } });
+  server.api.post(`/enqueue/${type}/${queue}/`, { job_id: job, interval: 0, payload: { job }, ...extra });
 
 before(async () => {
   redis = await startRedis();
@@ -118,7 +118,7 @@ describe('the dashboard on a real Prometheus', () => {
     await eventually('sharq_jobs_discarded_total{queue_type="firsts"} == 0', 'discarded at 0');
     await eventually('sharq_jobs_rejected_total{queue_type="firsts"} == 0', 'rejected at 0');
 
-    assert.equal((await request(`${server.url}/dequeue/firsts/`)).status, 200); // never finished: discarded on expiry
+    assert.equal((await server.api.get('/dequeue/firsts/')).status, 200); // never finished: discarded on expiry
     assert.equal((await enqueue('firsts', 'q1', 'too-many', { max_queued_length: 1 })).status, 201);
     assert.equal((await enqueue('firsts', 'q1', 'rejected', { max_queued_length: 1 })).status, 429);
 
@@ -138,8 +138,8 @@ describe('the dashboard on a real Prometheus', () => {
       for (let i = 0; i < 5; i++) assert.equal((await enqueue(type, `q${i}`, `j${i}`)).status, 201);
       assert.equal((await enqueue(type, 'q0', 'j0')).status, 201); // duplicate
       for (let i = 0; i < 3; i++) {
-        const job = (await request(`${server.url}/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
-        assert.equal((await request(`${server.url}/finish/${type}/${job.queue_id}/${job.job_id}/`, { method: 'POST' })).status, 200);
+        const job = (await server.api.get(`/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
+        assert.equal((await server.api.post(`/finish/${type}/${job.queue_id}/${job.job_id}/`)).status, 200);
       }
       assert.equal((await enqueue(type, 'once', 'retry', { requeue_limit: 1 })).status, 201);
       assert.equal((await enqueue(type, 'never', 'drop', { requeue_limit: 0 })).status, 201);
@@ -148,7 +148,7 @@ describe('the dashboard on a real Prometheus', () => {
     }
     // Dequeue everything left without finishing: expiries make requeues and discards.
     for (const type of ['sms', 'email']) {
-      while ((await request(`${server.url}/dequeue/${type}/`)).status === 200);
+      while ((await server.api.get(`/dequeue/${type}/`)).status === 200);
     }
     await eventually('sum(increase(sharq_jobs_requeued_total[1m])) > 0', 'a requeue');
 
