@@ -6,6 +6,7 @@ import { dequeue } from './handlers/dequeue.js';
 import { enqueue } from './handlers/enqueue.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
+import { jobs, queues } from './handlers/browse.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
 import type { Route } from './types.js';
@@ -26,6 +27,12 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', serve: deleteQueue, body: true },
   { method: 'GET', path: '/deepstatus/', serve: deepStatus, public: true },
 
+  // Paged reads for the console and scripts (SPEC 5.12).
+  { method: 'GET', path: '/queues/:queue_type/', serve: queues },
+  { method: 'GET', path: '/jobs/:queue_type/:queue_id/', serve: jobs },
+
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },
+  // The console's static files: public (they hold no data; the API calls they make carry the token).
+  { method: 'GET', path: '/ui/*', serve: 'express', public: true },
 ];
