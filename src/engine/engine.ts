@@ -38,6 +38,8 @@ export interface EnqueueRequest {
   payload: unknown;
   requeueLimit?: number;
   maxQueuedLength?: number;
+  /** Intervals of the queue's rate limit this job's dequeue spends (1 to 1,000,000; default 1). */
+  cost?: number;
 }
 
 export interface EnqueueResult {
@@ -110,13 +112,14 @@ export class QueueEngine {
     const maxQueuedLength =
       request.maxQueuedLength === undefined ? '' : valid.maxQueuedLength(request.maxQueuedLength);
     const payloadJson = valid.payloadJson(request.payload);
+    const cost = request.cost === undefined ? 1 : valid.cost(request.cost);
 
     const t = typeKeys(this.options.keyPrefix, queueType);
     const q = queueKeys(this.options.keyPrefix, queueType, queueId);
     const [reply] = await Promise.all([
       this.scripts.enqueue(
         [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.idle],
-        [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength],
+        [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength, cost],
       ),
       this.registerType(queueType),
     ]);
@@ -246,7 +249,8 @@ export class QueueEngine {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  private async registerType(queueType: string): Promise<void> {
+  /** Adds the type to the registry (re-asserted at most once a minute per process). */
+  async registerType(queueType: string): Promise<void> {
     const now = Date.now();
     if ((this.registeredTypes.get(queueType) ?? 0) > now) return;
     await this.redis.sadd(this.keys.queueTypes, queueType);

@@ -15,6 +15,9 @@ const NUMBER_OF_KEYS = {
   clear_queue: 7,
   lock_renew: 1,
   lock_release: 1,
+  enqueue_batch: 3,
+  dequeue_batch: 4,
+  finish_batch: 2,
 } as const;
 
 export type ScriptName = keyof typeof NUMBER_OF_KEYS;
