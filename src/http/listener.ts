@@ -5,7 +5,7 @@ import { accessLogLine } from './access-log.js';
 import { readBody } from './body.js';
 import { matchRoute, PROMETHEUS_PATH, type RouteMatch } from './dispatch.js';
 import { errorReply, HttpError } from './errors.js';
-import type { Reply, RouteDeps } from './routes.js';
+import type { Reply, RouteDeps, RouteInput } from './routes.js';
 
 export interface ListenerOptions extends RouteDeps {
   logger: Logger;
@@ -28,6 +28,15 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
   res.end(text);
 }
 
+/** Aborted when the connection closes before the reply is sent (a long-polling client gave up). */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /**
  * The request listener of a worker. The SharQ routes are dispatched here directly, with no
  * framework between the socket and the engine (they are the hot path); the rest goes to express.
@@ -36,10 +45,16 @@ export function writeReply(res: ServerResponse, reply: Reply): void {
 export function createListener(options: ListenerOptions): RequestListener {
   const { observeRequest, accessLog, fallback } = options;
 
-  async function serve(match: RouteMatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function serve(match: RouteMatch, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
     try {
       const body = match.route.hasBody ? await readBody(req, options.bodyLimitBytes) : undefined;
-      writeReply(res, await match.route.handle({ params: match.params, body }, options));
+      const input: RouteInput = { params: match.params, body };
+      if (query !== '') {
+        input.query = new URLSearchParams(query);
+        input.signal = clientGone(res);
+      }
+      const reply = await match.route.handle(input, options);
+      if (!res.destroyed) writeReply(res, reply);
     } catch (error) {
       const reply = errorReply(error);
       if (reply.status === 503) options.onRedisUnavailable?.(error);
@@ -76,7 +91,7 @@ export function createListener(options: ListenerOptions): RequestListener {
         accessLog?.write(accessLogLine(req, res, seconds));
       });
     }
-    if (match) void serve(match, req, res);
+    if (match) void serve(match, req, res, queryAt < 0 ? '' : url.slice(queryAt + 1));
     else if (badPath) writeReply(res, errorReply(new HttpError(400, `malformed %-escape in path ${path}`)));
     else fallback(req, res);
   };

@@ -4,6 +4,9 @@ import type { QueueEngine } from '../engine/engine.js';
 import { globalMetrics, queueIds, queueMetrics } from '../engine/reads.js';
 import { RedisUnavailableError, ValidationError } from '../errors.js';
 import { jsonObjectBody, type JsonObject } from './body.js';
+import { enqueueBatch, finishBatch } from './handlers/batch.js';
+import { dequeueParams, dequeueWaitOrCount } from './handlers/dequeue-wait.js';
+import type { WaitBatchDeps } from './handlers/wait-batch-deps.js';
 
 export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';
 
@@ -11,12 +14,18 @@ export interface RouteDeps {
   engine: QueueEngine;
   /** Counts job events per queue type (Prometheus counters). */
   onJobEvent?: (event: JobEvent, queueType: string) => void;
+  /** Long-poll and batches (SPEC 5.1, 5.2). */
+  waitBatch: WaitBatchDeps;
 }
 
 /** What a handler gets of a request: the path parameters and, for routes with a body, its bytes. */
 export interface RouteInput {
   params: Record<string, string>;
   body?: Buffer;
+  /** The query string (only routes that read one look at it). */
+  query?: URLSearchParams;
+  /** Aborted when the client goes away before its reply (long-poll waiters leave the line). */
+  signal?: AbortSignal;
 }
 
 export interface Reply {
@@ -86,7 +95,10 @@ async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Pr
   }
 }
 
-async function dequeue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const { engine, onJobEvent } = deps;
+  const params = dequeueParams(input.query, deps.waitBatch);
+  if (params.count !== undefined || (params.waitMs ?? 0) > 0) return dequeueWaitOrCount(input, params, deps);
   const queueType = input.params.queue_type === undefined ? 'default' : param(input, 'queue_type');
   const result = await engine.dequeue(queueType);
   if (result.kind === 'empty') return { status: 404, body: FAILURE };
@@ -166,9 +178,11 @@ async function index(): Promise<Reply> {
 
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/', hasBody: false, handle: index },
+  { method: 'POST', path: '/enqueue/:queue_type/', hasBody: true, handle: enqueueBatch },
   { method: 'POST', path: '/enqueue/:queue_type/:queue_id/', hasBody: true, handle: enqueue },
   { method: 'GET', path: '/dequeue/', hasBody: false, unsafe: true, handle: dequeue },
   { method: 'GET', path: '/dequeue/:queue_type/', hasBody: false, unsafe: true, handle: dequeue },
+  { method: 'POST', path: '/finish/:queue_type/', hasBody: true, handle: finishBatch },
   { method: 'POST', path: '/finish/:queue_type/:queue_id/:job_id/', hasBody: false, handle: finish },
   { method: 'POST', path: '/interval/:queue_type/:queue_id/', hasBody: true, handle: interval },
   { method: 'GET', path: '/metrics/', hasBody: false, handle: metrics },
