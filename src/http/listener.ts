@@ -54,6 +54,8 @@ export function createListener(options: ListenerOptions): RequestListener {
         input.signal = clientGone(res);
       }
       const reply = await match.route.handle(input, options);
+      // A waiter answered by the shutdown: its connection must not stay open and hold the close up.
+      if (input.signal && options.waitBatch.room.closed) res.setHeader('connection', 'close');
       if (!res.destroyed) writeReply(res, reply);
     } catch (error) {
       const reply = errorReply(error);

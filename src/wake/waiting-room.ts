@@ -55,9 +55,14 @@ const RETRY_AFTER_ERROR_MS = 500;
 
 export class WaitingRoom {
   private readonly lines = new Map<string, TypeLine>();
-  private closed = false;
+  private closedFlag = false;
 
   constructor(private readonly options: WaitingRoomOptions) {}
+
+  /** True once close() ran (shutdown). */
+  get closed(): boolean {
+    return this.closedFlag;
+  }
 
   /** Waiters of a type in this process (for tests and metrics). */
   waiting(queueType: string): number {
@@ -70,7 +75,7 @@ export class WaitingRoom {
    */
   async wait(request: WaitRequest): Promise<DequeuedJob[]> {
     const { queueType, count, signal } = request;
-    if (this.closed || signal.aborted) return [];
+    if (this.closedFlag || signal.aborted) return [];
     await this.options.subscribe(queueType);
     const line = this.line(queueType);
     // Whether jobs may have come since the line last looked (then the newcomer must not sleep).
@@ -83,7 +88,7 @@ export class WaitingRoom {
       this.schedule(queueType, line, first.nextReadyInMs);
       lookAgain = line.wakes !== wakes;
     }
-    if (this.closed || signal.aborted || request.waitMs <= 0) return [];
+    if (this.closedFlag || signal.aborted || request.waitMs <= 0) return [];
 
     return new Promise<DequeuedJob[]>((resolve, reject) => {
       const waiter: Waiter = {
@@ -126,7 +131,7 @@ export class WaitingRoom {
 
   /** Shutdown: every waiting request is answered now (with no job), and new ones do not wait. */
   close(): void {
-    this.closed = true;
+    this.closedFlag = true;
     for (const line of this.lines.values()) {
       clearTimeout(line.timer);
       for (const waiter of [...line.waiters]) waiter.settle([]);
@@ -179,7 +184,7 @@ export class WaitingRoom {
       do {
         line.again = false;
         await this.serveLine(queueType, line);
-      } while (line.again && line.waiters.length > 0 && !this.closed);
+      } while (line.again && line.waiters.length > 0 && !this.closedFlag);
     } finally {
       line.draining = false;
     }
@@ -187,7 +192,7 @@ export class WaitingRoom {
 
   /** Takes jobs for the head of the line until an answer comes back empty. */
   private async serveLine(queueType: string, line: TypeLine): Promise<void> {
-    while (!this.closed) {
+    while (!this.closedFlag) {
       const head = line.waiters.find((w) => !w.signal.aborted);
       if (!head) return;
       let result: TakeResult;
