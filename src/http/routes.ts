@@ -74,6 +74,7 @@ async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Pr
     payload: body.payload,
     requeueLimit: body.requeue_limit as number | undefined,
     maxQueuedLength: maxQueuedLength(body) as number | undefined,
+    cost: body.cost as number | undefined,
   });
   switch (result.kind) {
     case 'queued':
