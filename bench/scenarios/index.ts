@@ -5,8 +5,11 @@ import { memoryScenario } from './memory.js';
 import { rateAccuracyScenario } from './rate-accuracy.js';
 import { requeueStormScenario } from './requeue-storm.js';
 import { singleOpsScenario } from './single-ops.js';
+import { rateAccuracyLongPollScenario } from './rate-accuracy-long-poll.js';
+import { batchCycleScenario } from './batch-cycle.js';
+import { wakeLatencyScenario } from './wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-6). */
+/** In the order they run; `--scenario` also accepts their numbers (1-9). */
 export const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -14,4 +17,7 @@ export const SCENARIOS: Scenario[] = [
   requeueStormScenario,
   rateAccuracyScenario,
   memoryScenario,
+  rateAccuracyLongPollScenario,
+  batchCycleScenario,
+  wakeLatencyScenario,
 ];

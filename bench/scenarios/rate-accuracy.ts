@@ -16,7 +16,7 @@ import { repeatRuns, withServer } from '../lib/kit.js';
 import type { RunningServer } from '../lib/server.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
-const TYPE = 'rate';
+export const TYPE = 'rate';
 const POLLERS = 8;
 
 interface Dequeued {
@@ -32,7 +32,8 @@ interface PollOutcome {
   maxRttMs: number;
 }
 
-async function poll(ctx: BenchContext, server: RunningServer, total: number, deadlineMs: number): Promise<PollOutcome> {
+/** `query` is added to the dequeue path (the long-poll variant passes `?wait=<ms>`). */
+export async function poll(ctx: BenchContext, server: RunningServer, total: number, deadlineMs: number, query = ''): Promise<PollOutcome> {
   const redis = ctx.redis.connect();
   await redis.ping(); // connected before the pollers start
   const clients = Array.from({ length: POLLERS }, () => new HttpClient(new URL(server.url)));
@@ -43,7 +44,7 @@ async function poll(ctx: BenchContext, server: RunningServer, total: number, dea
   const loop = async (client: HttpClient): Promise<void> => {
     while (!stop && outcome.dequeued.length < total) {
       const sent = nowMs();
-      const reply = await client.request('GET', `/dequeue/${TYPE}/`);
+      const reply = await client.request('GET', `/dequeue/${TYPE}/${query}`);
       const received = nowMs();
       outcome.polls += 1;
       outcome.maxRttMs = Math.max(outcome.maxRttMs, received - sent);
@@ -71,7 +72,7 @@ async function poll(ctx: BenchContext, server: RunningServer, total: number, dea
   return outcome;
 }
 
-function analyse(outcome: PollOutcome, intervalMs: number, jobsPerQueue: number): Sample[] {
+export function analyse(outcome: PollOutcome, intervalMs: number, jobsPerQueue: number): Sample[] {
   const byQueue = new Map<string, Dequeued[]>();
   for (const d of outcome.dequeued) {
     const list = byQueue.get(d.queueId) ?? [];
