@@ -15,7 +15,7 @@
 -- ARGV[6] max queued length, or '' for no limit
 -- ARGV[7] cost: intervals its dequeue spends of the queue's rate limit (default 1)
 --
--- Reply: {'queued' | 'duplicate' | 'rejected', queue_length}
+-- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call)
 --   duplicate: the job id is already queued or active in this queue (nothing changes);
 --   rejected: the queue already holds max queued length jobs (nothing changes).
 -- Cost: O(1).

@@ -9,7 +9,8 @@
 -- ARGV: 7 fields per job: queue_id, job_id, payload (JSON text), interval (ms), requeue limit,
 --       max queued length ('' for no limit), cost
 --
--- Reply: {status_1, queue_length_1, status_2, queue_length_2, ...} in the order of the jobs,
+-- Reply: {status_1, queue_length_1, status_2, queue_length_2, ...} in the order of the jobs (each queue's
+--        length before that job),
 --        status 'queued' | 'duplicate' | 'rejected' as for enqueue.
 -- Cost: O(1) per job.
 

@@ -4,11 +4,11 @@
 
 -- Appends one job to its queue, creating the queue on first use.
 -- j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost}
--- Returns 'queued' | 'duplicate' | 'rejected' and the queue's length after the call.
+-- Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call.
 local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now)
-  local queue_key, job_key = list_key(tag, j.qid), jobs_key(tag, j.qid)
+  local queue_key, jobs_key = queue_key_of(tag, j.qid), jobs_key_of(tag, j.qid)
   local queue_length = redis.call('LLEN', queue_key)
-  if redis.call('HEXISTS', job_key, j.jid) == 1 then
+  if redis.call('HEXISTS', jobs_key, j.jid) == 1 then
     return 'duplicate', queue_length
   end
   if j.max_len and queue_length >= j.max_len then
@@ -23,7 +23,7 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now)
   end
 
   redis.call('RPUSH', queue_key, j.jid)
-  redis.call('HSET', job_key, j.jid, format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload }))
+  redis.call('HSET', jobs_key, j.jid, format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload }))
   write_meta(queues_key, j.qid, m)
   if queue_length == 0 then
     local ready_at = earliest_dequeue(m, now)
@@ -32,7 +32,7 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now)
   end
   redis.call('HINCRBY', totals_key, 'queued', 1)
   count_in_stats(tag, now, 'enq', j.qid)
-  return 'queued', queue_length + 1
+  return 'queued', queue_length
 end
 
 -- Hands out the next job of the type from the queue that has been ready longest at `now`.
@@ -44,13 +44,13 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
     local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)[1]
     if not qid then return nil end
 
-    local queue_key = list_key(tag, qid)
+    local queue_key = queue_key_of(tag, qid)
     local jid = redis.call('LPOP', queue_key)
     if not jid then
       redis.call('ZREM', ready_key, qid)
     else
       redis.call('HINCRBY', totals_key, 'queued', -1)
-      local raw = redis.call('HGET', jobs_key(tag, qid), jid)
+      local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
       local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
       local job = raw and parse_job(raw)
       local spent_us = m.interval * 1000 * (job and job.cost or 1)
@@ -81,7 +81,7 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
   if redis.call('ZREM', active_key, qid .. ':' .. jid) == 0 then
     return 0
   end
-  redis.call('HDEL', jobs_key(tag, qid), jid)
+  redis.call('HDEL', jobs_key_of(tag, qid), jid)
   local m = read_meta(queues_key, qid)
   if m then
     if m.active > 0 then m.active = m.active - 1 end

@@ -4,7 +4,7 @@
 import { ValidationError } from '../errors.js';
 import type { DequeuedJob, EnqueueResult, QueueEngine } from './engine.js';
 import { typeKeys } from './keys.js';
-import { defineScripts, type ScriptArg, type Scripts } from './scripts.js';
+import { defineScript, type ScriptArg, type ScriptCall } from './scripts.js';
 import * as valid from './validation.js';
 
 /** Jobs per script call: about a millisecond of Redis time at most. */
@@ -53,10 +53,15 @@ function invalid(error: unknown): InvalidJob {
 
 /** The batch operations of an engine (same Redis client, key prefix and options). */
 export class BatchEngine {
-  private readonly scripts: Scripts;
+  private readonly scripts: Record<'enqueue_batch' | 'dequeue_batch' | 'finish_batch', ScriptCall>;
 
   constructor(readonly engine: QueueEngine) {
-    this.scripts = defineScripts(engine.redis, engine.options.observeCommand);
+    const { redis, options } = engine;
+    this.scripts = {
+      enqueue_batch: defineScript(redis, 'enqueue_batch', options.observeCommand),
+      dequeue_batch: defineScript(redis, 'dequeue_batch', options.observeCommand),
+      finish_batch: defineScript(redis, 'finish_batch', options.observeCommand),
+    };
   }
 
   /** Results in the order of the jobs; invalid jobs are not sent to Redis. */
@@ -94,7 +99,7 @@ export class BatchEngine {
         chunk.flatMap((job) => job.args),
       )) as (string | number)[];
       chunk.forEach((job, i) => {
-        results[job.index] = { kind: reply[2 * i] as EnqueueResult['kind'], queueLength: reply[2 * i + 1] as number };
+        results[job.index] = { kind: reply[2 * i] as EnqueueResult['kind'], lengthBefore: reply[2 * i + 1] as number };
       });
     }
     await register;

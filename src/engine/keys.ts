@@ -34,7 +34,9 @@ export function wakeChannel(keyPrefix: string, queueType: string): string {
 }
 
 export interface QueueKeys {
-  jobIds: string;
+  /** LIST of the queue's queued job ids, FIFO (head = next out). */
+  queue: string;
+  /** HASH job_id -> job record, for queued and active jobs. */
   jobs: string;
   /** Meta of the queue while idle (no queued, no active job); expires. */
   idle: string;
@@ -43,7 +45,7 @@ export interface QueueKeys {
 export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
   const tag = typeTag(keyPrefix, queueType);
   return {
-    jobIds: `${tag}:queue:${queueId}`,
+    queue: `${tag}:queue:${queueId}`,
     jobs: `${tag}:jobs:${queueId}`,
     idle: `${tag}:idle:${queueId}`,
   };

@@ -62,7 +62,7 @@ describe('rate limit with long-polling workers', () => {
 
     assert.equal(seen.length, total);
     assert.equal(new Set(seen).size, total, 'no job twice');
-    const flat = await client.zrange(typeKeys('sharq_test', 'rl').active, 0, -1, 'WITHSCORES');
+    const flat = await client.zrange(typeKeys('sharq_test', 'rl').active, '0', '-1', 'WITHSCORES');
     const times = new Map<string, number[]>();
     for (let i = 0; i < flat.length; i += 2) {
       const queueId = (flat[i] as string).split(':')[0] as string;

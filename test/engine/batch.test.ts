@@ -30,8 +30,8 @@ describe('batch scripts (SPEC 5.2)', { concurrency: true }, () => {
       job('q2', 'e'),
     ]);
     assert.deepEqual(
-      results.map((r) => (r.kind === 'invalid' ? `invalid:${r.field}` : `${r.kind}:${r.queueLength}`)),
-      ['queued:1', 'invalid:interval', 'duplicate:1', 'rejected:1', 'invalid:cost', 'invalid:queue_id', 'queued:1'],
+      results.map((r) => (r.kind === 'invalid' ? `invalid:${r.field}` : `${r.kind}:${r.lengthBefore}`)),
+      ['queued:0', 'invalid:interval', 'duplicate:1', 'rejected:1', 'invalid:cost', 'invalid:queue_id', 'queued:0'],
     );
     assert.deepEqual(await queuedIds(batch.engine, 't', 'q1'), ['a']);
     assert.deepEqual(await queuedIds(batch.engine, 't', 'q2'), ['e']);

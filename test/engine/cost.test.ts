@@ -55,6 +55,6 @@ describe('cost-weighted rate limits (SPEC 5.3)', { concurrency: true }, () => {
     }
     const ok = await engine.enqueue({ queueType: 'sms', queueId: 'q', jobId: 'y', intervalMs: 0, payload: 1, cost: 1_000_000 });
     assert.equal(ok.kind, 'queued');
-    assert.equal(await engine.queueLength('sms', 'q'), 1, 'nothing of the refused enqueues was written');
+    assert.equal(await engine.reads.queueLength('sms', 'q'), 1, 'nothing of the refused enqueues was written');
   });
 });

@@ -5,7 +5,7 @@ import type { BatchEnqueueJob, BatchEnqueueResult, BatchFinishResult } from '../
 import * as valid from '../../engine/validation.js';
 import { ValidationError } from '../../errors.js';
 import { jsonObjectBody, type JsonObject } from '../body.js';
-import type { Reply, RouteDeps, RouteInput } from '../routes.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 
 function isObject(value: unknown): value is JsonObject {
@@ -37,7 +37,7 @@ function enqueueResultJson(result: BatchEnqueueResult): object {
     case 'duplicate':
       return { status: 'queued', duplicate: true };
     case 'rejected':
-      return { status: 'failure', code: 429, message: 'max_queued_length reached', current_queue_length: result.queueLength };
+      return { status: 'failure', code: 429, message: 'max_queued_length reached', current_queue_length: result.lengthBefore };
     case 'invalid':
       return { status: 'failure', code: 400, message: result.message };
   }

@@ -4,9 +4,8 @@
 import type { DequeuedJob } from '../../engine/engine.js';
 import * as valid from '../../engine/validation.js';
 import { integerParam } from '../query.js';
-import type { Reply, RouteDeps, RouteInput } from '../routes.js';
-
-const NOT_FOUND: Reply = { status: 404, body: { status: 'failure' } };
+import { failure } from '../reply.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 export interface DequeueParams {
   waitMs?: number;
@@ -14,8 +13,8 @@ export interface DequeueParams {
 }
 
 /** `wait` (0 to max_wait_ms) and `count` (1 to max_batch); a bad one is a 400 naming it. */
-export function dequeueParams(query: URLSearchParams | undefined, limits: { maxWaitMs: number; maxBatch: number }): DequeueParams {
-  if (!query || query.size === 0) return {};
+export function dequeueParams(queryString: string, limits: { maxWaitMs: number; maxBatch: number }): DequeueParams {
+  const query = new URLSearchParams(queryString);
   return {
     waitMs: integerParam(query, 'wait', 0, limits.maxWaitMs),
     count: integerParam(query, 'count', 1, limits.maxBatch),
@@ -47,15 +46,19 @@ export async function dequeueWaitOrCount(
   const { batch, room, onBatchSize } = deps.waitBatch;
   const queueType = valid.identifier('queue_type', input.params.queue_type ?? 'default');
   const count = params.count ?? 1;
-  let jobs: DequeuedJob[];
-  if (params.waitMs !== undefined && params.waitMs > 0) {
-    jobs = await room.wait({ queueType, count, waitMs: params.waitMs, signal: input.signal ?? new AbortController().signal });
+  const waits = params.waitMs !== undefined && params.waitMs > 0;
+  const jobs = waits
+    ? await room.wait({ queueType, count, waitMs: params.waitMs as number, signal: input.clientGone() })
+    : (await batch.dequeue(queueType, count)).jobs;
+  let reply: Reply;
+  if (jobs.length === 0) {
+    reply = failure(404);
   } else {
-    jobs = (await batch.dequeue(queueType, count)).jobs;
+    for (let i = 0; i < jobs.length; i++) deps.onJobEvent?.('dequeued', queueType);
+    if (params.count !== undefined) onBatchSize?.('dequeue', queueType, jobs.length);
+    // Without `count`, the original's single-job shape.
+    reply = params.count === undefined ? singleJobReply(jobs[0] as DequeuedJob) : jobsReply(jobs);
   }
-  if (jobs.length === 0) return NOT_FOUND;
-  for (let i = 0; i < jobs.length; i++) deps.onJobEvent?.('dequeued', queueType);
-  if (params.count === undefined) return singleJobReply(jobs[0] as DequeuedJob);
-  onBatchSize?.('dequeue', queueType, jobs.length);
-  return jobsReply(jobs);
+  // A waiter answered by the shutdown: its connection must not stay open and hold the close up.
+  return waits && room.closed ? { ...reply, headers: { connection: 'close' } } : reply;
 }
