@@ -26,8 +26,9 @@ local now = now_us()
 local budget = { left = 3 }
 local reply = { 0 }
 local handed = 0
+local tally = new_tally()
 while handed < count do
-  local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, expire_us, budget)
+  local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, expire_us, budget, tally)
   if not out then break end
   handed = handed + 1
   reply[#reply + 1] = out.qid
@@ -36,6 +37,7 @@ while handed < count do
   reply[#reply + 1] = out.job.remaining
   reply[#reply + 1] = out.queue_length
 end
+write_tally(tally, KEYS[4], tag, now, 'deq')
 if handed < count and budget.left > 0 then
   local next_ready = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
   reply[1] = next_ready[2] and math.max(0, math.ceil((tonumber(next_ready[2]) - now) / 1000)) or -1

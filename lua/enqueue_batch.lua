@@ -21,6 +21,7 @@ local ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3]
 local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 local reply = {}
+local tally = new_tally()
 for i = 1, #ARGV, 7 do
   local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key, {
     qid = ARGV[i],
@@ -30,8 +31,9 @@ for i = 1, #ARGV, 7 do
     limit = tonumber(ARGV[i + 4]),
     max_len = tonumber(ARGV[i + 5]),
     cost = tonumber(ARGV[i + 6]),
-  }, now)
+  }, now, tally)
   reply[#reply + 1] = status
   reply[#reply + 1] = queue_length
 end
+write_tally(tally, totals_key, tag, now, 'enq')
 return reply

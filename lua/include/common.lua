@@ -114,6 +114,7 @@ end
 -- message per script call: later calls within it only publish an earlier time.
 local signalled_delay_ms = nil
 local function signal_ready(tag, ready_at_us)
+  if signalled_delay_ms == 0 then return end
   local delay_ms = math.max(0, math.ceil((ready_at_us - now_us()) / 1000))
   if signalled_delay_ms and signalled_delay_ms <= delay_ms then return end
   signalled_delay_ms = delay_ms
@@ -137,12 +138,18 @@ local function apply_interval(ready_key, qid, m, interval_ms, now)
   if ready_at < score then signal_ready(tag_of(ready_key, ':ready'), ready_at) end
 end
 
-local function count_in_stats(tag, now, what, qid)
+-- Adds n to the type's count of `what` in the minute of `now`; returns that minute's stats key.
+local function count_type_in_stats(tag, now, what, n)
   local minute_ms = math.floor(now / 60000000) * 60000
   local key = tag .. ':stats:' .. int_str(minute_ms)
-  if redis.call('HINCRBY', key, what, 1) == 1 then
+  if redis.call('HINCRBY', key, what, n) == n then
     redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
   end
+  return key
+end
+
+local function count_in_stats(tag, now, what, qid)
+  local key = count_type_in_stats(tag, now, what, 1)
   redis.call('HINCRBY', key, what .. ':' .. qid, 1)
 end
 

@@ -2,10 +2,38 @@
 -- dequeue/dequeue_batch, finish/finish_batch), spliced in after common at "-- @include jobs".
 -- Every key is derived from the type's tag, so a batch stays in the type's cluster slot.
 
+-- The type's queued total and the per-minute stats of a call. A single-job script passes no tally
+-- and counts at once; a batch script passes one and writes it once at its end (write_tally), which
+-- saves two Redis calls per job.
+local function new_tally()
+  return { queued = 0, per_queue = {}, queues = {} }
+end
+
+local function count_job(tally, totals_key, tag, now, what, qid, queued_delta)
+  if not tally then
+    redis.call('HINCRBY', totals_key, 'queued', queued_delta)
+    count_in_stats(tag, now, what, qid)
+    return
+  end
+  tally.queued = tally.queued + queued_delta
+  local n = tally.per_queue[qid]
+  if not n then tally.queues[#tally.queues + 1] = qid end
+  tally.per_queue[qid] = (n or 0) + 1
+end
+
+local function write_tally(tally, totals_key, tag, now, what)
+  if #tally.queues == 0 then return end
+  redis.call('HINCRBY', totals_key, 'queued', tally.queued)
+  local total = 0
+  for _, qid in ipairs(tally.queues) do total = total + tally.per_queue[qid] end
+  local key = count_type_in_stats(tag, now, what, total)
+  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, tally.per_queue[qid]) end
+end
+
 -- Appends one job to its queue, creating the queue on first use.
 -- j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost}
 -- Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call.
-local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now)
+local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally)
   local queue_key, jobs_key = queue_key_of(tag, j.qid), jobs_key_of(tag, j.qid)
   local queue_length = redis.call('LLEN', queue_key)
   if redis.call('HEXISTS', jobs_key, j.jid) == 1 then
@@ -30,8 +58,7 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now)
     redis.call('ZADD', ready_key, ready_at, j.qid)
     signal_ready(tag, ready_at)
   end
-  redis.call('HINCRBY', totals_key, 'queued', 1)
-  count_in_stats(tag, now, 'enq', j.qid)
+  count_job(tally, totals_key, tag, now, 'enq', j.qid, 1)
   return 'queued', queue_length
 end
 
@@ -39,7 +66,7 @@ end
 -- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
 -- budget.left bounds the inconsistent heads (a ready queue without a job) repaired and skipped.
 -- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
-local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget)
+local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
   while budget.left > 0 do
     local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)[1]
     if not qid then return nil end
@@ -49,7 +76,6 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
     if not jid then
       redis.call('ZREM', ready_key, qid)
     else
-      redis.call('HINCRBY', totals_key, 'queued', -1)
       local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
       local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
       local job = raw and parse_job(raw)
@@ -65,10 +91,11 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
         m.last = now + spent_us - m.interval * 1000
         write_meta(queues_key, qid, m)
         redis.call('ZADD', active_key, now + expire_us, qid .. ':' .. jid)
-        count_in_stats(tag, now, 'deq', qid)
+        count_job(tally, totals_key, tag, now, 'deq', qid, -1)
         return { qid = qid, jid = jid, job = job, queue_length = queue_length }
       end
       -- A job id without its body cannot be handed out; drop it and look again.
+      redis.call('HINCRBY', totals_key, 'queued', -1)
       save_or_forget(tag, queues_key, qid, m, now, 0)
     end
     budget.left = budget.left - 1

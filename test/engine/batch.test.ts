@@ -83,6 +83,23 @@ describe('batch scripts (SPEC 5.2)', { concurrency: true }, () => {
     assert.ok(at > 0);
   });
 
+  test('a batch counts each job in the type total and the per-minute stats, as single calls do', async () => {
+    const batch = new BatchEngine(await h.newEngine());
+    const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+    await batch.enqueue('t', [job('q1', 'a'), job('q1', 'b'), job('q2', 'c'), job('q1', 'a'), job('q3', 'd')]);
+    const reads = batch.engine.reads;
+    assert.equal((await reads.typeGauges('t')).queued, 4, 'the duplicate is not counted');
+    assert.equal(sum((await reads.queueMetrics('t', 'q1')).enqueueCounts), 2);
+    assert.equal(sum((await reads.queueMetrics('t', 'q3')).enqueueCounts), 1);
+    assert.equal(sum((await reads.globalMetrics()).enqueueCounts), 4);
+    await batch.dequeue('t', 3);
+    assert.equal((await reads.typeGauges('t')).queued, 1);
+    // Oldest ready first: a, then c and d (q1 is ready again only from the dequeue's time on).
+    assert.equal(sum((await reads.queueMetrics('t', 'q1')).dequeueCounts), 1);
+    assert.equal(sum((await reads.queueMetrics('t', 'q3')).dequeueCounts), 1);
+    assert.equal(sum((await reads.globalMetrics()).dequeueCounts), 3);
+  });
+
   test('finish: results in order; not active and invalid jobs fail alone', async () => {
     const batch = new BatchEngine(await h.newEngine());
     await batch.enqueue('t', [job('q', 'a'), job('q', 'b'), job('q', 'c')]);
