@@ -4,11 +4,13 @@
 // (autocannon, 50 connections), so the ratio holds whatever else loads the machine.
 // Targets: >= 25,000 jobs/s and >= 5x the single-job cycle.
 
-import { nowMs, withDeadline } from '../lib/deadline.js';
-import { HttpClient } from '../lib/http.js';
+import { performance } from 'node:perf_hooks';
+
+import { httpClient, type HttpClient } from '../../test/helpers/http.js';
+import type { ServerHandle } from '../../test/helpers/server.js';
+import { withDeadline } from '../../test/helpers/wait.js';
 import { CONNECTIONS } from '../lib/load.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
-import type { RunningServer } from '../lib/server.js';
 import type { Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'batch';
@@ -23,29 +25,28 @@ interface BatchOutcome {
   failures: number;
 }
 
-async function batchCycles(server: RunningServer, durationSec: number, runId: string): Promise<BatchOutcome> {
-  const clients = Array.from({ length: CLIENTS }, () => new HttpClient(new URL(server.url)));
+async function batchCycles(server: ServerHandle, durationSec: number, runId: string): Promise<BatchOutcome> {
+  const clients = Array.from({ length: CLIENTS }, () => httpClient(server.url, { keepAliveSockets: 1 }));
   const outcome: BatchOutcome = { jobs: 0, elapsedSec: 0, failures: 0 };
-  const started = nowMs();
+  const started = performance.now();
   const endAt = started + durationSec * 1000;
   const loop = async (client: HttpClient, c: number): Promise<void> => {
-    for (let round = 0; nowMs() < endAt; round += 1) {
+    for (let round = 0; performance.now() < endAt; round += 1) {
       const jobs = Array.from({ length: BATCH }, (_, i) => ({
         queue_id: `q${(c * BATCH + round * 7 + i) % QUEUES}`,
         job_id: `${runId}-${c}-${round}-${i}`,
         interval: 0,
         payload: { n: i },
       }));
-      const enqueued = await client.request('POST', `/enqueue/${TYPE}/`, JSON.stringify({ jobs }));
-      if (enqueued.status !== 200) throw new Error(`batch enqueue answered ${enqueued.status}: ${enqueued.body}`);
-      const dequeued = await client.request('GET', `/dequeue/${TYPE}/?count=${BATCH}&wait=1000`);
+      const enqueued = await client.post(`/enqueue/${TYPE}/`, { jobs });
+      if (enqueued.status !== 200) throw new Error(`batch enqueue answered ${enqueued.status}: ${enqueued.text}`);
+      const dequeued = await client.get(`/dequeue/${TYPE}/?count=${BATCH}&wait=1000`);
       if (dequeued.status === 404) continue;
-      if (dequeued.status !== 200) throw new Error(`batch dequeue answered ${dequeued.status}: ${dequeued.body}`);
-      const got = (JSON.parse(dequeued.body) as { jobs: { queue_id: string; job_id: string }[] }).jobs;
-      const finish = JSON.stringify({ jobs: got.map((j) => ({ queue_id: j.queue_id, job_id: j.job_id })) });
-      const finished = await client.request('POST', `/finish/${TYPE}/`, finish);
-      if (finished.status !== 200) throw new Error(`batch finish answered ${finished.status}: ${finished.body}`);
-      for (const result of (JSON.parse(finished.body) as { results: { status: string }[] }).results) {
+      if (dequeued.status !== 200) throw new Error(`batch dequeue answered ${dequeued.status}: ${dequeued.text}`);
+      const got = (dequeued.body as { jobs: { queue_id: string; job_id: string }[] }).jobs;
+      const finished = await client.post(`/finish/${TYPE}/`, { jobs: got.map((j) => ({ queue_id: j.queue_id, job_id: j.job_id })) });
+      if (finished.status !== 200) throw new Error(`batch finish answered ${finished.status}: ${finished.text}`);
+      for (const result of (finished.body as { results: { status: string }[] }).results) {
         if (result.status === 'success') outcome.jobs += 1;
         else outcome.failures += 1;
       }
@@ -56,7 +57,7 @@ async function batchCycles(server: RunningServer, durationSec: number, runId: st
   } finally {
     for (const client of clients) client.close();
   }
-  outcome.elapsedSec = (nowMs() - started) / 1000;
+  outcome.elapsedSec = (performance.now() - started) / 1000;
   return outcome;
 }
 

@@ -15,13 +15,13 @@ export const rateAccuracyLongPollScenario: Scenario = {
   name: 'rate-accuracy-long-poll',
   title: '7 rate accuracy, long-poll',
   measure: (ctx) =>
-    withServer(ctx, {}, (server) =>
+    withServer(ctx, {}, (server, settings) =>
       repeatRuns(ctx, 'rate-accuracy-long-poll', async () => {
         await ctx.redis.flushAll();
         const { rateQueues: queues, rateJobsPerQueue: jobsPerQueue, rateIntervalMs: intervalMs } = ctx.plan;
         await fillQueues(ctx.redis, { queueType: TYPE, queues, jobsPerQueue, intervalMs });
         const deadlineMs = jobsPerQueue * intervalMs * 3 + 20000;
-        const outcome = await poll(ctx, server, queues * jobsPerQueue, deadlineMs, `?wait=${WAIT_MS}`);
+        const outcome = await poll(ctx, server, settings, queues * jobsPerQueue, deadlineMs, `?wait=${WAIT_MS}`);
         return analyse(outcome, intervalMs, jobsPerQueue).map((sample): Sample =>
           sample.metric === 'polls answered 404'
             ? { ...sample, metric: 'wasted polls (404s of all)', target: { op: '<=', value: 5, label: '< 5%' } }

@@ -4,10 +4,13 @@
 // again; the next enqueue goes out once every waiter is back in line (a short pause).
 // Target: p99 < 50 ms.
 
-import { nowMs, sleep, withDeadline } from '../lib/deadline.js';
-import { HttpClient } from '../lib/http.js';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { httpClient, type HttpClient } from '../../test/helpers/http.js';
+import type { ServerHandle } from '../../test/helpers/server.js';
+import { withDeadline } from '../../test/helpers/wait.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
-import type { RunningServer } from '../lib/server.js';
 import { percentile } from '../lib/stats.js';
 import type { Sample, Scenario } from '../lib/types.js';
 
@@ -16,20 +19,20 @@ const WAITERS = 100;
 /** Time for the woken waiter's finish and new wait to reach the server before the next enqueue. */
 const SETTLE_MS = 30;
 
-async function measure(server: RunningServer, jobs: number, runId: string): Promise<number[]> {
-  const base = new URL(server.url);
-  const producer = new HttpClient(base);
-  const waiters = Array.from({ length: WAITERS }, () => new HttpClient(base));
+async function measure(server: ServerHandle, jobs: number, runId: string): Promise<number[]> {
+  const producer = httpClient(server.url, { keepAliveSockets: 1 });
+  const waiters = Array.from({ length: WAITERS }, () => httpClient(server.url, { keepAliveSockets: 1 }));
   const received = new Map<string, number>();
   let stop = false;
   const wait = async (client: HttpClient): Promise<void> => {
     while (!stop) {
-      const reply = await client.request('GET', `/dequeue/${TYPE}/?wait=30000`, undefined, 40000);
+      const reply = await client.request('GET', `/dequeue/${TYPE}/?wait=30000`, undefined, { timeoutMs: 40000 });
+      const at = performance.now();
       if (reply.status === 404) continue;
-      if (reply.status !== 200) throw new Error(`waiting dequeue answered ${reply.status}: ${reply.body}`);
-      const job = JSON.parse(reply.body) as { queue_id: string; job_id: string };
-      received.set(job.job_id, nowMs());
-      await client.request('POST', `/finish/${TYPE}/${job.queue_id}/${job.job_id}/`);
+      if (reply.status !== 200) throw new Error(`waiting dequeue answered ${reply.status}: ${reply.text}`);
+      const job = reply.body as { queue_id: string; job_id: string };
+      received.set(job.job_id, at);
+      await client.post(`/finish/${TYPE}/${job.queue_id}/${job.job_id}/`);
     }
   };
   const running = waiters.map(wait);
@@ -39,10 +42,9 @@ async function measure(server: RunningServer, jobs: number, runId: string): Prom
     await sleep(500); // every waiter in line
     for (let i = 0; i < jobs; i += 1) {
       const jobId = `${runId}-${i}`;
-      const body = JSON.stringify({ job_id: jobId, interval: 0, payload: i });
-      const reply = await producer.request('POST', `/enqueue/${TYPE}/q${i % 10}/`, body);
-      const ackedAt = nowMs();
-      if (reply.status !== 201) throw new Error(`enqueue answered ${reply.status}: ${reply.body}`);
+      const reply = await producer.post(`/enqueue/${TYPE}/q${i % 10}/`, { job_id: jobId, interval: 0, payload: i });
+      const ackedAt = performance.now();
+      if (reply.status !== 201) throw new Error(`enqueue answered ${reply.status}: ${reply.text}`);
       await withDeadline(
         (async () => {
           while (!received.has(jobId)) await sleep(1);

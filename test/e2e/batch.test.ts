@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { typeKeys } from '../../src/engine/keys.js';
 import { metricSum } from '../helpers/long-poll.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MAX_BATCH = 20;
@@ -38,7 +38,7 @@ after(async () => {
 });
 
 function post(path: string, body: unknown) {
-  return request(`${server.url}${path}`, { method: 'POST', body });
+  return server.api.post(path, body);
 }
 
 function job(queueId: string, jobId: string, extra: Json = {}): Json {
@@ -46,7 +46,7 @@ function job(queueId: string, jobId: string, extra: Json = {}): Json {
 }
 
 async function queueIds(type: string): Promise<string[]> {
-  const res = await request(`${server.url}/metrics/${type}/`);
+  const res = await server.api.get(`/metrics/${type}/`);
   return ((res.body as Json).queue_ids as string[]).sort();
 }
 
@@ -90,7 +90,7 @@ describe('POST /enqueue/<type>/ (batch)', () => {
     assert.equal(body.results[3]?.current_queue_length, 1);
     assert.match(body.results[7]?.message as string, /`payload`/);
     assert.deepEqual(await queueIds('b_res'), ['full', 'q1', 'q2']);
-    const out = await request(`${server.url}/dequeue/b_res/?count=20`);
+    const out = await server.api.get(`/dequeue/b_res/?count=20`);
     const ids = ((out.body as Json).jobs as Json[]).map((j) => `${j.queue_id}/${j.job_id}`).sort();
     assert.deepEqual(ids, ['full/f0', 'q1/a', 'q2/d']);
   });
@@ -110,17 +110,17 @@ describe('POST /enqueue/<type>/ (batch)', () => {
       assert.equal((res.body as Json).status, 'failure');
     }
     assert.match(((await post('/enqueue/b_env/', { jobs: tooMany })).body as Json).message as string, /`jobs`.*1-20/);
-    const badJson = await request(`${server.url}/enqueue/b_env/`, { method: 'POST', rawBody: '{"jobs": [' });
+    const badJson = await server.api.request('POST', '/enqueue/b_env/', undefined, { rawBody: '{"jobs": [' });
     assert.equal(badJson.status, 400);
     assert.deepEqual(await queueIds('b_env'), []);
-    assert.equal((await request(`${server.url}/dequeue/b_env/`)).status, 404);
+    assert.equal((await server.api.get(`/dequeue/b_env/`)).status, 404);
   });
 
   test('FIFO within a batch; a batch of max_batch jobs is accepted', async () => {
     const ids = Array.from({ length: MAX_BATCH }, (_, i) => `j${String(i).padStart(2, '0')}`);
     const res = await post('/enqueue/b_fifo/', { jobs: ids.map((id) => job('q', id)) });
     assert.equal(res.status, 200);
-    const out = await request(`${server.url}/dequeue/b_fifo/?count=${MAX_BATCH}`);
+    const out = await server.api.get(`/dequeue/b_fifo/?count=${MAX_BATCH}`);
     assert.deepEqual(((out.body as Json).jobs as Json[]).map((j) => j.job_id), ids);
   });
 });
@@ -131,21 +131,21 @@ describe('GET /dequeue/<type>/?count=<n>', () => {
     for (const q of ['r1', 'r2']) for (let i = 0; i < 3; i++) jobs.push(job(q, `${q}-${i}`, { interval: 60_000 }));
     jobs.push(job('free', 'free-0'), job('free', 'free-1'));
     assert.equal((await post('/enqueue/b_count/', { jobs })).status, 200);
-    const res = await request(`${server.url}/dequeue/b_count/?count=20`);
+    const res = await server.api.get(`/dequeue/b_count/?count=20`);
     assert.equal(res.status, 200);
     const body = res.body as { status: string; jobs: Json[] };
     assert.equal(body.status, 'success');
     assert.deepEqual(body.jobs.map((j) => j.job_id).sort(), ['free-0', 'free-1', 'r1-0', 'r2-0']);
     assert.deepEqual(Object.keys(body.jobs[0] as Json).sort(), ['current_queue_length', 'job_id', 'payload', 'queue_id', 'requeues_remaining']);
-    assert.equal((await request(`${server.url}/dequeue/b_count/?count=20`)).status, 404, 'the limited queues wait');
+    assert.equal((await server.api.get(`/dequeue/b_count/?count=20`)).status, 404, 'the limited queues wait');
     assert.ok((await metricSum(server, 'sharq_batch_size_jobs_count', { operation: 'dequeue', queue_type: 'b_count' })) >= 1);
   });
 
   test('count=1 gives a list of one; without count the original single-job shape', async () => {
     await post('/enqueue/b_shape/', { jobs: [job('q', 'a'), job('q', 'b')] });
-    const one = await request(`${server.url}/dequeue/b_shape/?count=1`);
+    const one = await server.api.get(`/dequeue/b_shape/?count=1`);
     assert.equal(((one.body as Json).jobs as Json[]).length, 1);
-    const single = await request(`${server.url}/dequeue/b_shape/`);
+    const single = await server.api.get(`/dequeue/b_shape/`);
     assert.equal((single.body as Json).job_id, 'b');
   });
 });
@@ -153,7 +153,7 @@ describe('GET /dequeue/<type>/?count=<n>', () => {
 describe('POST /finish/<type>/ (batch)', () => {
   test('per-job results in order', async () => {
     await post('/enqueue/b_fin/', { jobs: [job('q', 'a'), job('q', 'b'), job('q', 'c')] });
-    await request(`${server.url}/dequeue/b_fin/?count=2`);
+    await server.api.get(`/dequeue/b_fin/?count=2`);
     const res = await post('/finish/b_fin/', {
       jobs: [
         { queue_id: 'q', job_id: 'b' },
@@ -167,7 +167,7 @@ describe('POST /finish/<type>/ (batch)', () => {
     const results = (res.body as { results: Json[] }).results;
     assert.deepEqual(results.map((r) => r.status), ['success', 'failure', 'success', 'failure', 'failure']);
     assert.equal((await post('/finish/b_fin/', { jobs: [] })).status, 400);
-    assert.equal((await request(`${server.url}/dequeue/b_fin/`)).status, 200, 'c is still queued');
+    assert.equal((await server.api.get(`/dequeue/b_fin/`)).status, 200, 'c is still queued');
   });
 });
 
@@ -175,10 +175,10 @@ describe('cost (SPEC 5.3)', () => {
   test('a job of cost c spends c intervals of its queue', async () => {
     assert.equal((await post('/enqueue/b_cost/q/', { job_id: 'a', interval: 200, payload: 1, cost: 3 })).status, 201);
     assert.equal((await post('/enqueue/b_cost/q/', { job_id: 'b', interval: 200, payload: 2 })).status, 201);
-    assert.equal((await request(`${server.url}/dequeue/b_cost/`)).status, 200);
+    assert.equal((await server.api.get(`/dequeue/b_cost/`)).status, 200);
     const b = await waitFor(
       async () => {
-        const res = await request(`${server.url}/dequeue/b_cost/`);
+        const res = await server.api.get(`/dequeue/b_cost/`);
         return res.status === 200 ? (res.body as Json) : undefined;
       },
       { what: 'b to be dequeued', intervalMs: 20 },

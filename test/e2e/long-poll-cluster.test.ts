@@ -11,7 +11,7 @@ import { typeTag } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
 import { longPoll, waitingRequests } from '../helpers/long-poll.js';
 import { redisCli } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let cluster: RedisClusterHandle;
@@ -57,10 +57,7 @@ describe('long-poll on Redis Cluster', () => {
       timeoutMs: 20_000,
     });
     for (const type of types) {
-      const res = await request(`${server.url}/enqueue/${type}/`, {
-        method: 'POST',
-        body: { jobs: [{ queue_id: 'q', job_id: `${type}-j`, interval: 0, payload: type }] },
-      });
+      const res = await server.api.post(`/enqueue/${type}/`, { jobs: [{ queue_id: 'q', job_id: `${type}-j`, interval: 0, payload: type }] });
       assert.equal(res.status, 200, res.text);
     }
     const replies = await Promise.all(waiters.map((w) => w.reply));
@@ -74,14 +71,11 @@ describe('long-poll on Redis Cluster', () => {
   test('batch dequeue and finish on the cluster', async () => {
     const type = types[1] as string;
     const jobs = Array.from({ length: 150 }, (_, i) => ({ queue_id: `q${i % 5}`, job_id: `b${i}`, interval: 0, payload: i }));
-    assert.equal((await request(`${server.url}/enqueue/${type}/`, { method: 'POST', body: { jobs } })).status, 200);
-    const out = await request(`${server.url}/dequeue/${type}/?count=200&wait=1000`);
+    assert.equal((await server.api.post(`/enqueue/${type}/`, { jobs })).status, 200);
+    const out = await server.api.get(`/dequeue/${type}/?count=200&wait=1000`);
     const got = (out.body as { jobs: { queue_id: string; job_id: string }[] }).jobs;
     assert.equal(got.length, 150);
-    const fin = await request(`${server.url}/finish/${type}/`, {
-      method: 'POST',
-      body: { jobs: got.map((j) => ({ queue_id: j.queue_id, job_id: j.job_id })) },
-    });
+    const fin = await server.api.post(`/finish/${type}/`, { jobs: got.map((j) => ({ queue_id: j.queue_id, job_id: j.job_id })) });
     assert.ok((fin.body as { results: { status: string }[] }).results.every((r) => r.status === 'success'));
   });
 });

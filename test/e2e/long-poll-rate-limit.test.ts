@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { typeKeys } from '../../src/engine/keys.js';
 import { longPoll } from '../helpers/long-poll.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 
 const EXPIRE_MS = 600_000;
 const INTERVAL_MS = 250;
@@ -57,7 +57,7 @@ describe('rate limit with long-polling workers', () => {
       }
     };
     const running = Array.from({ length: WORKERS }, worker);
-    assert.equal((await request(`${server.url}/enqueue/rl/`, { method: 'POST', body: { jobs } })).status, 200);
+    assert.equal((await server.api.post(`/enqueue/rl/`, { jobs })).status, 200);
     await Promise.all(running);
 
     assert.equal(seen.length, total);

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { longPoll, metricSum, waitingRequests } from '../helpers/long-poll.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MAX_WAIT_MS = 20_000;
@@ -33,7 +33,7 @@ after(async () => {
 });
 
 function enqueue(server: ServerHandle, type: string, queueId: string, jobId: string, interval = 0) {
-  return request(`${server.url}/enqueue/${type}/${queueId}/`, { method: 'POST', body: { job_id: jobId, interval, payload: { jobId } } });
+  return server.api.post(`/enqueue/${type}/${queueId}/`, { job_id: jobId, interval, payload: { jobId } });
 }
 
 async function untilWaiting(server: ServerHandle, type: string, n: number): Promise<void> {
@@ -43,17 +43,17 @@ async function untilWaiting(server: ServerHandle, type: string, n: number): Prom
 describe('GET /dequeue/<type>/?wait=<ms>', () => {
   test('wait and count are checked strictly: 400 naming the parameter', async () => {
     for (const query of ['wait=-1', 'wait=abc', 'wait=1.5', 'wait=', `wait=${MAX_WAIT_MS + 1}`, 'wait=1&wait=2', 'wait=1e3', 'wait=+5']) {
-      const res = await request(`${a.url}/dequeue/lp_bad/?${query}`);
+      const res = await a.api.get(`/dequeue/lp_bad/?${query}`);
       assert.equal(res.status, 400, `${query}: ${res.text}`);
       assert.equal((res.body as { status: string }).status, 'failure');
       assert.match((res.body as { message: string }).message, /`wait`/, query);
     }
     for (const query of ['count=0', 'count=-2', 'count=x', 'count=1001', 'wait=10&count=0']) {
-      const res = await request(`${a.url}/dequeue/lp_bad/?${query}`);
+      const res = await a.api.get(`/dequeue/lp_bad/?${query}`);
       assert.equal(res.status, 400, `${query}: ${res.text}`);
       assert.match((res.body as { message: string }).message, /`count`/, query);
     }
-    const badType = await request(`${a.url}/dequeue/bad%20type/?wait=10`);
+    const badType = await a.api.get(`/dequeue/bad%20type/?wait=10`);
     assert.equal(badType.status, 400);
   });
 
@@ -64,7 +64,7 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
     assert.equal(waited.status, 404);
     assert.deepEqual(waited.body, { status: 'failure' });
     assert.ok(waited.elapsedMs >= 550, `answered after ${waited.elapsedMs} ms of a 600 ms wait`);
-    const max = await request(`${a.url}/dequeue/lp_empty/?wait=${MAX_WAIT_MS}&count=1000`, {});
+    const max = await a.api.get(`/dequeue/lp_empty/?wait=${MAX_WAIT_MS}&count=1000`);
     assert.notEqual(max.status, 400, 'the maximum wait and count are accepted');
     assert.ok((await metricSum(a, 'sharq_long_poll_timeouts_total', { queue_type: 'lp_empty' })) >= 1);
   });
@@ -89,7 +89,7 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
 
   test('a requeue wakes a waiter', async () => {
     await enqueue(a, 'lp_requeue', 'q', 'j1');
-    assert.equal((await request(`${a.url}/dequeue/lp_requeue/`)).status, 200);
+    assert.equal((await a.api.get(`/dequeue/lp_requeue/`)).status, 200);
     // Not finished: it expires after 1 s and the leader's pass (every 200 ms) requeues it.
     const res = await longPoll(b, `/dequeue/lp_requeue/?wait=${MAX_WAIT_MS}`).reply;
     assert.equal(res.status, 200);
@@ -100,10 +100,10 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
   test("a queue's interval running out wakes a waiter (the type's timer, no enqueue)", async () => {
     await enqueue(a, 'lp_interval', 'q', 'j1', 1500);
     await enqueue(a, 'lp_interval', 'q', 'j2', 1500);
-    const first = await request(`${a.url}/dequeue/lp_interval/`);
+    const first = await a.api.get(`/dequeue/lp_interval/`);
     assert.equal(first.status, 200);
     // Finished, so no requeue brings it back to the head before the interval runs out.
-    assert.equal((await request(`${a.url}/finish/lp_interval/q/j1/`, { method: 'POST' })).status, 200);
+    assert.equal((await a.api.post(`/finish/lp_interval/q/j1/`)).status, 200);
     const res = await longPoll(a, `/dequeue/lp_interval/?wait=${MAX_WAIT_MS}`).reply;
     assert.equal(res.status, 200);
     assert.equal(res.body.job_id, 'j2');
@@ -113,11 +113,11 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
   test('an Interval API change wakes a waiter', async () => {
     await enqueue(a, 'lp_setint', 'q', 'j1', 600_000);
     await enqueue(a, 'lp_setint', 'q', 'j2', 600_000);
-    assert.equal((await request(`${a.url}/dequeue/lp_setint/`)).status, 200);
-    assert.equal((await request(`${a.url}/finish/lp_setint/q/j1/`, { method: 'POST' })).status, 200);
+    assert.equal((await a.api.get(`/dequeue/lp_setint/`)).status, 200);
+    assert.equal((await a.api.post(`/finish/lp_setint/q/j1/`)).status, 200);
     const waiter = longPoll(a, `/dequeue/lp_setint/?wait=${MAX_WAIT_MS}`);
     await untilWaiting(a, 'lp_setint', 1);
-    const set = await request(`${b.url}/interval/lp_setint/q/`, { method: 'POST', body: { interval: 0 } });
+    const set = await b.api.post(`/interval/lp_setint/q/`, { interval: 0 });
     assert.equal(set.status, 200);
     const res = await waiter.reply;
     assert.equal(res.status, 200);
@@ -151,7 +151,7 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
     gone.abandon();
     await untilWaiting(a, 'lp_gone', 0);
     await enqueue(b, 'lp_gone', 'q', 'j1');
-    const res = await request(`${a.url}/dequeue/lp_gone/`);
+    const res = await a.api.get(`/dequeue/lp_gone/`);
     assert.equal(res.status, 200, 'the job is still queued');
     assert.equal((res.body as { job_id: string }).job_id, 'j1');
   });
@@ -159,10 +159,7 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
   test('count with wait: up to count jobs as soon as one is there, rate limits kept', async () => {
     const waiter = longPoll(a, `/dequeue/lp_count/?wait=${MAX_WAIT_MS}&count=10`);
     await untilWaiting(a, 'lp_count', 1);
-    const batch = await request(`${b.url}/enqueue/lp_count/`, {
-      method: 'POST',
-      body: { jobs: ['x', 'y', 'z'].map((id) => ({ queue_id: 'limited', job_id: id, interval: 60_000, payload: id })) },
-    });
+    const batch = await b.api.post(`/enqueue/lp_count/`, { jobs: ['x', 'y', 'z'].map((id) => ({ queue_id: 'limited', job_id: id, interval: 60_000, payload: id })) });
     assert.equal(batch.status, 200);
     const res = await waiter.reply;
     assert.equal(res.status, 200);

@@ -2,7 +2,7 @@
 // the waiting-requests gauge of an instance (what the tests wait on instead of sleeping).
 
 import { parseExposition, sumOf } from './prometheus.js';
-import { request, type ServerHandle } from './server.js';
+import type { ServerHandle } from './server.js';
 
 export interface Waiter {
   /** Resolves with the reply (status, parsed body) and how long the request took. */
@@ -26,11 +26,11 @@ export function longPoll(server: ServerHandle, path: string): Waiter {
 
 /** sharq_long_poll_waiting_requests of the instance (summed over its workers) for a type. */
 export async function waitingRequests(server: ServerHandle, queueType: string): Promise<number> {
-  const res = await request(`${server.url}/metrics`);
+  const res = await server.api.get(`/metrics`);
   return sumOf(parseExposition(res.text).samples, 'sharq_long_poll_waiting_requests', { queue_type: queueType });
 }
 
 export async function metricSum(server: ServerHandle, name: string, labels: Record<string, string>): Promise<number> {
-  const res = await request(`${server.url}/metrics`);
+  const res = await server.api.get(`/metrics`);
   return sumOf(parseExposition(res.text).samples, name, labels);
 }
