@@ -1,7 +1,6 @@
 // Small clients for the long-poll and batch tests: a waiting dequeue that can be abandoned, and
 // the waiting-requests gauge of an instance (what the tests wait on instead of sleeping).
 
-import { parseExposition, sumOf } from './prometheus.js';
 import type { ServerHandle } from './server.js';
 
 export interface Waiter {
@@ -24,13 +23,24 @@ export function longPoll(server: ServerHandle, path: string): Waiter {
   return { reply, abandon: () => controller.abort() };
 }
 
-/** sharq_long_poll_waiting_requests of the instance (summed over its workers) for a type. */
-export async function waitingRequests(server: ServerHandle, queueType: string): Promise<number> {
-  const res = await server.api.get(`/metrics`);
-  return sumOf(parseExposition(res.text).samples, 'sharq_long_poll_waiting_requests', { queue_type: queueType });
+/**
+ * Sum of one metric's samples whose labels include `labels`, read from the instance's /metrics.
+ * Only the lines of that metric are read, so an odd value of an unrelated metric does not matter.
+ */
+export async function metricSum(server: ServerHandle, name: string, labels: Record<string, string>): Promise<number> {
+  const res = await server.api.get('/metrics');
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  let sum = 0;
+  for (const line of res.text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    if (!wanted.every((label) => (match[2] ?? '').includes(label))) continue;
+    sum += Number(match[3]);
+  }
+  return sum;
 }
 
-export async function metricSum(server: ServerHandle, name: string, labels: Record<string, string>): Promise<number> {
-  const res = await server.api.get(`/metrics`);
-  return sumOf(parseExposition(res.text).samples, name, labels);
+/** sharq_long_poll_waiting_requests of the instance (summed over its workers) for a type. */
+export function waitingRequests(server: ServerHandle, queueType: string): Promise<number> {
+  return metricSum(server, 'sharq_long_poll_waiting_requests', { queue_type: queueType });
 }
