@@ -22,8 +22,11 @@ import { memoryScenario } from './scenarios/memory.js';
 import { rateAccuracyScenario } from './scenarios/rate-accuracy.js';
 import { requeueStormScenario } from './scenarios/requeue-storm.js';
 import { singleOpsScenario } from './scenarios/single-ops.js';
+import { rateAccuracyLongPollScenario } from './scenarios/rate-accuracy-long-poll.js';
+import { batchCycleScenario } from './scenarios/batch-cycle.js';
+import { wakeLatencyScenario } from './scenarios/wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-7). */
+/** In the order they run; `--scenario` also accepts their numbers (1-10). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -32,6 +35,9 @@ const SCENARIOS: Scenario[] = [
   rateAccuracyScenario,
   memoryScenario,
   lifecycleScenario,
+  rateAccuracyLongPollScenario,
+  batchCycleScenario,
+  wakeLatencyScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

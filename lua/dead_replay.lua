@@ -34,7 +34,7 @@ local function replay(member)
   if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
     local ready_at = earliest_dequeue(m, now)
     redis.call('ZADD', tag .. ':ready', ready_at, qid)
-    -- wake: signal_ready(tag, ready_at)
+    signal_ready(tag, ready_at)
   end
   write_meta(queues_key, qid, m)
   redis.call('ZREM', index_key, member)

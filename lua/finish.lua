@@ -14,18 +14,8 @@
 -- Cost: O(log n) in active jobs of the type (ZREM), the rest O(1).
 
 -- @include common
+-- @include lifecycle
+-- @include jobs
 
-local active_key, queues_key = KEYS[1], KEYS[2]
-local qid, jid = ARGV[1], ARGV[2]
-local tag = tag_of(active_key, ':active')
-
-if redis.call('ZREM', active_key, qid .. ':' .. jid) == 0 then
-  return 0
-end
-redis.call('HDEL', KEYS[4], jid)
-local m = read_meta(queues_key, qid)
-if m then
-  if m.active > 0 then m.active = m.active - 1 end
-  save_or_forget(tag, queues_key, qid, m, now_us(), tonumber(ARGV[3]))
-end
-return 1
+local active_key = KEYS[1]
+return finish_job(tag_of(active_key, ':active'), active_key, KEYS[2], ARGV[1], ARGV[2], now_us(), tonumber(ARGV[3]))

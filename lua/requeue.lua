@@ -91,7 +91,9 @@ for _, qid in ipairs(order) do
       length = redis.call('LPUSH', queue_key_of(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
     end
     if length == #ids then
-      redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
+      local ready_at = earliest_dequeue(m, now)
+      redis.call('ZADD', ready_key, ready_at, qid)
+      signal_ready(tag, ready_at)
     end
     write_meta(queues_key, qid, m)
   else

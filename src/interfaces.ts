@@ -34,6 +34,10 @@ export interface ServerSection {
   shutdownTimeoutMs: number;
   /** How long start-up waits for Redis before giving up. */
   redisStartupTimeoutMs: number;
+  /** Longest `wait` a long-polling dequeue may ask for. */
+  maxWaitMs: number;
+  /** Most jobs in one batch request (enqueue, finish) or dequeue `count`. */
+  maxBatch: number;
 }
 
 export interface RedisNode {

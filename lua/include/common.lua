@@ -19,6 +19,11 @@
 --                              idle TTL and at least until its interval has passed since the last dequeue
 --   <tag>:migrating:<qid> STRING journal of an unfinished two-phase migration step (lua/migrate_write.lua)
 --   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
+--   <tag>:wake           pub/sub channel (sharded on Redis 7): "<delay_ms>" when a queue of the type becomes
+--                              ready (now, or after delay_ms); long-polling servers listen to it
+--
+-- The meta's last_dequeue_us is the rate-limit anchor: the queue's next dequeue is not before it + interval.
+-- After a job of cost c it is the dequeue time + (c - 1) intervals, so the next one waits c intervals.
 
 -- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.
 if redis.replicate_commands then redis.replicate_commands() end
@@ -115,6 +120,21 @@ local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
+-- Tells long-polling servers that a queue of the type becomes ready at ready_at_us (Redis time).
+-- The message is the delay from now in ms, so receivers need no clock shared with Redis. One
+-- message per script call: later calls within it only publish an earlier time.
+local signalled_delay_ms = nil
+local function signal_ready(tag, ready_at_us)
+  if signalled_delay_ms == 0 then return end
+  local delay_ms = math.max(0, math.ceil((ready_at_us - now_us()) / 1000))
+  if signalled_delay_ms and signalled_delay_ms <= delay_ms then return end
+  signalled_delay_ms = delay_ms
+  local channel, message = tag .. ':wake', int_str(delay_ms)
+  -- Sharded pub/sub keeps the message on the type's slot (Redis 7); older servers only have PUBLISH.
+  local sent = redis.pcall('SPUBLISH', channel, message)
+  if type(sent) == 'table' and sent.err then redis.call('PUBLISH', channel, message) end
+end
+
 -- A new interval takes effect at once: a queue waiting for its rate limit is rescheduled from its
 -- last dequeue; a queue already ready keeps its place unless the longer interval pushes it back.
 local function apply_interval(ready_key, qid, m, interval_ms, now)
@@ -124,15 +144,23 @@ local function apply_interval(ready_key, qid, m, interval_ms, now)
   if not score then return end
   score = tonumber(score)
   local floor = score <= now and score or now
-  redis.call('ZADD', ready_key, math.max(floor, m.last + interval_ms * 1000), qid)
+  local ready_at = math.max(floor, m.last + interval_ms * 1000)
+  redis.call('ZADD', ready_key, ready_at, qid)
+  if ready_at < score then signal_ready(tag_of(ready_key, ':ready'), ready_at) end
+end
+
+-- Adds n to the type's count of `what` in the minute of `now`; returns that minute's stats key.
+local function count_type_in_stats(tag, now, what, n)
+  local minute_ms = math.floor(now / 60000000) * 60000
+  local key = tag .. ':stats:' .. int_str(minute_ms)
+  if redis.call('HINCRBY', key, what, n) == n then
+    redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
+  end
+  return key
 end
 
 local function count_in_stats(tag, now, what, qid)
-  local minute_ms = math.floor(now / 60000000) * 60000
-  local key = tag .. ':stats:' .. int_str(minute_ms)
-  if redis.call('HINCRBY', key, what, 1) == 1 then
-    redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
-  end
+  local key = count_type_in_stats(tag, now, what, 1)
   redis.call('HINCRBY', key, what .. ':' .. qid, 1)
 end
 

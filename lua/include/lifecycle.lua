@@ -28,6 +28,15 @@ local function next_due_us(tag)
   return head[2] and tonumber(head[2]) or nil
 end
 
+-- The earliest time (us) a queue of the type becomes ready or a delayed job of it comes due, or nil
+-- when it has neither queued nor delayed jobs (long-polling waiters set their timer by it).
+local function next_ready_us(tag, ready_key)
+  local head = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
+  local ready_us, due_us = head[2] and tonumber(head[2]), next_due_us(tag)
+  if ready_us and due_us then return math.min(ready_us, due_us) end
+  return ready_us or due_us
+end
+
 -- Moves up to `limit` delayed jobs due by `now` to the tail of their queues, earliest due first
 -- (FIFO by due time). A queue that gets its first job is ready from the job's due time, or later
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
@@ -50,7 +59,7 @@ local function promote_due(tag, now, limit)
       if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
         local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
         redis.call('ZADD', tag .. ':ready', ready_at, qid)
-        -- wake: signal_ready(tag, ready_at)
+        signal_ready(tag, ready_at)
       end
       write_meta(queues_key, qid, m)
       moved = moved + 1

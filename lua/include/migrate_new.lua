@@ -51,7 +51,7 @@ local function migrate_put(k, qid, interval_ms, last_us, at_front, jobs, now)
   local score = not was_empty and redis.call('ZSCORE', k.ready, qid)
   if not score then
     redis.call('ZADD', k.ready, earliest, qid)
-    -- wake: signal_ready(tag, earliest)
+    signal_ready(tag, earliest)
   elseif earliest > now and tonumber(score) < earliest then
     -- The old layout's last dequeue was later than the queue's own: the rate limit pushes it back.
     redis.call('ZADD', k.ready, earliest, qid)

@@ -164,6 +164,8 @@ const SERVER_KEYS: SectionSpec<ServerSection> = {
   metricsPort: { ini: 'metrics_port', parse: optionalPort, fallback: undefined },
   shutdownTimeoutMs: { ini: 'shutdown_timeout', parse: milliseconds(0), fallback: 10000 },
   redisStartupTimeoutMs: { ini: 'redis_startup_timeout', parse: milliseconds(0), fallback: 10000 },
+  maxWaitMs: { ini: 'max_wait_ms', parse: milliseconds(0), fallback: 30000 },
+  maxBatch: { ini: 'max_batch', parse: integer(1, 100_000), fallback: 1000 },
 };
 
 const REDIS_KEYS: SectionSpec<RedisSection> = {

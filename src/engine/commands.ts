@@ -14,6 +14,8 @@ export interface EnqueueCall {
   requeueLimit: number;
   /** undefined: no limit. */
   maxQueuedLength?: number;
+  /** Intervals of the queue's rate limit the job's dequeue spends (SPEC 5.3). */
+  cost: number;
   /** 0 or undefined: queued now; otherwise delayed this long (SPEC 5.6). */
   delayMs?: number;
 }
@@ -116,7 +118,7 @@ export class ScriptCommands {
       'enqueue',
       await this.script('enqueue')(
         [t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle],
-        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? '', c.delayMs ?? 0],
+        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? '', c.cost, c.delayMs ?? 0],
       ),
       2,
     );

@@ -44,6 +44,8 @@ export interface EnqueueRequest {
   requeueLimit?: unknown;
   /** undefined: no limit. */
   maxQueuedLength?: unknown;
+  /** Intervals of the queue's rate limit this job's dequeue spends (1 to 1,000,000); undefined: 1. */
+  cost?: unknown;
   /** Not handed out before the Redis time of the enqueue + delayMs (0 to 30 days); undefined: 0. */
   delayMs?: unknown;
 }
@@ -103,6 +105,7 @@ export class QueueEngine {
         request.requeueLimit === undefined ? this.options.defaultRequeueLimit : valid.requeueLimit(request.requeueLimit),
       maxQueuedLength: request.maxQueuedLength === undefined ? undefined : valid.maxQueuedLength(request.maxQueuedLength),
       payloadJson: valid.payloadJson(request.payload),
+      cost: request.cost === undefined ? 1 : valid.cost(request.cost),
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
     };
     const [reply] = await Promise.all([this.commands.enqueue(call), this.registerType(queueType)]);
@@ -214,7 +217,8 @@ export class QueueEngine {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  private async registerType(queueType: string): Promise<void> {
+  /** Adds the type to the registry (re-asserted at most once a minute per process). */
+  async registerType(queueType: string): Promise<void> {
     const now = Date.now();
     if ((this.registeredTypes.get(queueType) ?? 0) > now) return;
     await this.redis.sadd(this.keys.queueTypes, queueType);

@@ -38,6 +38,14 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
   };
 }
 
+/**
+ * The pub/sub channel where scripts announce that a queue of the type becomes ready (signal_ready
+ * in lua/include/common.lua); it carries the type's hash tag, so SPUBLISH stays in its slot.
+ */
+export function wakeChannel(keyPrefix: string, queueType: string): string {
+  return `${typeTag(keyPrefix, queueType)}:wake`;
+}
+
 export interface QueueKeys {
   /** LIST of the queue's queued job ids, FIFO (head = next out). */
   queue: string;

@@ -37,6 +37,15 @@ export function maxQueuedLength(value: unknown): number {
   return integerAtLeast('max_queued_length', value, 0, 'a non-negative integer');
 }
 
+export const MAX_COST = 1_000_000;
+
+/** Intervals of its queue's rate limit a job's dequeue spends (SPEC 5.3). */
+export function cost(value: unknown): number {
+  const n = integerAtLeast('cost', value, 1, `an integer 1-${MAX_COST}`);
+  if (n > MAX_COST) throw new ValidationError('cost', `\`cost\` has an invalid value: expected an integer 1-${MAX_COST}`);
+  return n;
+}
+
 /** The payload as JSON text; any JSON value is accepted, a missing one is not. */
 export function payloadJson(value: unknown): string {
   let json: string | undefined;

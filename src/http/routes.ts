@@ -4,6 +4,7 @@
 import { deleteQueue } from './handlers/deletequeue.js';
 import { dequeue } from './handlers/dequeue.js';
 import { enqueue } from './handlers/enqueue.js';
+import { enqueueBatch, finishBatch } from './handlers/batch.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
 import { jobs, queues } from './handlers/browse.js';
@@ -19,9 +20,11 @@ export const PROMETHEUS_PATH = '/metrics';
 export const ROUTES: readonly Route[] = [
   // The SharQ API (SPEC section 2), answered straight from node:http.
   { method: 'GET', path: '/', serve: index, public: true },
+  { method: 'POST', path: '/enqueue/:queue_type/', serve: enqueueBatch, body: true },
   { method: 'POST', path: '/enqueue/:queue_type/:queue_id/', serve: enqueue, body: true },
   { method: 'GET', path: '/dequeue/', serve: dequeue, unsafe: true },
   { method: 'GET', path: '/dequeue/:queue_type/', serve: dequeue, unsafe: true },
+  { method: 'POST', path: '/finish/:queue_type/', serve: finishBatch, body: true },
   { method: 'POST', path: '/finish/:queue_type/:queue_id/:job_id/', serve: finish },
   { method: 'POST', path: '/interval/:queue_type/:queue_id/', serve: interval, body: true },
   { method: 'GET', path: '/metrics/', serve: globalMetrics },

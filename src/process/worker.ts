@@ -9,6 +9,8 @@ import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
 import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
+import { createWaitBatch } from '../wake/wait-batch.js';
 import { createRedis, describeRedis } from '../redis/client.js';
 import { RedisStatus } from '../redis/status.js';
 
@@ -33,6 +35,7 @@ export async function runWorker(config: Config): Promise<void> {
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
   const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand));
+  const waitBatch = createWaitBatch(config, engine, new WaitBatchMetrics(metrics.registry), logger);
 
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
@@ -50,6 +53,7 @@ export async function runWorker(config: Config): Promise<void> {
     bodyLimitBytes: config.server.bodyLimitBytes,
     accessLog,
     onJobEvent: metrics.jobEvent,
+    waitBatch: waitBatch.deps,
     observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
@@ -81,6 +85,8 @@ export async function runWorker(config: Config): Promise<void> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('stopping: finishing in-flight requests');
+      // Long-polling requests are answered (404) now: a wait never holds up a shutdown.
+      await waitBatch.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = new Promise<'timeout'>((resolve) =>

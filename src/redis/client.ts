@@ -10,6 +10,8 @@ export interface ConnectionOptions {
   connectionName?: string;
   /** Fail a command after this long rather than let a request hang on a stuck Redis. */
   commandTimeoutMs?: number;
+  /** A pub/sub connection; on Redis Cluster it subscribes to sharded channels on their slot's node. */
+  subscriber?: boolean;
 }
 
 /** Reconnect quickly at first, then at most once a second, forever: the server heals itself. */
@@ -45,6 +47,7 @@ export function createRedis(cfg: RedisSection, opts: ConnectionOptions = {}): Re
       enableAutoPipelining: true,
       lazyConnect: true,
       scaleReads: 'master',
+      shardedSubscribers: opts.subscriber === true,
     };
     return new Cluster(cfg.clusterNodes, clusterOptions);
   }

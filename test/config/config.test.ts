@@ -51,6 +51,8 @@ describe('seed sample files, byte for byte', () => {
       metricsPort: undefined,
       shutdownTimeoutMs: 10000,
       redisStartupTimeoutMs: 10000,
+      maxWaitMs: 30000,
+      maxBatch: 1000,
     });
     assert.deepEqual(config.redis, {
       db: 0,
@@ -188,6 +190,8 @@ describe('values and defaults', () => {
         'metrics_port : 9100',
         'shutdown_timeout : 0',
         'redis_startup_timeout : 30000',
+        'max_wait_ms : 120000',
+        'max_batch : 50',
         '[redis]',
         'db : 3',
         'key_prefix : my:prefix',
@@ -219,6 +223,8 @@ describe('values and defaults', () => {
       metricsPort: 9100,
       shutdownTimeoutMs: 0,
       redisStartupTimeoutMs: 30000,
+      maxWaitMs: 120000,
+      maxBatch: 50,
     });
     assert.equal(config.redis.db, 3);
     assert.equal(config.redis.keyPrefix, 'my:prefix');

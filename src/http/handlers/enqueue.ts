@@ -24,6 +24,7 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
     payload: body.payload,
     requeueLimit: body.requeue_limit,
     maxQueuedLength: limit,
+    cost: body.cost,
     delayMs: body.delay_ms,
   });
   // As the original: the length before this enqueue is told whenever a limit was asked for.
