@@ -20,7 +20,10 @@ function tell(message: WorkerMessage): void {
 /** One HTTP worker: serves the API on the shared port until told to stop. */
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
-  const redis = createRedis(config.redis, { connectionName: 'sharq-worker' });
+  const redis = createRedis(config.redis, {
+    connectionName: 'sharq-worker',
+    commandTimeoutMs: config.server.redisCommandTimeoutMs,
+  });
   const status = new RedisStatus(redis, logger, describeRedis(config.redis));
   // Listen once Redis is ready, so the first requests do not meet a connection still opening. If
   // it does not come within the start-up wait, listen anyway: ioredis keeps retrying and requests

@@ -11,7 +11,7 @@ export class StartupError extends Error {
  * that starts without its Redis would only answer 503, so this fails loudly instead.
  */
 export async function connectRedisAtStartup(config: Config, connectionName: string): Promise<RedisClient> {
-  const redis = createRedis(config.redis, { connectionName });
+  const redis = createRedis(config.redis, { connectionName, commandTimeoutMs: config.server.redisCommandTimeoutMs });
   let lastError = 'no answer';
   redis.on('error', (error: Error) => {
     lastError = error.message;

@@ -50,6 +50,10 @@ describe('seed sample files, byte for byte', () => {
       metricsPort: undefined,
       shutdownTimeoutMs: 10000,
       redisStartupTimeoutMs: 10000,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.deepEqual(config.redis, {
       db: 0,
@@ -61,6 +65,9 @@ describe('seed sample files, byte for byte', () => {
       username: undefined,
       password: undefined,
       tls: false,
+      tlsCaFile: undefined,
+      minReplicasAck: 0,
+      replicaAckTimeoutMs: 1000,
       clustered: false,
       clusterNodes: [{ host: '127.0.0.1', port: 6379 }],
       sentinels: [],
@@ -218,6 +225,10 @@ describe('values and defaults', () => {
       metricsPort: 9100,
       shutdownTimeoutMs: 0,
       redisStartupTimeoutMs: 30000,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.equal(config.redis.db, 3);
     assert.equal(config.redis.keyPrefix, 'my:prefix');
