@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { WriteStream } from 'node:fs';
 import type { Logger } from '../logger.js';
 import { accessLogLine } from './access-log.js';
+import { isPublicRequest, unauthorizedReply, WWW_AUTHENTICATE, type BearerAuth } from './auth.js';
 import { readBody } from './body.js';
 import { matchRoute, PROMETHEUS_PATH, type RouteMatch } from './dispatch.js';
 import { errorReply, HttpError } from './errors.js';
@@ -15,6 +16,8 @@ export interface ListenerOptions extends RouteDeps {
   observeRequest?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told when a request meets an unavailable Redis, so the outage is logged once, not per request. */
   onRedisUnavailable?: (error: unknown) => void;
+  /** API tokens; absent or empty: every route is open. */
+  auth?: BearerAuth;
   /** Everything that is not a SharQ route: Prometheus, 404, 405, 308 (the express app). */
   fallback: RequestListener;
 }
@@ -76,7 +79,11 @@ export function createListener(options: ListenerOptions): RequestListener {
         accessLog?.write(accessLogLine(req, res, seconds));
       });
     }
-    if (match) void serve(match, req, res);
+    const authorization = req.headers.authorization;
+    if (options.auth?.allows(authorization) === false && !isPublicRequest(req.method, path)) {
+      res.setHeader('WWW-Authenticate', WWW_AUTHENTICATE);
+      writeReply(res, unauthorizedReply(authorization));
+    } else if (match) void serve(match, req, res);
     else if (badPath) writeReply(res, errorReply(new HttpError(400, `malformed %-escape in path ${path}`)));
     else fallback(req, res);
   };

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import { createFallbackApp } from '../http/app.js';
+import { BearerAuth } from '../http/auth.js';
 import { createListener } from '../http/listener.js';
 import { openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
@@ -51,6 +52,7 @@ export async function runWorker(config: Config): Promise<void> {
     engine,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    auth: new BearerAuth(config.server.authTokens),
     accessLog,
     onJobEvent: metrics.jobEvent,
     observeRequest: metrics.request,
