@@ -29,6 +29,9 @@ export function isRedisUnavailable(error: unknown): boolean {
   return UNAVAILABLE_REPLY.test(error.message) || UNAVAILABLE_CLIENT.test(error.message) || error.name === 'MaxRetriesPerRequestError';
 }
 
+// Redis at maxmemory with noeviction refuses a script before its first write, so nothing is half-written.
+export const REDIS_OUT_OF_MEMORY = 'Redis refuses writes: it is out of memory (maxmemory reached); dequeue and finish still work';
+
 function failure(status: number, message: string): ErrorReply {
   return { status, body: { status: 'failure', message } };
 }
@@ -38,6 +41,7 @@ export function errorReply(error: unknown): ErrorReply & { internal: boolean } {
   if (error instanceof ValidationError) return { ...failure(400, error.message), internal: false };
   if (error instanceof HttpError) return { ...failure(error.status, error.message), internal: false };
   if (error instanceof RedisUnavailableError) return { ...failure(503, error.message), internal: false };
+  if (error instanceof Error && /^OOM\b/.test(error.message)) return { ...failure(503, REDIS_OUT_OF_MEMORY), internal: false };
   if (isRedisUnavailable(error)) return { ...failure(503, 'Redis is unavailable, try again shortly'), internal: false };
   return { ...failure(500, 'internal error'), internal: true };
 }
