@@ -7,6 +7,7 @@ import { BearerAuth } from '../http/auth.js';
 import { createListener } from '../http/listener.js';
 import { openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
+import { exitOnUncaughtError } from './crash.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
 import { createLogger, errorFields } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
@@ -20,7 +21,9 @@ function tell(message: WorkerMessage): void {
 
 /** One HTTP worker: serves the API on the shared port until told to stop. */
 export async function runWorker(config: Config): Promise<void> {
-  const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
+  const role = `worker-${cluster.worker?.id ?? 0}`;
+  exitOnUncaughtError(role);
+  const logger = createLogger(config.server.logLevel, role);
   const redis = createRedis(config.redis, {
     connectionName: 'sharq-worker',
     commandTimeoutMs: config.server.redisCommandTimeoutMs,
@@ -60,10 +63,19 @@ export async function runWorker(config: Config): Promise<void> {
     fallback,
   });
 
-  const server = http.createServer(listener);
+  const { headersTimeoutMs, requestTimeoutMs } = config.server;
+  const server = http.createServer(
+    {
+      // Slow clients (headers trickled, bodies never finished) are cut off after these, answered 408,
+      // so they hold no socket and no memory for long; checked at least every second.
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    },
+    listener,
+  );
   // Longer than common load balancers' idle timeouts, so they close first and never hit a closing socket.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   server.on('error', (error) => {
     tell({ type: 'sharq:listen-error', message: `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}` });
     process.exit(1);
@@ -74,8 +86,16 @@ export async function runWorker(config: Config): Promise<void> {
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = JSON.stringify({ status: 'failure', message: `malformed HTTP request: ${error.code ?? error.message}` });
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timedOut
+      ? '408 Request Timeout'
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : '400 Bad Request';
+    const message = timedOut
+      ? 'request not received in time (headers_timeout / request_timeout)'
+      : `malformed HTTP request: ${error.code ?? error.message}`;
+    const body = JSON.stringify({ status: 'failure', message });
     socket.end(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
