@@ -32,6 +32,10 @@ export function isRedisUnavailable(error: unknown): boolean {
 // Redis at maxmemory with noeviction refuses a script before its first write, so nothing is half-written.
 export const REDIS_OUT_OF_MEMORY = 'Redis refuses writes: it is out of memory (maxmemory reached); dequeue and finish still work';
 
+// An ACL user limited to other keys or commands: the operator's to fix, logged once like an outage.
+export const REDIS_NO_PERMISSION =
+  'Redis refuses this ACL user the keys or commands needed (NOPERM): check [redis] username and key_prefix';
+
 function failure(status: number, message: string): ErrorReply {
   return { status, body: { status: 'failure', message } };
 }
@@ -42,6 +46,7 @@ export function errorReply(error: unknown): ErrorReply & { internal: boolean } {
   if (error instanceof HttpError) return { ...failure(error.status, error.message), internal: false };
   if (error instanceof RedisUnavailableError) return { ...failure(503, error.message), internal: false };
   if (error instanceof Error && /^OOM\b/.test(error.message)) return { ...failure(503, REDIS_OUT_OF_MEMORY), internal: false };
+  if (error instanceof Error && /^NOPERM\b/.test(error.message)) return { ...failure(503, REDIS_NO_PERMISSION), internal: false };
   if (isRedisUnavailable(error)) return { ...failure(503, 'Redis is unavailable, try again shortly'), internal: false };
   return { ...failure(500, 'internal error'), internal: true };
 }
