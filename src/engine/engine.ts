@@ -3,6 +3,7 @@ import { defineScripts } from './scripts.js';
 import { globalKeys, queueKeys, typeKeys, type GlobalKeys } from './keys.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
+import type { ReplicaAck } from './replica-ack.js';
 
 export interface EngineOptions {
   keyPrefix: string;
@@ -14,6 +15,8 @@ export interface EngineOptions {
   idleQueueTtlMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
+  /** With replicas > 0, job state changes are answered only once that many replicas have them. */
+  replicaAck?: ReplicaAck;
 }
 
 /** The engine's options as the config gives them. */
@@ -26,6 +29,7 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
     requeueBatchSize: config.sharq.requeueBatchSize,
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
     observeCommand,
+    replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };
 }
 
@@ -97,7 +101,7 @@ export class QueueEngine {
     readonly options: EngineOptions,
   ) {
     this.keys = globalKeys(options.keyPrefix);
-    this.scripts = defineScripts(redis, options.observeCommand);
+    this.scripts = defineScripts(redis, options.observeCommand, options.replicaAck);
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { luaDir } from '../paths.js';
+import { waitForReplicas, type ReplicaAck } from './replica-ack.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -18,6 +19,9 @@ const NUMBER_OF_KEYS = {
 } as const;
 
 export type ScriptName = keyof typeof NUMBER_OF_KEYS;
+
+/** Scripts that change jobs: with min_replicas_ack, each is followed by WAIT (the lock's are not). */
+const JOB_STATE_CHANGES: ReadonlySet<ScriptName> = new Set(['enqueue', 'dequeue', 'finish', 'interval', 'requeue', 'clear_queue']);
 export const SCRIPT_NAMES = Object.keys(NUMBER_OF_KEYS) as ScriptName[];
 
 export type ScriptArg = string | number;
@@ -45,7 +49,7 @@ type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
  * Registers every script once on the client with defineCommand (EVALSHA, falling back to EVAL
  * on NOSCRIPT) and returns typed callers.
  */
-export function defineScripts(redis: RedisClient, observe?: CommandObserver): Scripts {
+export function defineScripts(redis: RedisClient, observe?: CommandObserver, replicaAck?: ReplicaAck): Scripts {
   const scripts = {} as Scripts;
   for (const name of SCRIPT_NAMES) {
     const command = `sharq_${name}`;
@@ -55,7 +59,13 @@ export function defineScripts(redis: RedisClient, observe?: CommandObserver): Sc
     }
     const call = (redis as unknown as Record<string, DefinedCommand>)[command];
     if (!call) throw new Error(`script ${name} could not be registered`);
-    const bound = call.bind(redis);
+    const direct = call.bind(redis);
+    const ack = replicaAck !== undefined && replicaAck.replicas > 0 && JOB_STATE_CHANGES.has(name) ? replicaAck : undefined;
+    const bound = ack === undefined ? direct : async (...keysAndArgs: ScriptArg[]) => {
+      const reply = await direct(...keysAndArgs);
+      await waitForReplicas(redis, String(keysAndArgs[0]), ack);
+      return reply;
+    };
     scripts[name] = async (keys, args) => {
       if (keys.length !== numberOfKeys) {
         throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
