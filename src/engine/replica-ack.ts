@@ -10,6 +10,14 @@ export interface ReplicaAck {
   timeoutMs: number;
 }
 
+/**
+ * Every script of lua/ but the leader lock's changes jobs and is followed by WAIT; so a script added
+ * later is covered by default (a lost lock renewal only costs a leadership change).
+ */
+export function changesJobs(script: string): boolean {
+  return !script.startsWith('lock_');
+}
+
 /** Fewer replicas than required confirmed a change within the timeout: the client gets 503. */
 export class ReplicaAckError extends RedisUnavailableError {
   constructor(confirmed: number, ack: ReplicaAck) {

@@ -1,12 +1,7 @@
-// API tokens (SPEC 5.8): `Authorization: Bearer <token>` against [sharq-server] auth_tokens.
+// API tokens (SPEC 5.8): `Authorization: Bearer <token>` against [sharq-server] auth_tokens. Which
+// routes are public is said by the route table (`public: true`), checked in src/http/listener.ts.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Reply } from './routes.js';
-
-/** Paths answered without a token: liveness, health, the contract, and the console's static files. */
-export function isPublicRequest(method: string | undefined, path: string): boolean {
-  if (method !== 'GET' && method !== 'HEAD') return false;
-  return path === '/' || path === '/deepstatus/' || path === '/openapi.json' || path.startsWith('/ui/');
-}
+import type { Reply } from './types.js';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -41,12 +36,13 @@ export class BearerAuth {
   }
 }
 
-export const WWW_AUTHENTICATE = 'Bearer realm="sharq-server"';
+const WWW_AUTHENTICATE = 'Bearer realm="sharq-server"';
 
+/** 401 for a route (not marked `public` in the table) called without a configured token. */
 export function unauthorizedReply(authorization: string | undefined): Reply {
   const message =
     authorization === undefined
       ? 'authentication required: send Authorization: Bearer <token>'
       : 'invalid token in Authorization: expected Bearer <token> with a configured token';
-  return { status: 401, body: { status: 'failure', message } };
+  return { status: 401, body: { status: 'failure', message }, headers: { 'WWW-Authenticate': WWW_AUTHENTICATE } };
 }

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ConfigError, parseConfig } from '../../src/config/config.js';
+import { parseConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
 
 const MINIMAL = '[sharq]\njob_expire_interval : 1000\njob_requeue_interval : 1000\n';
 
