@@ -67,7 +67,7 @@ describe('Sentinel failover with min_replicas_ack', () => {
   });
 
   test('master SIGKILLed under load: 503 only, failover followed, nothing acknowledged lost', async () => {
-    const ledger = new Ledger({ url: server.url, queueTypes: ['sa', 'sb', 'sc'] });
+    const ledger = new Ledger({ urls: [server.url], queueTypes: ['sa', 'sb', 'sc'] });
     const load = ledger.produce(4, 5);
     const oldMaster = setup.master.port;
     try {

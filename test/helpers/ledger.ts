@@ -5,7 +5,8 @@
 import { request } from './server.js';
 
 export interface LedgerOptions {
-  url: string;
+  /** Servers to spread requests over (several instances sharing one Redis), round robin. */
+  urls: string[];
   queueTypes: string[];
   /** Extra headers (e.g. Authorization). */
   headers?: Record<string, string>;
@@ -21,8 +22,13 @@ export class Ledger {
   /** Every status seen, with counts ('error' for a connection that failed). */
   readonly statuses = new Map<string, number>();
   private counter = 0;
+  private turn = 0;
 
   constructor(private readonly opts: LedgerOptions) {}
+
+  private url(): string {
+    return this.opts.urls[this.turn++ % this.opts.urls.length] as string;
+  }
 
   private count(status: string): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -40,7 +46,7 @@ export class Ledger {
     const jobId = `p${producer}-${n}`;
     let status: string;
     try {
-      const res = await request(`${this.opts.url}/enqueue/${queueType}/q${n % 5}/`, {
+      const res = await request(`${this.url()}/enqueue/${queueType}/q${n % 5}/`, {
         body: { job_id: jobId, interval: 0, payload: { n } },
         headers: this.opts.headers,
       });
@@ -76,7 +82,7 @@ export class Ledger {
   async takeOne(queueType: string, finish = true): Promise<boolean> {
     let res;
     try {
-      res = await request(`${this.opts.url}/dequeue/${queueType}/`, { headers: this.opts.headers });
+      res = await request(`${this.url()}/dequeue/${queueType}/`, { headers: this.opts.headers });
     } catch {
       this.count('error');
       return false;
@@ -88,7 +94,7 @@ export class Ledger {
     this.delivered.add(job.job_id);
     if (finish) {
       try {
-        const done = await request(`${this.opts.url}/finish/${queueType}/${job.queue_id}/${job.job_id}/`, {
+        const done = await request(`${this.url()}/finish/${queueType}/${job.queue_id}/${job.job_id}/`, {
           method: 'POST',
           headers: this.opts.headers,
         });
@@ -103,6 +109,22 @@ export class Ledger {
   /** Acknowledged jobs no dequeue has handed out yet. */
   missing(): string[] {
     return [...this.acknowledged].filter((id) => !this.delivered.has(id));
+  }
+
+  /** `consumers` loops dequeueing (and finishing) every type without back-off until stop(). */
+  consume(consumers: number): { stop: () => Promise<void> } {
+    let running = true;
+    const loops = Array.from({ length: consumers }, async (_, c) => {
+      for (let i = c; running; i++) {
+        await this.takeOne(this.opts.queueTypes[i % this.opts.queueTypes.length] as string);
+      }
+    });
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(loops);
+      },
+    };
   }
 
   /** Dequeues and finishes every type until every acknowledged job came out or the deadline passes. */
