@@ -4,11 +4,10 @@ import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import { BearerAuth } from '../http/auth.js';
 import { createListener } from '../http/listener.js';
-import { openAccessLog } from '../http/access-log.js';
+import { logRequestsAtHttpLevel, openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
-import { exitOnUncaughtError } from './crash.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
-import { createLogger, errorFields } from '../logger.js';
+import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { createRedis, describeRedis } from '../redis/client.js';
@@ -20,9 +19,8 @@ function tell(message: WorkerMessage): void {
 
 /** One HTTP worker: serves the API on the shared port until told to stop. */
 export async function runWorker(config: Config): Promise<void> {
-  const role = `worker-${cluster.worker?.id ?? 0}`;
-  exitOnUncaughtError(role);
-  const logger = createLogger(config.server.logLevel, role);
+  const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
+  exitOnUncaughtErrors(logger);
   const redis = createRedis(config.redis, {
     connectionName: 'sharq-worker',
     commandTimeoutMs: config.server.redisCommandTimeoutMs,
@@ -57,7 +55,7 @@ export async function runWorker(config: Config): Promise<void> {
     auth: new BearerAuth(config.server.authTokens),
     accessLog,
     onJobEvent: metrics.jobEvent,
-    observeRequest: metrics.request,
+    observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
   });

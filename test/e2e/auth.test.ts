@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { BearerAuth } from '../../src/http/auth.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 import { waitFor } from '../helpers/wait.js';
 
 const OLD_TOKEN = 'old-token-4f1c2a9b7e';

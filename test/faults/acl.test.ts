@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 
 const execFileAsync = promisify(execFile);
 const PREFIX = 'sharq_acl';

@@ -8,7 +8,9 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { isAlive, repoRoot, request, startServer, type ServerHandle } from '../helpers/server.js';
+import { repoRoot, startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
+import { isAlive } from '../helpers/process.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface LogLine {

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 import { waitFor } from '../helpers/wait.js';
 
 const COMMAND_TIMEOUT_MS = 2000;

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { Ledger } from '../helpers/ledger.js';
 import { redisCli } from '../helpers/redis.js';
 import { MASTER_NAME, startSentinelSetup, type SentinelSetupHandle } from '../helpers/sentinel.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('Sentinel failover with min_replicas_ack', () => {

@@ -7,7 +7,8 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 4000;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { isPortFree } from '../helpers/ports.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
 import { makeCertificates, startTlsOnlyRedis, type TestCertificates, type TlsRedisHandle } from '../helpers/tls.js';
 
 describe('Redis over TLS', () => {

@@ -2,7 +2,7 @@
 // acknowledged (201), consumers record every job they got; after a fault, every acknowledged job
 // must come out (at least once: a requeue after a lost reply may deliver twice).
 
-import { request } from './server.js';
+import { request } from './fetch.js';
 
 export interface LedgerOptions {
   /** Servers to spread requests over (several instances sharing one Redis), round robin. */

@@ -61,7 +61,7 @@ export async function startSentinelSetup(opts: { extraArgs?: string[] } = {}): P
     what: 'the replica to sync with its master',
     timeoutMs: 20_000,
   });
-  const sentinels = [];
+  const sentinels: Awaited<ReturnType<typeof startSentinel>>[] = [];
   for (let i = 0; i < 3; i++) sentinels.push(await startSentinel(master.port, 2));
   const masterPort = async (): Promise<number> => {
     const reply = await redisCli(sentinels[0]?.port ?? 0, 'sentinel', 'get-master-addr-by-name', MASTER_NAME);
