@@ -45,7 +45,7 @@ async function workersReplaced(server: ServerHandle, gone: number[], count: numb
       const pids = await server.workerPids();
       return pids.length === count && pids.every((p) => !gone.includes(p)) ? pids : false;
     },
-    { what: `${count} workers, none of ${gone.join(',')}`, timeoutMs: 20_000 },
+    { what: `${count} workers, none of ${gone.join(',')}`, timeoutMs: 60_000 },
   );
 }
 
@@ -55,7 +55,7 @@ describe('process faults', () => {
   const hook = pathToFileURL(path.join(repoRoot, 'test', 'faults', 'crash-hook.mjs')).href;
   before(async () => {
     redis = await startRedis();
-    server = await startServer({ redisPort: redis.port, workers: 2, env: { NODE_OPTIONS: `--import=${hook}` } });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 90_000, env: { NODE_OPTIONS: `--import=${hook}` } });
   });
   after(async () => {
     await server.stop();
@@ -83,7 +83,7 @@ describe('process faults', () => {
     const c = deaths(server)[2];
     assert.ok((c?.restartInMs ?? 0) > 0, `a young worker's death backs off: ${JSON.stringify(c)}`);
     // A pooled connection to a killed worker fails once; the server itself answers.
-    await waitFor(async () => (await request(`${server.url}/`)).status === 200, { what: 'GET / to answer 200' });
+    await waitFor(async () => (await request(`${server.url}/`)).status === 200, { what: 'GET / to answer 200', timeoutMs: 60_000 });
   });
 
   test('an uncaught exception: one JSON line with the stack, exit, replacement', async () => {
@@ -91,7 +91,7 @@ describe('process faults', () => {
     const victim = pids[0];
     assert.ok(victim !== undefined);
     // Until the hook is loaded, SIGUSR2 would just kill the process.
-    await waitFor(() => handlesSigusr2(victim), { what: `worker ${victim} to load the crash hook` });
+    await waitFor(() => handlesSigusr2(victim), { what: `worker ${victim} to load the crash hook`, timeoutMs: 60_000 });
     process.kill(victim, 'SIGUSR2');
     await waitFor(() => !isAlive(victim), { what: `worker ${victim} to exit`, timeoutMs: 10_000 });
     const crash = logLines(server).filter((l) => l.pid === victim && l.message === 'uncaught exception: exiting');
@@ -101,7 +101,7 @@ describe('process faults', () => {
     await workersReplaced(server, [victim], 2);
     await waitFor(
       async () => (await request(`${server.url}/enqueue/crash/q/`, { body: { job_id: 'j', interval: 0, payload: 1 } })).status === 201,
-      { what: 'an enqueue to succeed after the crash' },
+      { what: 'an enqueue to succeed after the crash', timeoutMs: 60_000 },
     );
   });
 });

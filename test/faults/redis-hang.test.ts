@@ -30,7 +30,7 @@ describe('Redis hangs (SIGSTOP)', () => {
   let server: ServerHandle;
   before(async () => {
     redis = await startRedis();
-    server = await startServer({ redisPort: redis.port, workers: 2 });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 90_000 });
   });
   after(async () => {
     if (redis.pid !== undefined) process.kill(redis.pid, 'SIGCONT');

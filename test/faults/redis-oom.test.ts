@@ -14,7 +14,7 @@ describe('Redis out of memory (maxmemory, noeviction)', () => {
   let server: ServerHandle;
   before(async () => {
     redis = await startRedis({ extraArgs: ['--maxmemory-policy', 'noeviction'] });
-    server = await startServer({ redisPort: redis.port, workers: 2 });
+    server = await startServer({ redisPort: redis.port, workers: 2, startTimeoutMs: 90_000 });
   });
   after(async () => {
     await server.stop();

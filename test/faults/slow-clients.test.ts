@@ -98,7 +98,8 @@ describe('slow clients', () => {
     assert.ok(u.closedAfterMs < REQUEST_TIMEOUT_MS + MARGIN_MS, `unfinished body kept ${u.closedAfterMs} ms`);
     assert.match(u.received, /^HTTP\/1\.1 408/);
     assert.ok(probes.count >= 5, `only ${probes.count} probes ran`);
-    assert.ok(probes.slowestMs < 2000, `a request waited ${probes.slowestMs} ms behind the slow clients`);
+    // A request stuck behind the unfinished body would wait request_timeout; a loaded machine's delay is less.
+    assert.ok(probes.slowestMs < REQUEST_TIMEOUT_MS, `a request waited ${probes.slowestMs} ms behind the slow clients`);
     // The unfinished enqueue did nothing.
     assert.equal(await redisCli(redis.port, 'exists', 'sharq_test:{slow}:jobs:q'), '0');
   });
@@ -132,7 +133,7 @@ describe('slow clients', () => {
         slowestMs = Math.max(slowestMs, Date.now() - started);
       }
       const grewKb = rssKb(workers) - rssBefore;
-      assert.ok(slowestMs < 2000, `a request took ${slowestMs} ms beside 1,000 idle connections`);
+      assert.ok(slowestMs < 4000, `a request took ${slowestMs} ms beside 1,000 idle connections`);
       // About 1,000 sockets' buffers: tens of kB each at most, not megabytes.
       assert.ok(grewKb < 100 * 1024, `worker RSS grew by ${grewKb} kB for 1,000 idle connections`);
       // Idle after a response is not a slow request: the connections are still open.
