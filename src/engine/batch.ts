@@ -59,9 +59,9 @@ export class BatchEngine {
   constructor(readonly engine: QueueEngine) {
     const { redis, options } = engine;
     this.scripts = {
-      enqueue_batch: defineScript(redis, 'enqueue_batch', options.observeCommand),
-      dequeue_batch: defineScript(redis, 'dequeue_batch', options.observeCommand),
-      finish_batch: defineScript(redis, 'finish_batch', options.observeCommand),
+      enqueue_batch: defineScript(redis, 'enqueue_batch', options.observeCommand, options.replicaAck),
+      dequeue_batch: defineScript(redis, 'dequeue_batch', options.observeCommand, options.replicaAck),
+      finish_batch: defineScript(redis, 'finish_batch', options.observeCommand, options.replicaAck),
     };
   }
 

@@ -1,6 +1,7 @@
 // The typed boundary to the Lua scripts: one method per script builds its KEYS (from keys.ts) and
 // ARGV and decodes its reply into a named type, so no caller ever sees a tuple.
 import { queueKeys, typeKeys } from './keys.js';
+import type { ReplicaAck } from './replica-ack.js';
 import { defineScript, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
 
 export type EnqueueOutcome = 'queued' | 'duplicate' | 'rejected';
@@ -95,6 +96,7 @@ export class ScriptCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
+    private readonly replicaAck?: ReplicaAck,
   ) {
     // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
     // one, so a script first defined while a pipeline is pending (the leader's requeue pass beside
@@ -105,7 +107,7 @@ export class ScriptCommands {
   private script(name: string): ScriptCall {
     let call = this.call[name];
     if (!call) {
-      call = defineScript(this.redis, name, this.observe);
+      call = defineScript(this.redis, name, this.observe, this.replicaAck);
       this.call[name] = call;
     }
     return call;

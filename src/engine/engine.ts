@@ -5,6 +5,7 @@ import { LifecycleCommands } from './lifecycle-commands.js';
 import type { CommandObserver, RedisClient } from './scripts.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
+import type { ReplicaAck } from './replica-ack.js';
 
 export type { DequeuedJob, DequeueResult, NoJobReady } from './commands.js';
 
@@ -18,6 +19,8 @@ export interface EngineOptions {
   idleQueueTtlMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
+  /** With replicas > 0, job state changes are answered only once that many replicas have them. */
+  replicaAck?: ReplicaAck;
 }
 
 /** The engine's options as the config gives them. */
@@ -30,6 +33,7 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
     requeueBatchSize: config.sharq.requeueBatchSize,
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
     observeCommand,
+    replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };
 }
 
@@ -89,8 +93,8 @@ export class QueueEngine {
     readonly options: EngineOptions,
   ) {
     this.keys = globalKeys(options.keyPrefix);
-    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand);
-    this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand);
+    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
+    this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
     this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
   }
 

@@ -4,6 +4,7 @@
 import { ReplyShapeError, int, list, text } from './commands.js';
 import { queueKeys, typeKeys } from './keys.js';
 import { defineScript, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
+import type { ReplicaAck } from './replica-ack.js';
 
 export type JobStatusReply =
   | { state: 'active'; expiresUs: number; record: string }
@@ -51,6 +52,7 @@ export class LifecycleCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
+    private readonly replicaAck?: ReplicaAck,
   ) {
     // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
     // one, so a script first defined while a pipeline is pending is missing from it and the call
@@ -61,7 +63,7 @@ export class LifecycleCommands {
   private script(name: string): ScriptCall {
     let call = this.call[name];
     if (!call) {
-      call = defineScript(this.redis, name, this.observe);
+      call = defineScript(this.redis, name, this.observe, this.replicaAck);
       this.call[name] = call;
     }
     return call;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { RedisSection } from '../interfaces.js';
@@ -19,11 +21,17 @@ function retryDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 5), 1000);
 }
 
+/** TLS options: the server's certificate is always verified, against tls_ca_file when set. */
+function tlsOptions(cfg: RedisSection): TlsOptions | undefined {
+  if (!cfg.tls) return undefined;
+  return cfg.tlsCaFile === undefined ? {} : { ca: readFileSync(cfg.tlsCaFile) };
+}
+
 function baseOptions(cfg: RedisSection, opts: ConnectionOptions): RedisOptions {
   return {
     username: cfg.username,
     password: cfg.password,
-    tls: cfg.tls ? {} : undefined,
+    tls: tlsOptions(cfg),
     connectionName: opts.connectionName,
     commandTimeout: opts.commandTimeoutMs ?? 5000,
     // While Redis is away, fail commands at once (the HTTP layer answers 503) instead of queueing them.
@@ -52,7 +60,9 @@ export function createRedis(cfg: RedisSection, opts: ConnectionOptions = {}): Re
     return new Cluster(cfg.clusterNodes, clusterOptions);
   }
   if (cfg.sentinels.length > 0) {
-    return new Redis({ ...base, db: cfg.db, sentinels: cfg.sentinels, name: cfg.sentinelName });
+    // The Sentinels speak the same TLS as the data nodes when tls is on.
+    const sentinelTLS = base.tls;
+    return new Redis({ ...base, db: cfg.db, sentinels: cfg.sentinels, name: cfg.sentinelName, sentinelTLS, enableTLSForSentinelMode: sentinelTLS !== undefined });
   }
   if (cfg.connType === 'unix_sock') {
     return new Redis({ ...base, db: cfg.db, path: cfg.unixSocketPath });

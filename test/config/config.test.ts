@@ -53,6 +53,10 @@ describe('seed sample files, byte for byte', () => {
       redisStartupTimeoutMs: 10000,
       maxWaitMs: 30000,
       maxBatch: 1000,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.deepEqual(config.redis, {
       db: 0,
@@ -64,6 +68,9 @@ describe('seed sample files, byte for byte', () => {
       username: undefined,
       password: undefined,
       tls: false,
+      tlsCaFile: undefined,
+      minReplicasAck: 0,
+      replicaAckTimeoutMs: 1000,
       clustered: false,
       clusterNodes: [{ host: '127.0.0.1', port: 6379 }],
       sentinels: [],
@@ -225,6 +232,10 @@ describe('values and defaults', () => {
       redisStartupTimeoutMs: 30000,
       maxWaitMs: 120000,
       maxBatch: 50,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.equal(config.redis.db, 3);
     assert.equal(config.redis.keyPrefix, 'my:prefix');
