@@ -25,6 +25,17 @@ export interface TransportOptions {
   retries?: number;
   /** First pause between attempts; doubles each time, with jitter. Default 200. */
   retryDelayMs?: number;
+  /** Told of every reply (for logging, metrics, or checking replies against openapi.json in tests). */
+  onReply?: (reply: ObservedReply) => void;
+}
+
+export interface ObservedReply {
+  method: HttpMethod;
+  /** Path and query string as sent. */
+  path: string;
+  status: number;
+  body: unknown;
+  headers: Headers;
 }
 
 export interface HttpCall {
@@ -58,6 +69,7 @@ export class Transport {
   readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  private readonly onReply: TransportOptions['onReply'];
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
@@ -66,6 +78,7 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retries = options.retries ?? DEFAULT_RETRIES;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.onReply = options.onReply;
   }
 
   async call(call: HttpCall): Promise<HttpReply> {
@@ -93,6 +106,7 @@ export class Transport {
     const request = `${call.method} ${call.path}`;
     let text: string;
     let status: number;
+    let replyHeaders: Headers;
     try {
       const res = await fetch(url, {
         method: call.method,
@@ -101,6 +115,7 @@ export class Transport {
         signal,
       });
       status = res.status;
+      replyHeaders = res.headers;
       text = await res.text();
     } catch (error) {
       if (call.signal?.aborted) throw call.signal.reason;
@@ -113,6 +128,7 @@ export class Transport {
     } catch {
       // Prometheus text, or a proxy's HTML page: kept as text.
     }
+    this.onReply?.({ method: call.method, path: url.pathname + url.search, status, body, headers: replyHeaders });
     return { status, body };
   }
 }
