@@ -55,26 +55,32 @@ export interface WorkerSummary {
   failed: number;
 }
 
+/** Handler slots; a poller reserves the slots of the jobs it asks for before it asks. */
 class Slots {
-  private running = 0;
+  private used = 0;
   private waiters: Array<() => void> = [];
   constructor(private readonly size: number) {}
   get free(): number {
-    return this.size - this.running;
+    return this.size - this.used;
   }
   get inUse(): number {
-    return this.running;
+    return this.used;
   }
-  take(): void {
-    this.running++;
+  take(count: number): void {
+    this.used += count;
   }
-  give(): void {
-    this.running--;
+  give(count = 1): void {
+    this.used -= count;
+    this.wake();
+  }
+  wake(): void {
     this.waiters.splice(0).forEach((wake) => wake());
   }
-  /** Resolves when a slot is free (or all are, with `all`). */
-  async wait(all = false): Promise<void> {
-    while (all ? this.running > 0 : this.free <= 0) await new Promise<void>((wake) => this.waiters.push(wake));
+  /** Resolves when a slot is free (or, with `all`, when every slot is), or once `stop` aborts. */
+  async wait(all: boolean, stop?: AbortSignal): Promise<void> {
+    while ((all ? this.used > 0 : this.free <= 0) && !stop?.aborted) {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
   }
 }
 
@@ -145,41 +151,51 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     emit({ type: 'job-finished', job, durationMs: Date.now() - started });
   }
 
-  function start(job: Job<P>): void {
-    slots.take();
-    void run(job).finally(() => slots.give());
-  }
-
-  let failures = 0;
-  while (!signal?.aborted) {
-    await slots.wait();
-    if (signal?.aborted) break;
-    const asked = Math.min(batchSize, slots.free);
-    const polledAt = Date.now();
-    try {
-      const jobs =
-        batchSize > 1
-          ? await client.dequeue<P>({ queueType, waitMs, count: asked, signal })
-          : [await client.dequeue<P>({ queueType, waitMs, signal })].filter((j): j is Job<P> => j !== null);
-      failures = 0;
-      for (const job of jobs) start(job);
-      if (jobs.length === 0 && Date.now() - polledAt < waitMs / 2) await pause(idlePauseMs, signal);
-    } catch (error) {
-      if (isStop(error, signal)) break;
-      if (error instanceof SharqUnavailableError || error instanceof SharqProtocolError) {
-        const delayMs = backoffMs(baseBackoffMs, failures, maxBackoffMs);
-        emit({ type: 'backoff', error, delayMs, attempt: ++failures });
-        await pause(delayMs, signal).catch(() => undefined);
-        continue;
+  /** One poll loop: reserve slots, long-poll for that many jobs, start them, give back the rest. */
+  async function poll(): Promise<void> {
+    let failures = 0;
+    while (!signal?.aborted && fatal === undefined) {
+      await slots.wait(false, signal);
+      if (signal?.aborted || fatal !== undefined) return;
+      const asked = Math.min(batchSize, slots.free);
+      slots.take(asked);
+      const polledAt = Date.now();
+      let jobs: Array<Job<P>> = [];
+      try {
+        jobs =
+          batchSize > 1
+            ? await client.dequeue<P>({ queueType, waitMs, count: asked, signal })
+            : [await client.dequeue<P>({ queueType, waitMs, signal })].filter((j): j is Job<P> => j !== null);
+        failures = 0;
+      } catch (error) {
+        slots.give(asked);
+        if (isStop(error, signal)) return;
+        if (error instanceof SharqUnavailableError || error instanceof SharqProtocolError) {
+          const delayMs = backoffMs(baseBackoffMs, failures, maxBackoffMs);
+          emit({ type: 'backoff', error, delayMs, attempt: ++failures });
+          await pause(delayMs, signal).catch(() => undefined);
+          continue;
+        }
+        // 400 (bad queue type or wait), 401 (token): no retry can fix them.
+        fatal ??= error;
+        emit({ type: 'error', error });
+        return;
       }
-      // 400 (bad queue type or wait), 401 (token): no retry can fix them.
-      fatal = error;
-      emit({ type: 'error', error });
-      break;
+      if (jobs.length < asked) slots.give(asked - jobs.length);
+      for (const job of jobs) void run(job).finally(() => slots.give());
+      if (jobs.length === 0 && Date.now() - polledAt < waitMs / 2) await pause(idlePauseMs, signal).catch(() => undefined);
     }
   }
+
+  // Single-job dequeues: one long-poll per slot, so handlers are never starved by one poller's
+  // round trips. Batches: one poller asks for as many jobs as there are free slots.
+  const pollers = batchSize > 1 ? 1 : concurrency;
+  const wakePollers = (): void => slots.wake();
+  signal?.addEventListener('abort', wakePollers, { once: true });
+  await Promise.all(Array.from({ length: pollers }, () => poll()));
   emit({ type: 'stopping', inFlight: slots.inUse });
   await slots.wait(true);
+  signal?.removeEventListener('abort', wakePollers);
   if (fatal !== undefined) throw fatal instanceof SharqError ? fatal : new SharqError(String(fatal), { cause: fatal });
   return summary;
 }
