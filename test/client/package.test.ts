@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -87,10 +87,16 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
   await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, info.filename)], { cwd: app, maxBuffer: 64 << 20 });
 
   mark('installed');
-  // The worker is type-checked against the package's own .d.ts files, then compiled and run.
+  // The worker and README's two examples are type-checked against the package's own .d.ts files.
   writeFileSync(path.join(app, 'worker.ts'), WORKER_TS);
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const clients = readme.slice(readme.indexOf('## Clients'), readme.indexOf('\n## ', readme.indexOf('## Clients') + 1));
+  const examples = [...clients.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  assert.equal(examples.length, 2, 'README: a producer and a worker');
+  examples.forEach((code, i) => writeFileSync(path.join(app, `readme-${i}.ts`), code));
+  writeFileSync(path.join(app, 'sms-gateway.ts'), 'export async function deliver(to: string, text: string): Promise<void> { void to; void text; }\n');
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-  await execFileAsync(process.execPath, [tsc, '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), '--types', 'node', '--outDir', 'out', 'worker.ts'], { cwd: app }).catch((error: { stdout?: string }) => {
+  await execFileAsync(process.execPath, [tsc, '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), '--types', 'node', '--outDir', 'out', 'worker.ts', 'readme-0.ts', 'readme-1.ts', 'sms-gateway.ts'], { cwd: app }).catch((error: { stdout?: string }) => {
     assert.fail(`the worker does not type-check against sharq-server/client:\n${error.stdout ?? ''}`);
   });
 
