@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { ROUTES } from '../../src/http/routes.js';
-import { openapiDocument, responseProblems } from '../helpers/openapi-validator.js';
+import { checkExchange, openapiDocument, responseProblems } from '../helpers/openapi-validator.js';
 import { repoRoot } from '../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
@@ -61,6 +61,7 @@ test('the validator accepts documented replies', () => {
     { method: 'GET', path: '/metrics', status: 200, body: '# HELP x\n' },
     { method: 'HEAD', path: '/metrics/', status: 200, body: undefined },
     { method: 'PUT', path: '/finish/sms/q/j/', status: 405, body: { status: 'failure', message: 'no' }, headers: { allow: 'POST' } },
+    { method: 'HEAD', path: '/dequeue/sms/', status: 405, body: '', headers: { allow: 'GET' } },
     { method: 'GET', path: '/dequeue', status: 308, body: { status: 'redirect', location: '/dequeue/' } },
     { method: 'GET', path: '/nope/', status: 404, body: { status: 'failure', message: 'no such route' } },
   ];
@@ -85,4 +86,10 @@ test('the validator rejects replies that drift from the document', () => {
     assert.ok(problems.length > 0, `accepted ${JSON.stringify(r)}`);
     assert.match(problems.join('\n'), pattern);
   }
+});
+
+test('checkExchange (the e2e HTTP helper observer) throws on drift and passes a conforming reply', () => {
+  const exchange = (status: number, body: unknown) => ({ method: 'POST', path: '/finish/t/q/j/', response: { status, body, headers: {} } });
+  checkExchange(exchange(200, { status: 'success' }));
+  assert.throws(() => checkExchange(exchange(200, { status: 'success', extra: true })), /does not match openapi.json/);
 });

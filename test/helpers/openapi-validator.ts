@@ -122,10 +122,11 @@ function checkFallback(r: ObservedResponse, methods: string[]): string[] {
   // 405: a documented path, another method.
   if (methods.length > 0) {
     if (r.status !== 405) return [`${r.method} ${r.path}: ${r.status} but the document has no ${r.method} on this path (expected 405)`];
-    const problems = failureValidator(r.body) ? [] : [`405 body: ${describeErrors(failureValidator)}`];
+    const problems = r.method === 'HEAD' || failureValidator(r.body) ? [] : [`405 body: ${describeErrors(failureValidator)}`];
     if (r.headers && !header(r.headers, 'allow')) problems.push('405 without an Allow header');
     return problems;
   }
+  if (r.method === 'HEAD') return [404, 400, 308].includes(r.status) ? [] : [`HEAD ${r.path}: ${r.status}`];
   if (r.status === 308) return redirectValidator(r.body) ? [] : [`308 body: ${describeErrors(redirectValidator)}`];
   if (r.status === 404 || r.status === 400) {
     return failureValidator(r.body) ? [] : [`${r.status} body: ${describeErrors(failureValidator)}`];
@@ -142,7 +143,10 @@ export function responseProblems(r: ObservedResponse): string[] {
   if (method === 'OPTIONS' && matched) return r.status === 200 || r.status === 204 ? [] : [`OPTIONS ${bare}: ${r.status}`];
   const key = (method === 'HEAD' ? 'get' : method.toLowerCase()) as keyof PathItem;
   const operation = matched?.item[key] as Operation | undefined;
-  if (!matched || !operation) return checkFallback({ ...r, path: bare }, methods.map((m) => m.toUpperCase()));
+  // HEAD on a GET that changes state (dequeue) is a 405 like any other method the path does not serve.
+  if (!matched || !operation || (method === 'HEAD' && r.status === 405)) {
+    return checkFallback({ ...r, path: bare }, methods.map((m) => m.toUpperCase()));
+  }
 
   const where = `${method} ${matched.template} (${operation.operationId})`;
   const raw = operation.responses[String(r.status)];
@@ -178,4 +182,22 @@ export function assertValidResponse(r: ObservedResponse): void {
 /** The same as assertValidResponse, positional. */
 export function validateResponse(method: string, requestPath: string, status: number, body: unknown, headers?: ObservedResponse['headers']): void {
   assertValidResponse({ method, path: requestPath, status, body, headers });
+}
+
+/** The shape of test/helpers/http.ts's exchanges (kept structural so this module imports nothing of it). */
+export interface ObservedExchange {
+  method: string;
+  path: string;
+  response: { status: number; body: unknown; headers: Record<string, string | string[] | undefined> };
+}
+
+/** Observer for the e2e HTTP helper's onResponse hook: throws on a reply that drifts from openapi.json. */
+export function checkExchange(exchange: ObservedExchange): void {
+  assertValidResponse({
+    method: exchange.method,
+    path: exchange.path,
+    status: exchange.response.status,
+    body: exchange.response.body,
+    headers: exchange.response.headers,
+  });
 }
