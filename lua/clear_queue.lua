@@ -20,7 +20,7 @@
 
 -- @include common
 
-local ready_key, active_key, queues_key, totals_key, queue_key, job_key =
+local ready_key, active_key, queues_key, totals_key, queue_key, jobs_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local qid, batch, purge_all = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local tag = tag_of(ready_key, ':ready')
@@ -29,7 +29,7 @@ local queued_removed, active_removed = 0, 0
 local ids = redis.call('LPOP', queue_key, batch)
 if ids then
   for _, jid in ipairs(ids) do
-    redis.call('HDEL', job_key, jid)
+    redis.call('HDEL', jobs_key, jid)
   end
   queued_removed = #ids
   redis.call('HINCRBY', totals_key, 'queued', -queued_removed)
@@ -46,14 +46,14 @@ if not purge_all then
 end
 
 -- With the queue list empty, whatever is left in the job hash is active: remove it everywhere.
-local scan = redis.call('HSCAN', job_key, ARGV[4], 'COUNT', batch)
+local scan = redis.call('HSCAN', jobs_key, ARGV[4], 'COUNT', batch)
 local left = scan[2]
 for i = 1, #left, 2 do
   redis.call('ZREM', active_key, qid .. ':' .. left[i])
-  redis.call('HDEL', job_key, left[i])
+  redis.call('HDEL', jobs_key, left[i])
   active_removed = active_removed + 1
 end
-if scan[1] ~= '0' or redis.call('HLEN', job_key) > 0 then
+if scan[1] ~= '0' or redis.call('HLEN', jobs_key) > 0 then
   -- Keep the meta's active count true, so a purge abandoned after this step still leaves a queue
   -- that goes idle once its remaining active jobs are finished.
   if m then

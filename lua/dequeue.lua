@@ -29,13 +29,13 @@ for _ = 1, 3 do
     return { 0, next_ready[2] and tonumber(next_ready[2]) or -1 }
   end
 
-  local queue_key = list_key(tag, qid)
+  local queue_key = queue_key_of(tag, qid)
   local jid = redis.call('LPOP', queue_key)
   if not jid then
     redis.call('ZREM', ready_key, qid)
   else
     redis.call('HINCRBY', totals_key, 'queued', -1)
-    local raw = redis.call('HGET', jobs_key(tag, qid), jid)
+    local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
     local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
     local queue_length = redis.call('LLEN', queue_key)
     if queue_length > 0 then

@@ -53,12 +53,12 @@ for _, member in ipairs(expired) do
   end
   if m and m.active > 0 then m.active = m.active - 1 end
 
-  local job_key = jobs_key(tag, qid)
-  local raw = redis.call('HGET', job_key, jid)
+  local jobs_key = jobs_key_of(tag, qid)
+  local raw = redis.call('HGET', jobs_key, jid)
   if raw and m then
     local job = parse_job(raw)
     if job.remaining == 0 then
-      redis.call('HDEL', job_key, jid)
+      redis.call('HDEL', jobs_key, jid)
       if dead_limit > 0 then
         redis.call('LPUSH', dead_key, '{"queue_id":"' .. qid .. '","job_id":"' .. jid ..
           '","reason":"requeue_limit_reached","discarded_at_ms":' .. int_str(math.floor(now / 1000)) ..
@@ -68,7 +68,7 @@ for _, member in ipairs(expired) do
     else
       if job.remaining > 0 then
         job.remaining = job.remaining - 1
-        redis.call('HSET', job_key, jid, format_job(job))
+        redis.call('HSET', jobs_key, jid, format_job(job))
       end
       local ids = back[qid]
       ids[#ids + 1] = jid
@@ -76,7 +76,7 @@ for _, member in ipairs(expired) do
     end
   elseif raw then
     -- No meta means the queue was purged while this job ran: drop the orphan body.
-    redis.call('HDEL', job_key, jid)
+    redis.call('HDEL', jobs_key, jid)
   end
 end
 
@@ -86,7 +86,7 @@ for _, qid in ipairs(order) do
     -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
     local length = 0
     for i = 1, #ids, 1000 do
-      length = redis.call('LPUSH', list_key(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
+      length = redis.call('LPUSH', queue_key_of(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
     end
     if length == #ids then
       redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)

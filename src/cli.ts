@@ -3,13 +3,12 @@ import cluster from 'node:cluster';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from './process/banner.js';
-import { ConfigError, loadConfig, type ConfigOverrides } from './config/config.js';
+import { loadConfig, type ConfigOverrides } from './config/config.js';
 import type { Config, LogLevel } from './interfaces.js';
-import { WORKER_CONFIG_ENV } from './process/ipc.js';
 import { createLogger } from './logger.js';
 import { Primary } from './process/primary.js';
-import { connectRedisAtStartup, StartupError } from './redis/startup.js';
-import { runWorker } from './process/worker.js';
+import { ConfigError, StartupError } from './errors.js';
+import { connectRedisAtStartup } from './redis/startup.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
 
@@ -75,10 +74,4 @@ async function startPrimary(): Promise<void> {
   }
 }
 
-if (cluster.isPrimary) {
-  await startPrimary();
-} else {
-  const serialized = process.env[WORKER_CONFIG_ENV];
-  if (!serialized) fail(`worker started without ${WORKER_CONFIG_ENV}`);
-  await runWorker(JSON.parse(serialized) as Config);
-}
+await startPrimary();

@@ -65,3 +65,6 @@ export interface Config {
   server: ServerSection;
   redis: RedisSection;
 }
+
+/** What happened to a job, as counted per queue type by the Prometheus counters. */
+export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';

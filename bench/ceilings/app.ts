@@ -1,7 +1,7 @@
 // The ceiling apps: what 2 node:cluster workers can answer at best on this machine. Every worker
 // serves all three on their own ports (one start-up; an app that is not being loaded is idle):
 //   bare     node:http, one small JSON per request, no Redis
-//   evalsha  node:http + one EVALSHA of the real lua/dequeue.lua (engine.dequeueRaw) per request
+//   evalsha  node:http + one EVALSHA of the real lua/dequeue.lua (engine.dequeue) per request
 //   express  the same EVALSHA route in a bare express 5 app
 // Usage: node --import tsx bench/ceilings/app.ts <redisPort> <barePort> <evalshaPort> <expressPort>
 // The primary prints READY once every worker listens on every port.
@@ -41,7 +41,7 @@ function bareApp(): http.Server {
 
 function evalshaApp(engine: QueueEngine): http.Server {
   return http.createServer((req, res) => {
-    engine.dequeueRaw(queueTypeOf(req.url)).then(
+    engine.dequeue(queueTypeOf(req.url)).then(
       () => {
         res.writeHead(200, HEADERS);
         res.end(BODY);
@@ -57,7 +57,7 @@ function evalshaApp(engine: QueueEngine): http.Server {
 function expressApp(engine: QueueEngine): http.Server {
   const app = express();
   app.get('/dequeue/:queueType/', async (req, res) => {
-    await engine.dequeueRaw(req.params.queueType);
+    await engine.dequeue(req.params.queueType);
     res.json({ status: 'failure' });
   });
   return http.createServer(app);

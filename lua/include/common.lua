@@ -33,9 +33,9 @@ local function tag_of(key, suffix)
   return string.sub(key, 1, #key - #suffix)
 end
 
-local function list_key(tag, qid) return tag .. ':queue:' .. qid end
-local function jobs_key(tag, qid) return tag .. ':jobs:' .. qid end
-local function idle_key(tag, qid) return tag .. ':idle:' .. qid end
+local function queue_key_of(tag, qid) return tag .. ':queue:' .. qid end
+local function jobs_key_of(tag, qid) return tag .. ':jobs:' .. qid end
+local function idle_key_of(tag, qid) return tag .. ':idle:' .. qid end
 
 local function parse_meta(raw)
   local interval, pinned, active, last = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)$')
@@ -68,7 +68,7 @@ end
 -- Meta of a queue that becomes live: an idle record brings back its last dequeue (the rate limit)
 -- and an interval pinned while it was idle; otherwise the enqueue's interval applies.
 local function revive_meta(tag, qid, interval_ms)
-  local key = idle_key(tag, qid)
+  local key = idle_key_of(tag, qid)
   local raw = redis.call('GET', key)
   if not raw then
     return { interval = interval_ms, pinned = false, active = 0, last = 0 }
@@ -90,14 +90,14 @@ local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
     ttl_ms = math.max(ttl_ms, math.ceil((m.last + m.interval * 1000 - now) / 1000))
   end
   if ttl_ms > 0 then
-    redis.call('SET', idle_key(tag, qid), format_meta({ interval = m.interval, pinned = false, active = 0, last = m.last }),
+    redis.call('SET', idle_key_of(tag, qid), format_meta({ interval = m.interval, pinned = false, active = 0, last = m.last }),
       'PX', ttl_ms)
   end
 end
 
 -- A queue with no queued and no active job goes idle; otherwise its meta is saved.
 local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
-  if m.active > 0 or redis.call('LLEN', list_key(tag, qid)) > 0 then
+  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 then
     write_meta(queues_key, qid, m)
   else
     forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)

@@ -16,8 +16,6 @@ import type {
 import { ConfigError } from '../errors.js';
 import { parseIni, type IniFile } from './ini.js';
 
-export { ConfigError };
-
 export type ConfigOverrides = Partial<{ host: string; port: number; workers: number; logLevel: LogLevel }>;
 
 export interface LoadedConfig {

@@ -1,8 +1,11 @@
-import type { RedisClient, ScriptArg, Scripts, CommandObserver } from './scripts.js';
-import { defineScripts } from './scripts.js';
-import { globalKeys, queueKeys, typeKeys, type GlobalKeys } from './keys.js';
+import { ScriptCommands, type DequeueResult, type EnqueueReply } from './commands.js';
+import { globalKeys, type GlobalKeys } from './keys.js';
+import { QueueReads } from './reads.js';
+import type { CommandObserver, RedisClient } from './scripts.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
+
+export type { DequeuedJob, DequeueResult, NoJobReady } from './commands.js';
 
 export interface EngineOptions {
   keyPrefix: string;
@@ -30,41 +33,19 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
 }
 
 export interface EnqueueRequest {
-  queueType: string;
-  queueId: string;
-  jobId: string;
-  intervalMs: number;
+  queueType: unknown;
+  queueId: unknown;
+  jobId: unknown;
+  intervalMs: unknown;
   /** Any JSON value; comes back unchanged on dequeue. */
   payload: unknown;
-  requeueLimit?: number;
-  maxQueuedLength?: number;
+  /** undefined: the default requeue limit. */
+  requeueLimit?: unknown;
+  /** undefined: no limit. */
+  maxQueuedLength?: unknown;
 }
 
-export interface EnqueueResult {
-  kind: 'queued' | 'duplicate' | 'rejected';
-  /** Queued jobs of the queue after the call. */
-  queueLength: number;
-}
-
-export interface DequeuedJob {
-  kind: 'job';
-  queueId: string;
-  jobId: string;
-  /** The payload as the JSON text it was enqueued with. */
-  payloadJson: string;
-  /** -1: requeued forever. */
-  requeuesRemaining: number;
-  /** Jobs still queued in the queue after this one. */
-  queueLength: number;
-}
-
-export interface NoJobReady {
-  kind: 'empty';
-  /** Redis time (ms) when the next queue of the type becomes ready; undefined when none is queued. */
-  nextReadyAtMs?: number;
-}
-
-export type DequeueResult = DequeuedJob | NoJobReady;
+export type EnqueueResult = EnqueueReply;
 
 export interface RequeueCounts {
   requeued: number;
@@ -89,105 +70,78 @@ const MAX_CLEAR_STEPS = 10_000;
  */
 export class QueueEngine {
   readonly keys: GlobalKeys;
-  private readonly scripts: Scripts;
+  /** Read-only views: JSON metrics, gauges, dead letters. */
+  readonly reads: QueueReads;
+  private readonly commands: ScriptCommands;
   private readonly registeredTypes = new Map<string, number>();
 
   constructor(
+    /** The engine's connection; only src/engine/ and tests use it directly. */
     readonly redis: RedisClient,
     readonly options: EngineOptions,
   ) {
     this.keys = globalKeys(options.keyPrefix);
-    this.scripts = defineScripts(redis, options.observeCommand);
+    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand);
+    this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
     const queueType = valid.identifier('queue_type', request.queueType);
-    const queueId = valid.identifier('queue_id', request.queueId);
-    const jobId = valid.identifier('job_id', request.jobId);
-    const intervalMs = valid.intervalMs(request.intervalMs);
-    const requeueLimit =
-      request.requeueLimit === undefined ? this.options.defaultRequeueLimit : valid.requeueLimit(request.requeueLimit);
-    const maxQueuedLength =
-      request.maxQueuedLength === undefined ? '' : valid.maxQueuedLength(request.maxQueuedLength);
-    const payloadJson = valid.payloadJson(request.payload);
-
-    const t = typeKeys(this.options.keyPrefix, queueType);
-    const q = queueKeys(this.options.keyPrefix, queueType, queueId);
-    const [reply] = await Promise.all([
-      this.scripts.enqueue(
-        [t.ready, t.queues, t.totals, q.jobIds, q.jobs, q.idle],
-        [queueId, jobId, payloadJson, intervalMs, requeueLimit, maxQueuedLength],
-      ),
-      this.registerType(queueType),
-    ]);
-    const [kind, queueLength] = reply as [EnqueueResult['kind'], number];
-    return { kind, queueLength };
+    const call = {
+      queueType,
+      queueId: valid.identifier('queue_id', request.queueId),
+      jobId: valid.identifier('job_id', request.jobId),
+      intervalMs: valid.intervalMs(request.intervalMs),
+      requeueLimit:
+        request.requeueLimit === undefined ? this.options.defaultRequeueLimit : valid.requeueLimit(request.requeueLimit),
+      maxQueuedLength: request.maxQueuedLength === undefined ? undefined : valid.maxQueuedLength(request.maxQueuedLength),
+      payloadJson: valid.payloadJson(request.payload),
+    };
+    const [reply] = await Promise.all([this.commands.enqueue(call), this.registerType(queueType)]);
+    return reply;
   }
 
-  async dequeue(queueType: string): Promise<DequeueResult> {
-    const reply = (await this.dequeueRaw(valid.identifier('queue_type', queueType))) as
-      | [1, string, string, string, number, number]
-      | [0, number];
-    if (reply[0] === 0) {
-      return reply[1] < 0 ? { kind: 'empty' } : { kind: 'empty', nextReadyAtMs: Math.ceil(reply[1] / 1000) };
-    }
-    const [, queueId, jobId, payloadJson, requeuesRemaining, queueLength] = reply;
-    return { kind: 'job', queueId, jobId, payloadJson, requeuesRemaining, queueLength };
-  }
-
-  /** One EVALSHA of the dequeue script, unvalidated and unparsed (also the benchmarks' ceiling). */
-  dequeueRaw(queueType: string): Promise<unknown> {
-    const t = typeKeys(this.options.keyPrefix, queueType);
-    return this.scripts.dequeue([t.ready, t.active, t.queues, t.totals], [this.options.jobExpireIntervalMs]);
+  async dequeue(queueType: unknown): Promise<DequeueResult> {
+    return this.commands.dequeue(valid.identifier('queue_type', queueType), this.options.jobExpireIntervalMs);
   }
 
   /** True when the job was active and is now finished. */
-  async finish(queueType: string, queueId: string, jobId: string): Promise<boolean> {
-    const type = valid.identifier('queue_type', queueType);
-    const id = valid.identifier('queue_id', queueId);
-    const job = valid.identifier('job_id', jobId);
-    const t = typeKeys(this.options.keyPrefix, type);
-    const q = queueKeys(this.options.keyPrefix, type, id);
-    const reply = await this.scripts.finish([t.active, t.queues, q.jobIds, q.jobs, q.idle], [
-      id,
-      job,
+  async finish(queueType: unknown, queueId: unknown, jobId: unknown): Promise<boolean> {
+    return this.commands.finish(
+      valid.identifier('queue_type', queueType),
+      valid.identifier('queue_id', queueId),
+      valid.identifier('job_id', jobId),
       this.options.idleQueueTtlMs,
-    ]);
-    return reply === 1;
+    );
   }
 
   /** Sets and pins a queue's interval; false when the queue is neither live nor idle. */
-  async setInterval(queueType: string, queueId: string, intervalMs: number): Promise<boolean> {
-    const type = valid.identifier('queue_type', queueType);
-    const id = valid.identifier('queue_id', queueId);
-    const interval = valid.intervalMs(intervalMs);
-    const t = typeKeys(this.options.keyPrefix, type);
-    const q = queueKeys(this.options.keyPrefix, type, id);
-    return (await this.scripts.interval([t.ready, t.queues, q.idle], [id, interval])) === 1;
+  async setInterval(queueType: unknown, queueId: unknown, intervalMs: unknown): Promise<boolean> {
+    return this.commands.interval(
+      valid.identifier('queue_type', queueType),
+      valid.identifier('queue_id', queueId),
+      valid.intervalMs(intervalMs),
+    );
   }
 
   /** Deletes a queue's queued jobs (and with purgeAll its active jobs and meta) in bounded steps. */
-  async clearQueue(queueType: string, queueId: string, purgeAll: boolean): Promise<ClearQueueResult> {
+  async clearQueue(queueType: unknown, queueId: unknown, purgeAll: boolean): Promise<ClearQueueResult> {
     const type = valid.identifier('queue_type', queueType);
     const id = valid.identifier('queue_id', queueId);
-    const t = typeKeys(this.options.keyPrefix, type);
-    const q = queueKeys(this.options.keyPrefix, type, id);
-    const keys = [t.ready, t.active, t.queues, t.totals, q.jobIds, q.jobs, q.idle];
     const result: ClearQueueResult = { queuedRemoved: 0, activeRemoved: 0 };
     let cursor = '0';
     // Each step removes up to CLEAR_BATCH jobs; the cap only stops a queue refilled faster than it empties.
     for (let step = 0; step < MAX_CLEAR_STEPS; step++) {
-      const [queued, active, done, next] = (await this.scripts.clear_queue(keys, [
-        id,
-        CLEAR_BATCH,
-        purgeAll ? '1' : '0',
+      const done = await this.commands.clearQueueStep(type, id, {
+        batch: CLEAR_BATCH,
+        purgeAll,
         cursor,
-        this.options.idleQueueTtlMs,
-      ])) as [number, number, number, string];
-      result.queuedRemoved += queued;
-      result.activeRemoved += active;
-      if (done === 1) break;
-      cursor = next;
+        idleQueueTtlMs: this.options.idleQueueTtlMs,
+      });
+      result.queuedRemoved += done.queuedRemoved;
+      result.activeRemoved += done.activeRemoved;
+      if (done.done) break;
+      cursor = done.cursor;
     }
     return result;
   }
@@ -202,16 +156,18 @@ export class QueueEngine {
   }
 
   async requeueType(queueType: string): Promise<RequeueCounts> {
-    const t = typeKeys(this.options.keyPrefix, queueType);
-    const keys = [t.active, t.ready, t.queues, t.totals, t.dead];
-    const args: ScriptArg[] = [this.options.requeueBatchSize, this.options.deadLetterLimit, this.options.idleQueueTtlMs];
+    const step = {
+      batch: this.options.requeueBatchSize,
+      deadLetterLimit: this.options.deadLetterLimit,
+      idleQueueTtlMs: this.options.idleQueueTtlMs,
+    };
     const counts: RequeueCounts = { requeued: 0, discarded: 0, calls: 0 };
-    for (let more = 1; more === 1; ) {
-      const [requeued, discarded, again] = (await this.scripts.requeue(keys, args)) as [number, number, number];
-      counts.requeued += requeued;
-      counts.discarded += discarded;
+    for (let more = true; more; ) {
+      const done = await this.commands.requeueStep(queueType, step);
+      counts.requeued += done.requeued;
+      counts.discarded += done.discarded;
       counts.calls += 1;
-      more = again;
+      more = done.more;
     }
     return counts;
   }
@@ -227,12 +183,6 @@ export class QueueEngine {
       cursor = next;
     } while (cursor !== '0');
     return [...new Set(types)].sort();
-  }
-
-  async queueLength(queueType: string, queueId: string): Promise<number> {
-    const type = valid.identifier('queue_type', queueType);
-    const id = valid.identifier('queue_id', queueId);
-    return this.redis.llen(queueKeys(this.options.keyPrefix, type, id).jobIds);
   }
 
   /** Proves Redis answers and accepts writes. */

@@ -26,7 +26,9 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
 }
 
 export interface QueueKeys {
-  jobIds: string;
+  /** LIST of the queue's queued job ids, FIFO (head = next out). */
+  queue: string;
+  /** HASH job_id -> job record, for queued and active jobs. */
   jobs: string;
   /** Meta of the queue while idle (no queued, no active job); expires. */
   idle: string;
@@ -35,7 +37,7 @@ export interface QueueKeys {
 export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
   const tag = typeTag(keyPrefix, queueType);
   return {
-    jobIds: `${tag}:queue:${queueId}`,
+    queue: `${tag}:queue:${queueId}`,
     jobs: `${tag}:jobs:${queueId}`,
     idle: `${tag}:idle:${queueId}`,
   };

@@ -1,36 +1,22 @@
+// Loads lua/*.lua and registers each script once per connection. How many KEYS a script takes is
+// read from its own header (the `-- KEYS[n]` lines), so there is no second list to keep in step.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { luaDir } from '../paths.js';
 
 export type RedisClient = Redis | Cluster;
-
-/** Number of KEYS each script in lua/ declares (see the header of each file). */
-const NUMBER_OF_KEYS = {
-  enqueue: 6,
-  dequeue: 4,
-  finish: 5,
-  interval: 3,
-  requeue: 5,
-  clear_queue: 7,
-  lock_renew: 1,
-  lock_release: 1,
-} as const;
-
-export type ScriptName = keyof typeof NUMBER_OF_KEYS;
-export const SCRIPT_NAMES = Object.keys(NUMBER_OF_KEYS) as ScriptName[];
-
 export type ScriptArg = string | number;
 export type ScriptCall = (keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
-export type Scripts = Record<ScriptName, ScriptCall>;
 
 /** Called after each script call with its duration; feeds the Redis latency histogram. */
 export type CommandObserver = (command: string, seconds: number) => void;
 
 const INCLUDE = /^-- @include ([a-z_]+)\s*$/m;
+const DECLARED_KEY = /^-- KEYS\[(\d+)\]/gm;
 
 /** A script's source with its `-- @include name` lines replaced by lua/include/name.lua. */
-export function loadScriptSource(name: ScriptName): string {
+export function loadScriptSource(name: string): string {
   let source = readFileSync(path.join(luaDir, `${name}.lua`), 'utf8');
   for (let match = INCLUDE.exec(source); match; match = INCLUDE.exec(source)) {
     const included = readFileSync(path.join(luaDir, 'include', `${match[1]}.lua`), 'utf8');
@@ -39,35 +25,35 @@ export function loadScriptSource(name: ScriptName): string {
   return source;
 }
 
+/** The number of KEYS a script declares in its header. */
+export function declaredKeyCount(source: string): number {
+  let count = 0;
+  for (const match of source.matchAll(DECLARED_KEY)) count = Math.max(count, Number(match[1]));
+  return count;
+}
+
 type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
 /**
- * Registers every script once on the client with defineCommand (EVALSHA, falling back to EVAL
- * on NOSCRIPT) and returns typed callers.
+ * Registers a script on the client with defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT)
+ * and returns its caller; a call with the wrong number of keys fails before reaching Redis.
  */
-export function defineScripts(redis: RedisClient, observe?: CommandObserver): Scripts {
-  const scripts = {} as Scripts;
-  for (const name of SCRIPT_NAMES) {
-    const command = `sharq_${name}`;
-    const numberOfKeys = NUMBER_OF_KEYS[name];
-    if (!(command in redis)) {
-      redis.defineCommand(command, { numberOfKeys, lua: loadScriptSource(name) });
+export function defineScript(redis: RedisClient, name: string, observe?: CommandObserver): ScriptCall {
+  const command = `sharq_${name}`;
+  const source = loadScriptSource(name);
+  const numberOfKeys = declaredKeyCount(source);
+  if (!(command in redis)) redis.defineCommand(command, { numberOfKeys, lua: source });
+  const call = (redis as unknown as Record<string, DefinedCommand>)[command];
+  if (!call) throw new Error(`script ${name} could not be registered`);
+  const bound = call.bind(redis);
+  return async (keys, args) => {
+    if (keys.length !== numberOfKeys) throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
+    if (!observe) return bound(...keys, ...args);
+    const started = process.hrtime.bigint();
+    try {
+      return await bound(...keys, ...args);
+    } finally {
+      observe(name, Number(process.hrtime.bigint() - started) / 1e9);
     }
-    const call = (redis as unknown as Record<string, DefinedCommand>)[command];
-    if (!call) throw new Error(`script ${name} could not be registered`);
-    const bound = call.bind(redis);
-    scripts[name] = async (keys, args) => {
-      if (keys.length !== numberOfKeys) {
-        throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
-      }
-      if (!observe) return bound(...keys, ...args);
-      const started = process.hrtime.bigint();
-      try {
-        return await bound(...keys, ...args);
-      } finally {
-        observe(name, Number(process.hrtime.bigint() - started) / 1e9);
-      }
-    };
-  }
-  return scripts;
+  };
 }

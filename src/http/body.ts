@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -9,7 +9,8 @@ export type JsonObject = Record<string, unknown>;
  */
 export function jsonObjectBody(body: Buffer | undefined, { optional = false } = {}): JsonObject {
   const text = body ? body.toString('utf8') : '';
-  if (text.trim() === '') {
+  // Empty means no bytes but JSON's own whitespace: a lone byte-order mark is a body that is not JSON.
+  if (/^[ \t\r\n]*$/.test(text)) {
     if (optional) return {};
     throw new HttpError(400, 'request body is missing: expected a JSON object');
   }

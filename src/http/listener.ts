@@ -1,11 +1,14 @@
+// The one request path of a worker: resolve the route from the table, read the body, run the
+// handler (or hand an operational route to express), write the reply, log and count it.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { WriteStream } from 'node:fs';
+import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { accessLogLine } from './access-log.js';
 import { readBody } from './body.js';
-import { matchRoute, PROMETHEUS_PATH, type RouteMatch } from './dispatch.js';
-import { errorReply, HttpError } from './errors.js';
-import type { Reply, RouteDeps } from './routes.js';
+import { errorReply, writeReply } from './reply.js';
+import { RouteResolver } from './resolve.js';
+import type { Handler, Route, RouteDeps, RouteInput } from './types.js';
 
 export interface ListenerOptions extends RouteDeps {
   logger: Logger;
@@ -15,44 +18,47 @@ export interface ListenerOptions extends RouteDeps {
   observeRequest?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told when a request meets an unavailable Redis, so the outage is logged once, not per request. */
   onRedisUnavailable?: (error: unknown) => void;
-  /** Everything that is not a SharQ route: Prometheus, 404, 405, 308 (the express app). */
-  fallback: RequestListener;
+  /** Serves the table's `serve: 'express'` routes. */
+  express: RequestListener;
+  resolver?: RouteResolver;
 }
 
-export function writeReply(res: ServerResponse, reply: Reply): void {
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  res.writeHead(reply.status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+function clientGone(res: ServerResponse): () => AbortSignal {
+  let controller: AbortController | undefined;
+  return () => {
+    if (!controller) {
+      const made = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) made.abort();
+      });
+      controller = made;
+    }
+    return controller.signal;
+  };
 }
 
-/**
- * The request listener of a worker. The SharQ routes are dispatched here directly, with no
- * framework between the socket and the engine (they are the hot path); the rest goes to express.
- * Access log and HTTP metrics cover both.
- */
 export function createListener(options: ListenerOptions): RequestListener {
-  const { observeRequest, accessLog, fallback } = options;
+  const { observeRequest, accessLog, logger } = options;
+  const resolver = options.resolver ?? new RouteResolver();
 
-  async function serve(match: RouteMatch, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  function fail(error: unknown, req: IncomingMessage, res: ServerResponse, route: string): void {
+    const reply = errorReply(error);
+    if (reply.status === 503) options.onRedisUnavailable?.(error);
+    if (reply.internal) {
+      logger.error('request failed', { method: req.method, route, error: error instanceof Error ? error.stack : String(error) });
+    }
+    // The unread rest of a rejected body would be parsed as the next request: close instead.
+    if (error instanceof HttpError && error.status === 413) res.setHeader('connection', 'close');
+    if (!res.headersSent) writeReply(res, reply);
+    else res.destroy();
+  }
+
+  async function serve(handler: Handler, route: Route, input: RouteInput, req: IncomingMessage, res: ServerResponse) {
     try {
-      const body = match.route.hasBody ? await readBody(req, options.bodyLimitBytes) : undefined;
-      writeReply(res, await match.route.handle({ params: match.params, body }, options));
+      if (route.body) input.body = await readBody(req, options.bodyLimitBytes);
+      writeReply(res, await handler(input, options));
     } catch (error) {
-      const reply = errorReply(error);
-      if (reply.status === 503) options.onRedisUnavailable?.(error);
-      if (reply.internal) {
-        options.logger.error('request failed', {
-          method: req.method,
-          route: match.route.path,
-          error: error instanceof Error ? error.stack : String(error),
-        });
-      }
-      // The unread rest of a rejected body would be parsed as the next request: close instead.
-      if (error instanceof HttpError && error.status === 413) res.setHeader('connection', 'close');
-      if (!res.headersSent) writeReply(res, reply);
+      fail(error, req, res, route.path);
     }
   }
 
@@ -60,24 +66,30 @@ export function createListener(options: ListenerOptions): RequestListener {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    let match: RouteMatch | undefined;
-    let badPath = false;
-    try {
-      match = matchRoute(req.method, path);
-    } catch {
-      badPath = true; // a malformed %-escape
-    }
+    const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    let template = 'unmatched';
     if (observeRequest || accessLog) {
       const started = process.hrtime.bigint();
-      const template = match?.route.path ?? (path === PROMETHEUS_PATH ? PROMETHEUS_PATH : 'unmatched');
       res.once('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         observeRequest?.(template, req.method ?? '', res.statusCode, seconds);
         accessLog?.write(accessLogLine(req, res, seconds));
       });
     }
-    if (match) void serve(match, req, res);
-    else if (badPath) writeReply(res, errorReply(new HttpError(400, `malformed %-escape in path ${path}`)));
-    else fallback(req, res);
+    let resolution;
+    try {
+      resolution = resolver.resolve(req.method, path, query);
+    } catch (error) {
+      fail(error, req, res, template);
+      return;
+    }
+    if (resolution.kind === 'reply') {
+      writeReply(res, resolution.reply);
+      return;
+    }
+    const { route, params } = resolution;
+    template = route.path;
+    if (route.serve === 'express') options.express(req, res);
+    else void serve(route.serve, route, { params, query, clientGone: clientGone(res) }, req, res);
   };
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
-import { typeGauges, type TypeGauges } from '../engine/reads.js';
+import type { TypeGauges } from '../engine/reads.js';
 
 const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
   queued: { name: 'sharq_queued_jobs', help: 'Jobs waiting in the queues of a type (read from Redis at scrape).' },
@@ -93,7 +93,7 @@ export class PrimaryMetrics {
       await withTimeout(
         (async () => {
           const types = await this.engine.queueTypes();
-          const values = await Promise.all(types.map((t) => typeGauges(this.engine, t)));
+          const values = await Promise.all(types.map((t) => this.engine.reads.typeGauges(t)));
           types.forEach((queueType, i) => {
             const v = values[i];
             if (!v) return;

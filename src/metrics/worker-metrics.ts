@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { JobEvent } from '../http/routes.js';
+import type { JobEvent } from '../interfaces.js';
 
 const JOB_COUNTERS: Record<JobEvent, { name: string; help: string }> = {
   enqueued: { name: 'sharq_jobs_enqueued_total', help: 'Jobs enqueued (201 queued, not duplicates).' },

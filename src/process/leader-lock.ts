@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { defineScripts, type RedisClient, type Scripts } from '../engine/scripts.js';
+import { ScriptCommands } from '../engine/commands.js';
+import type { RedisClient } from '../engine/scripts.js';
 
 /** A holder id names the host and pid, so `GET <prefix>:leader` tells an operator who leads. */
 export function newHolderId(): string {
@@ -13,7 +14,7 @@ export function newHolderId(): string {
  * extend or delete another's.
  */
 export class LeaderLock {
-  private readonly scripts: Scripts;
+  private readonly scripts: ScriptCommands;
 
   constructor(
     private readonly redis: RedisClient,
@@ -21,7 +22,7 @@ export class LeaderLock {
     readonly holderId: string,
     readonly ttlMs: number,
   ) {
-    this.scripts = defineScripts(redis);
+    this.scripts = new ScriptCommands(redis, '');
   }
 
   async acquire(): Promise<boolean> {
@@ -29,15 +30,11 @@ export class LeaderLock {
   }
 
   async renew(): Promise<boolean> {
-    return (await this.scripts.lock_renew([this.key], [this.holderId, this.ttlMs])) === 1;
+    return this.scripts.lockRenew(this.key, this.holderId, this.ttlMs);
   }
 
   async release(): Promise<boolean> {
-    return (await this.scripts.lock_release([this.key], [this.holderId])) === 1;
+    return this.scripts.lockRelease(this.key, this.holderId);
   }
 
-  /** Who holds the lock now, if anyone. */
-  holder(): Promise<string | null> {
-    return this.redis.get(this.key);
-  }
 }

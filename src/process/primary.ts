@@ -1,6 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { banner } from './banner.js';
+import { errorReply, failure, writeReply } from '../http/reply.js';
+import { PROMETHEUS_PATH } from '../http/routes.js';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import type { Config } from '../interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
@@ -10,7 +14,7 @@ import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/coll
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
-import { StartupError } from '../redis/startup.js';
+import { StartupError } from '../errors.js';
 
 /** Deaths within this window count towards the respawn back-off. */
 const CRASH_WINDOW_MS = 60_000;
@@ -44,6 +48,9 @@ export class Primary {
 
   /** Forks the workers and resolves once all listen; rejects if one cannot. */
   async start(): Promise<void> {
+    // Workers run their own entry module (same extension as ours: .js built, .ts under tsx).
+    const self = fileURLToPath(import.meta.url);
+    cluster.setupPrimary({ exec: path.join(path.dirname(self), `worker-main${path.extname(self)}`) });
     serveScrapesFromWorkers(this.metrics.registry, () => this.metrics.readRedisGauges());
     cluster.on('exit', (worker, code, signal) => this.onWorkerExit(worker, code, signal));
     const listening = Array.from({ length: this.config.server.workers }, () => this.fork());
@@ -89,8 +96,8 @@ export class Primary {
 
   private startMetricsServer(port: number): Promise<void> {
     const server = http.createServer((req, res) => {
-      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"status":"failure","message":"only GET /metrics here"}');
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== PROMETHEUS_PATH) {
+        writeReply(res, failure(404, `only GET ${PROMETHEUS_PATH} is served on metrics_port`));
         return;
       }
       void this.metrics
@@ -99,7 +106,7 @@ export class Primary {
         .then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text))
         .catch((error: unknown) => {
           this.logger.error('metrics scrape failed', errorFields(error));
-          res.writeHead(500).end();
+          writeReply(res, errorReply(error));
         });
     });
     this.metricsServer = server;

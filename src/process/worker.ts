@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
-import http from 'node:http';
+import http, { type RequestListener } from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
-import { createFallbackApp } from '../http/app.js';
 import { createListener } from '../http/listener.js';
 import { openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
@@ -37,13 +36,13 @@ export async function runWorker(config: Config): Promise<void> {
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
 
-  const fallback = createFallbackApp({
-    logger,
-    prometheus: async (_req, res) => {
-      const { text, contentType } = await scrapeInstance();
-      res.status(200).type(contentType).send(text);
-    },
-  });
+  // express (and what it pulls in) is loaded on the first operational request, not at start: an
+  // idle worker that only serves the SharQ API never pays its memory.
+  let operational: Promise<RequestListener> | undefined;
+  const express: RequestListener = (req, res) => {
+    operational ??= import('../http/app.js').then((m) => m.createOperationalApp({ logger, prometheus: () => scrapeInstance() }));
+    void operational.then((app) => app(req, res));
+  };
   const listener = createListener({
     engine,
     logger,
@@ -52,7 +51,7 @@ export async function runWorker(config: Config): Promise<void> {
     onJobEvent: metrics.jobEvent,
     observeRequest: metrics.request,
     onRedisUnavailable: status.markDown,
-    fallback,
+    express,
   });
 
   const server = http.createServer(listener);

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from '../errors.js';
 import type { RedisSection } from '../interfaces.js';
 import type { RedisClient } from '../engine/scripts.js';
 
@@ -62,4 +63,17 @@ export function describeRedis(cfg: RedisSection): string {
   if (cfg.sentinels.length > 0) return `Redis master "${cfg.sentinelName}" via Sentinel`;
   if (cfg.connType === 'unix_sock') return `Redis at unix socket ${cfg.unixSocketPath}`;
   return `Redis at ${cfg.host}:${cfg.port} db ${cfg.db}`;
+}
+
+// Redis replies that mean "Redis cannot serve now", not "the request is wrong".
+const UNAVAILABLE_REPLY = /^(OOM|LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
+// ioredis's own words for a connection that is down, closed or too slow.
+const UNAVAILABLE_CLIENT =
+  /(Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)/;
+
+/** The one place that decides whether an error means "Redis cannot serve now" (503), not a bug. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (error instanceof RedisUnavailableError) return true;
+  if (!(error instanceof Error)) return false;
+  return UNAVAILABLE_REPLY.test(error.message) || UNAVAILABLE_CLIENT.test(error.message) || error.name === 'MaxRetriesPerRequestError';
 }

@@ -1,10 +1,7 @@
+import { StartupError } from '../errors.js';
 import type { Config } from '../interfaces.js';
 import { createRedis, describeRedis, type RedisClient } from './client.js';
 
-/** Start-up failures that stop the server with one clear line and a non-zero exit. */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
 
 /**
  * Connects to Redis and waits for a PING answer, retrying until the start-up deadline. A server

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { ConfigError, ENV_VARIABLES, loadConfig, parseConfig } from '../../src/config/config.js';
+import { ENV_VARIABLES, loadConfig, parseConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const MINIMAL = '[sharq]\njob_expire_interval : 1000\njob_requeue_interval : 1000\n';

@@ -374,7 +374,7 @@ describe('dequeue', () => {
     for (const path of ['/dequeue/deq-head/', '/dequeue/']) {
       const head = await request(url(path), { method: 'HEAD' });
       assert.equal(head.status, 405);
-      assert.equal(head.headers.get('allow'), 'GET');
+      assert.equal(head.headers.get('allow'), 'GET, OPTIONS');
     }
     assert.equal(await queueLength('deq-head', 'q1'), 1);
     const res = await get('/dequeue/deq-head/');

@@ -16,10 +16,10 @@ describe('enqueue, dequeue, finish', () => {
     const engine = await h.newEngine({ defaultRequeueLimit: 4 });
     assert.deepEqual(await enqueueJob(engine, 'sms', 'q1', 'job-1', { intervalMs: 0, payload: { to: '+1555' } }), {
       kind: 'queued',
-      queueLength: 1,
+      lengthBefore: 0,
     });
-    assert.deepEqual(await enqueueJob(engine, 'sms', 'q1', 'job-2'), { kind: 'queued', queueLength: 2 });
-    assert.equal(await engine.queueLength('sms', 'q1'), 2);
+    assert.deepEqual(await enqueueJob(engine, 'sms', 'q1', 'job-2'), { kind: 'queued', lengthBefore: 1 });
+    assert.equal(await engine.reads.queueLength('sms', 'q1'), 2);
 
     const first = await engine.dequeue('sms');
     assert.deepEqual(first, {
@@ -30,7 +30,7 @@ describe('enqueue, dequeue, finish', () => {
       requeuesRemaining: 4,
       queueLength: 1,
     });
-    assert.equal(await engine.queueLength('sms', 'q1'), 1);
+    assert.equal(await engine.reads.queueLength('sms', 'q1'), 1);
 
     assert.equal(await engine.finish('sms', 'q1', 'job-1'), true);
     assert.equal(await engine.finish('sms', 'q1', 'job-1'), false, 'a finished job is no longer active');
@@ -39,7 +39,7 @@ describe('enqueue, dequeue, finish', () => {
     assert.equal(second.kind, 'job');
     assert.equal(second.kind === 'job' && second.jobId, 'job-2');
     assert.equal(second.kind === 'job' && second.queueLength, 0);
-    assert.equal(await engine.queueLength('sms', 'q1'), 0);
+    assert.equal(await engine.reads.queueLength('sms', 'q1'), 0);
     assert.deepEqual(await engine.dequeue('sms'), { kind: 'empty' });
     assert.equal(await engine.finish('sms', 'q1', 'job-2'), true);
   });
@@ -122,19 +122,19 @@ describe('enqueue, dequeue, finish', () => {
     await enqueueJob(engine, 'f', 'q', 'queued-only');
     assert.equal(await engine.finish('f', 'q', 'queued-only'), false, 'a queued, not dequeued job is not active');
     assert.equal(await engine.finish('f', 'other-queue', 'queued-only'), false);
-    assert.equal(await engine.queueLength('f', 'q'), 1);
+    assert.equal(await engine.reads.queueLength('f', 'q'), 1);
     const job = await engine.dequeue('f');
     assert.equal(job.kind === 'job' && job.jobId, 'queued-only');
   });
 
   test('queueLength counts per queue and is 0 for an unknown queue', async () => {
     const engine = await h.newEngine();
-    assert.equal(await engine.queueLength('len', 'none'), 0);
+    assert.equal(await engine.reads.queueLength('len', 'none'), 0);
     for (let i = 0; i < 5; i++) await enqueueJob(engine, 'len', 'a', `a${i}`);
     for (let i = 0; i < 2; i++) await enqueueJob(engine, 'len', 'b', `b${i}`);
-    assert.equal(await engine.queueLength('len', 'a'), 5);
-    assert.equal(await engine.queueLength('len', 'b'), 2);
+    assert.equal(await engine.reads.queueLength('len', 'a'), 5);
+    assert.equal(await engine.reads.queueLength('len', 'b'), 2);
     await engine.dequeue('len');
-    assert.equal((await engine.queueLength('len', 'a')) + (await engine.queueLength('len', 'b')), 6);
+    assert.equal((await engine.reads.queueLength('len', 'a')) + (await engine.reads.queueLength('len', 'b')), 6);
   });
 });

@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { typeGauges } from '../../src/engine/reads.js';
 import { luaDir } from '../../src/paths.js';
 import { startEngine, type EngineHarness } from '../helpers/engine.js';
 
@@ -170,7 +169,7 @@ describe('dequeue with many ready queues', () => {
         ),
       );
     }
-    assert.deepEqual(await typeGauges(engine, 'wide'), { queued: QUEUES, active: 0, readyQueues: QUEUES, queues: QUEUES });
+    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: QUEUES, active: 0, readyQueues: QUEUES, queues: QUEUES });
 
     for (let i = 0; i < 100; i++) {
       const job = await engine.dequeue('wide');
@@ -184,6 +183,6 @@ describe('dequeue with many ready queues', () => {
     }
     assert.deepEqual(rest, Array.from({ length: QUEUES - 100 }, (_, i) => id(i + 100)));
     assert.deepEqual(await engine.dequeue('wide'), { kind: 'empty' });
-    assert.deepEqual(await typeGauges(engine, 'wide'), { queued: 0, active: QUEUES, readyQueues: 0, queues: QUEUES });
+    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: 0, active: QUEUES, readyQueues: 0, queues: QUEUES });
   });
 });

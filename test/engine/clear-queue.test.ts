@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import { queueIds, typeGauges } from '../../src/engine/reads.js';
-import { queueKeys, typeKeys } from '../../src/engine/keys.js';
-import { defineScripts } from '../../src/engine/scripts.js';
+import { queueKeys } from '../../src/engine/keys.js';
+import { ScriptCommands } from '../../src/engine/commands.js';
 import {
   activeJobs,
   drain,
@@ -42,18 +41,18 @@ describe('clear queue', { concurrency: true }, () => {
     assert.equal(first.jobId, 'j0');
 
     assert.deepEqual(await engine.clearQueue('c', 'q', false), { queuedRemoved: 4, activeRemoved: 0 });
-    assert.equal(await engine.queueLength('c', 'q'), 0);
+    assert.equal(await engine.reads.queueLength('c', 'q'), 0);
     assert.equal(await readyAtUs(engine, 'c', 'q'), null, 'no longer ready');
-    assert.deepEqual(await queueIds(engine, 'c'), ['other', 'q'], 'q still has an active job');
-    assert.deepEqual(await typeGauges(engine, 'c'), { queued: 1, active: 1, readyQueues: 1, queues: 2 });
-    assert.equal(await engine.queueLength('c', 'other'), 1);
+    assert.deepEqual(await engine.reads.queueIds('c'), ['other', 'q'], 'q still has an active job');
+    assert.deepEqual(await engine.reads.typeGauges('c'), { queued: 1, active: 1, readyQueues: 1, queues: 2 });
+    assert.equal(await engine.reads.queueLength('c', 'other'), 1);
 
     const next = await engine.dequeue('c');
     assert.equal(next.kind === 'job' && next.jobId, 'o1', 'the cleared queue hands out nothing');
     assert.deepEqual(await engine.dequeue('c'), { kind: 'empty' });
     assert.equal(await engine.finish('c', 'q', 'j0'), true);
     assert.equal(await engine.finish('c', 'other', 'o1'), true);
-    assert.deepEqual(await queueIds(engine, 'c'), []);
+    assert.deepEqual(await engine.reads.queueIds('c'), []);
 
     // Cleared job ids are free again.
     assert.equal((await enqueueJob(engine, 'c', 'q', 'j3')).kind, 'queued');
@@ -80,10 +79,10 @@ describe('clear queue', { concurrency: true }, () => {
 
     assert.deepEqual(await engine.clearQueue('p', 'q', true), { queuedRemoved: 3, activeRemoved: 4 });
     for (let i = 0; i < 4; i++) assert.equal(await engine.finish('p', 'q', `j${i}`), false);
-    assert.deepEqual(await queueIds(engine, 'p'), ['keep']);
-    assert.deepEqual(await typeGauges(engine, 'p'), { queued: 0, active: 1, readyQueues: 0, queues: 1 });
+    assert.deepEqual(await engine.reads.queueIds('p'), ['keep']);
+    assert.deepEqual(await engine.reads.typeGauges('p'), { queued: 0, active: 1, readyQueues: 0, queues: 1 });
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').jobs), 0, 'no job body left');
-    assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').jobIds), 0);
+    assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').queue), 0);
 
     // Nothing of the purged queue comes back from the requeue pass.
     await waitForExpiry(engine, 'p');
@@ -97,7 +96,7 @@ describe('clear queue', { concurrency: true }, () => {
     const engine = await h.newEngine();
     assert.deepEqual(await engine.clearQueue('none', 'q', false), { queuedRemoved: 0, activeRemoved: 0 });
     assert.deepEqual(await engine.clearQueue('none', 'q', true), { queuedRemoved: 0, activeRemoved: 0 });
-    assert.deepEqual(await typeGauges(engine, 'none'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('none'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
   });
 
   test('a queue with 2000 queued jobs is cleared in several bounded steps', async () => {
@@ -109,8 +108,8 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('big', 'q', false), { queuedRemoved: 2000, activeRemoved: 0 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 2, `cleared in ${steps} script calls`);
-    assert.deepEqual(await typeGauges(engine, 'big'), { queued: 1, active: 0, readyQueues: 1, queues: 1 });
-    assert.deepEqual(await queueIds(engine, 'big'), ['other']);
+    assert.deepEqual(await engine.reads.typeGauges('big'), { queued: 1, active: 0, readyQueues: 1, queues: 1 });
+    assert.deepEqual(await engine.reads.queueIds('big'), ['other']);
   });
 
   test('a queue with 1500 active and 1500 queued jobs is purged in several bounded steps', async () => {
@@ -127,8 +126,8 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('bigp', 'q', true), { queuedRemoved: 1500, activeRemoved: 1500 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 4, `purged in ${steps} script calls`);
-    assert.deepEqual(await typeGauges(engine, 'bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
-    assert.deepEqual(await queueIds(engine, 'bigp'), []);
+    assert.deepEqual(await engine.reads.typeGauges('bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await engine.reads.queueIds('bigp'), []);
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'bigp', 'q').jobs), 0);
   });
 
@@ -140,22 +139,23 @@ describe('clear queue', { concurrency: true }, () => {
     assert.equal((await drain(engine, 'cut')).length, 1200);
 
     // One step of the purge, as clearQueue() would send it, and then nothing more.
-    const t = typeKeys(engine.options.keyPrefix, 'cut');
-    const q = queueKeys(engine.options.keyPrefix, 'cut', 'q');
-    const scripts = defineScripts(h.redis);
-    const [queued, removed, done] = (await scripts.clear_queue(
-      [t.ready, t.active, t.queues, t.totals, q.jobIds, q.jobs, q.idle],
-      ['q', 100, '1', '0', engine.options.idleQueueTtlMs],
-    )) as [number, number, number, string];
-    assert.equal(queued, 0);
-    assert.equal(done, 0, 'one step does not purge 1200 active jobs');
+    const scripts = new ScriptCommands(h.redis, engine.options.keyPrefix);
+    const step = await scripts.clearQueueStep('cut', 'q', {
+      batch: 100,
+      purgeAll: true,
+      cursor: '0',
+      idleQueueTtlMs: engine.options.idleQueueTtlMs,
+    });
+    const removed = step.activeRemoved;
+    assert.equal(step.queuedRemoved, 0);
+    assert.equal(step.done, false, 'one step does not purge 1200 active jobs');
     assert.ok(removed > 0 && removed < 1200, `${removed} removed in the first step`);
 
     // The jobs the step missed are still active; once they are finished the queue is idle.
     const left = [...(await activeJobs(engine, 'cut')).keys()].map((member) => member.split(':')[1] as string);
     assert.equal(left.length, 1200 - removed);
     for (const job of left) assert.equal(await engine.finish('cut', 'q', job), true);
-    assert.deepEqual(await typeGauges(engine, 'cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
-    assert.deepEqual(await queueIds(engine, 'cut'), []);
+    assert.deepEqual(await engine.reads.typeGauges('cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await engine.reads.queueIds('cut'), []);
   });
 });

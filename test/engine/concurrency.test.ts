@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { DequeuedJob, QueueEngine } from '../../src/engine/engine.js';
-import { typeGauges } from '../../src/engine/reads.js';
 import { activeJobs, startEngine, type EngineHarness } from '../helpers/engine.js';
 
 const WORKERS = 8;
@@ -56,7 +55,7 @@ describe('concurrent dequeues', { concurrency: true }, () => {
     // Within each queue, FIFO held across the workers: ids come out j0..j4 in dequeue order.
     const perQueue = new Map<string, string[]>();
     const active = await activeJobs(base, 'many');
-    assert.equal((await typeGauges(base, 'many')).queued, 0);
+    assert.equal((await base.reads.typeGauges('many')).queued, 0);
     for (const [member] of [...active].sort((a, b) => a[1] - b[1])) {
       const [q, j] = member.split(':') as [string, string];
       perQueue.set(q, [...(perQueue.get(q) ?? []), j]);

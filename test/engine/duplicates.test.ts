@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { typeGauges } from '../../src/engine/reads.js';
 import {
   enqueueJob,
   pollDequeue,
@@ -22,14 +21,14 @@ describe('duplicate job ids', { concurrency: true }, () => {
 
   test('a job id already queued is a duplicate; the queue keeps one copy with the first payload', async () => {
     const engine = await h.newEngine();
-    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'job', { payload: 'first' }), { kind: 'queued', queueLength: 1 });
-    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'other'), { kind: 'queued', queueLength: 2 });
+    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'job', { payload: 'first' }), { kind: 'queued', lengthBefore: 0 });
+    assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'other'), { kind: 'queued', lengthBefore: 1 });
     assert.deepEqual(await enqueueJob(engine, 'dup', 'q', 'job', { payload: 'second' }), {
       kind: 'duplicate',
-      queueLength: 2,
+      lengthBefore: 2,
     });
     assert.deepEqual(await queuedIds(engine, 'dup', 'q'), ['job', 'other']);
-    assert.equal((await typeGauges(engine, 'dup')).queued, 2);
+    assert.equal((await engine.reads.typeGauges('dup')).queued, 2);
     const job = await pollDequeue(engine, 'dup');
     assert.equal(job.payloadJson, '"first"');
   });
@@ -45,8 +44,8 @@ describe('duplicate job ids', { concurrency: true }, () => {
     const engine = await h.newEngine();
     await enqueueJob(engine, 'active', 'q', 'job');
     await pollDequeue(engine, 'active');
-    assert.deepEqual(await enqueueJob(engine, 'active', 'q', 'job'), { kind: 'duplicate', queueLength: 0 });
-    assert.equal(await engine.queueLength('active', 'q'), 0);
+    assert.deepEqual(await enqueueJob(engine, 'active', 'q', 'job'), { kind: 'duplicate', lengthBefore: 0 });
+    assert.equal(await engine.reads.queueLength('active', 'q'), 0);
     assert.deepEqual(await engine.dequeue('active'), { kind: 'empty' });
   });
 
@@ -66,7 +65,7 @@ describe('duplicate job ids', { concurrency: true }, () => {
     await enqueueJob(engine, 'again', 'q', 'job', { payload: 1 });
     await pollDequeue(engine, 'again');
     assert.equal(await engine.finish('again', 'q', 'job'), true);
-    assert.deepEqual(await enqueueJob(engine, 'again', 'q', 'job', { payload: 2 }), { kind: 'queued', queueLength: 1 });
+    assert.deepEqual(await enqueueJob(engine, 'again', 'q', 'job', { payload: 2 }), { kind: 'queued', lengthBefore: 0 });
     const job = await pollDequeue(engine, 'again');
     assert.equal(job.payloadJson, '2');
   });
@@ -76,7 +75,7 @@ describe('duplicate job ids', { concurrency: true }, () => {
     await enqueueJob(engine, 'full', 'q', 'job', { maxQueuedLength: 1 });
     assert.deepEqual(await enqueueJob(engine, 'full', 'q', 'job', { maxQueuedLength: 1 }), {
       kind: 'duplicate',
-      queueLength: 1,
+      lengthBefore: 1,
     });
   });
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import { queueIds } from '../../src/engine/reads.js';
 import {
   dequeuedAtUs,
   enqueueJob,
@@ -33,7 +32,7 @@ describe('interval', { concurrency: true }, () => {
   test('setInterval on a queue that does not exist is false and creates nothing', async () => {
     const engine = await h.newEngine();
     assert.equal(await engine.setInterval('none', 'q', 100), false);
-    assert.deepEqual(await queueIds(engine, 'none'), []);
+    assert.deepEqual(await engine.reads.queueIds('none'), []);
     await enqueueJob(engine, 'none', 'other', 'j');
     assert.equal(await engine.setInterval('none', 'q', 100), false, 'another queue of the type does not count');
     assert.equal(await engine.setInterval('none', 'other', 100), true);
@@ -96,7 +95,7 @@ describe('interval', { concurrency: true }, () => {
     assert.equal(next, null, 'no queued job: not in the ready set');
 
     // Only the active job is left: the queue is still live and stays pinned.
-    assert.deepEqual(await queueIds(engine, 'release'), ['q']);
+    assert.deepEqual(await engine.reads.queueIds('release'), ['q']);
     await enqueueJob(engine, 'release', 'q', 'b', { intervalMs: 60_000 });
     assert.equal(await readyAtUs(engine, 'release', 'q'), aAt + 200_000, 'pinned 200 ms, not 60 s');
     assert.equal(await engine.finish('release', 'q', 'a'), true);
@@ -105,7 +104,7 @@ describe('interval', { concurrency: true }, () => {
     assert.equal(await engine.finish('release', 'q', 'b'), true);
 
     // No queued and no active job: the queue is no longer live, and the pin is released.
-    assert.deepEqual(await queueIds(engine, 'release'), []);
+    assert.deepEqual(await engine.reads.queueIds('release'), []);
     await enqueueJob(engine, 'release', 'q', 'c', { intervalMs: 700 });
     await enqueueJob(engine, 'release', 'q', 'd', { intervalMs: 700 });
     const [cAt, afterC] = await dequeueAndNextReady(engine, 'release', 'q');
@@ -121,7 +120,7 @@ describe('interval', { concurrency: true }, () => {
     const a = await pollDequeue(engine, 'idle');
     const aAt = await dequeuedAtUs(engine, 'idle', 'q', a.jobId);
     assert.equal(await engine.finish('idle', 'q', 'a'), true);
-    assert.deepEqual(await queueIds(engine, 'idle'), [], 'idle: not listed');
+    assert.deepEqual(await engine.reads.queueIds('idle'), [], 'idle: not listed');
 
     assert.equal(await engine.setInterval('idle', 'q', 60_000), true, 'an idle queue still exists');
     await enqueueJob(engine, 'idle', 'q', 'b', { intervalMs: 0 });
@@ -146,7 +145,7 @@ describe('interval', { concurrency: true }, () => {
     await pollDequeue(engine, 'gone');
     await waitForExpiry(engine, 'gone');
     assert.equal((await engine.requeueType('gone')).discarded, 1);
-    assert.deepEqual(await queueIds(engine, 'gone'), []);
+    assert.deepEqual(await engine.reads.queueIds('gone'), []);
     await enqueueJob(engine, 'gone', 'q', 'b', { intervalMs: 900 });
     await enqueueJob(engine, 'gone', 'q', 'c', { intervalMs: 900 });
     const [bAt, next] = await dequeueAndNextReady(engine, 'gone', 'q');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { deadLetters } from '../../src/engine/reads.js';
 import { queueKeys } from '../../src/engine/keys.js';
 import { enqueueJob, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
 
@@ -29,7 +28,7 @@ describe('job records', () => {
     await waitForExpiry(engine, 'old');
     await engine.requeue();
 
-    const [dead] = await deadLetters(engine, 'old', 10);
+    const [dead] = await engine.reads.deadLetters('old', 10);
     assert.deepEqual(dead, {
       queue_id: 'q',
       job_id: 'j',
@@ -47,7 +46,7 @@ describe('job records', () => {
     assert.equal((await engine.dequeue('new')).kind, 'job');
     await waitForExpiry(engine, 'new');
     await engine.requeue();
-    const [dead] = await deadLetters(engine, 'new', 10);
+    const [dead] = await engine.reads.deadLetters('new', 10);
     assert.equal((dead as { requeue_limit: number }).requeue_limit, 0);
     assert.deepEqual((dead as { payload: unknown }).payload, [1]);
   });

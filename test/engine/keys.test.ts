@@ -52,28 +52,28 @@ describe('key layout: the scripts write exactly the keys src/engine/keys.ts name
     await enqueueJob(engine, 'sms', 'q1', 'j1', { intervalMs: 1000, requeueLimit: 0 });
     await enqueueJob(engine, 'sms', 'q1', 'j2', { intervalMs: 1000 });
     await enqueueJob(engine, 'sms', 'q2', 'k1', { intervalMs: 0 });
-    await expect([t.ready, t.queues, t.totals, q1.jobIds, q1.jobs, q2.jobIds, q2.jobs, g.queueTypes], 'after enqueue');
+    await expect([t.ready, t.queues, t.totals, q1.queue, q1.jobs, q2.queue, q2.jobs, g.queueTypes], 'after enqueue');
 
     // j1 and k1 leave; q2's list empties (Redis deletes empty lists).
     const out = [await pollDequeue(engine, 'sms'), await pollDequeue(engine, 'sms')];
     assert.deepEqual(out.map((job) => job.jobId).sort(), ['j1', 'k1']);
-    await expect([t.ready, t.active, t.queues, t.totals, q1.jobIds, q1.jobs, q2.jobs, g.queueTypes], 'after dequeue');
+    await expect([t.ready, t.active, t.queues, t.totals, q1.queue, q1.jobs, q2.jobs, g.queueTypes], 'after dequeue');
 
     // q2 goes idle: its meta moves to its idle record, its job hash empties.
     assert.equal(await engine.finish('sms', 'q2', 'k1'), true);
-    await expect([t.ready, t.active, t.queues, t.totals, q1.jobIds, q1.jobs, q2.idle, g.queueTypes], 'after finish');
+    await expect([t.ready, t.active, t.queues, t.totals, q1.queue, q1.jobs, q2.idle, g.queueTypes], 'after finish');
 
     // j1 expires with requeue_limit 0: discarded into the dead letters.
     await waitForExpiry(engine, 'sms');
     assert.equal((await engine.requeue()).get('sms')?.discarded, 1);
-    await expect([t.ready, t.queues, t.totals, t.dead, q1.jobIds, q1.jobs, q2.idle, g.queueTypes], 'after requeue');
+    await expect([t.ready, t.queues, t.totals, t.dead, q1.queue, q1.jobs, q2.idle, g.queueTypes], 'after requeue');
 
     // An active job put back by requeue (the script derives the queue's keys itself).
     await enqueueJob(engine, 'sms', 'q2', 'k2', { intervalMs: 0, requeueLimit: 1 });
     await pollDequeue(engine, 'sms');
     await waitForExpiry(engine, 'sms');
     assert.equal((await engine.requeue()).get('sms')?.requeued, 1);
-    await expect([t.ready, t.queues, t.totals, t.dead, q1.jobIds, q1.jobs, q2.jobIds, q2.jobs, g.queueTypes], 'after requeue back');
+    await expect([t.ready, t.queues, t.totals, t.dead, q1.queue, q1.jobs, q2.queue, q2.jobs, g.queueTypes], 'after requeue back');
 
     assert.equal(await engine.setInterval('sms', 'q1', 5), true);
     assert.deepEqual(await engine.clearQueue('sms', 'q1', true), { queuedRemoved: 1, activeRemoved: 0 });

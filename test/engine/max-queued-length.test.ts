@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { typeGauges } from '../../src/engine/reads.js';
 import { enqueueJob, pollDequeue, queuedIds, startEngine, type EngineHarness } from '../helpers/engine.js';
 
 describe('max_queued_length', { concurrency: true }, () => {
@@ -16,18 +15,18 @@ describe('max_queued_length', { concurrency: true }, () => {
   test('an enqueue into a queue holding max_queued_length jobs is rejected with the queue length', async () => {
     const engine = await h.newEngine();
     for (let i = 1; i <= 3; i++) {
-      assert.deepEqual(await enqueueJob(engine, 'cap', 'q', `j${i}`, { maxQueuedLength: 3 }), { kind: 'queued', queueLength: i });
+      assert.deepEqual(await enqueueJob(engine, 'cap', 'q', `j${i}`, { maxQueuedLength: 3 }), { kind: 'queued', lengthBefore: i - 1 });
     }
-    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j4', { maxQueuedLength: 3 }), { kind: 'rejected', queueLength: 3 });
+    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j4', { maxQueuedLength: 3 }), { kind: 'rejected', lengthBefore: 3 });
     assert.deepEqual(await queuedIds(engine, 'cap', 'q'), ['j1', 'j2', 'j3']);
-    assert.equal((await typeGauges(engine, 'cap')).queued, 3);
+    assert.equal((await engine.reads.typeGauges('cap')).queued, 3);
 
     // The limit counts queued jobs only: a dequeue makes room, even while that job is active.
     await pollDequeue(engine, 'cap');
-    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j4', { maxQueuedLength: 3 }), { kind: 'queued', queueLength: 3 });
+    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j4', { maxQueuedLength: 3 }), { kind: 'queued', lengthBefore: 2 });
     // Without a limit the same queue takes more; a lower limit rejects.
     assert.equal((await enqueueJob(engine, 'cap', 'q', 'j5')).kind, 'queued');
-    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j6', { maxQueuedLength: 1 }), { kind: 'rejected', queueLength: 4 });
+    assert.deepEqual(await enqueueJob(engine, 'cap', 'q', 'j6', { maxQueuedLength: 1 }), { kind: 'rejected', lengthBefore: 4 });
   });
 
   test('the limit is per queue', async () => {
@@ -39,8 +38,8 @@ describe('max_queued_length', { concurrency: true }, () => {
 
   test('max_queued_length 0 rejects every job and creates nothing', async () => {
     const engine = await h.newEngine();
-    assert.deepEqual(await enqueueJob(engine, 'zero', 'q', 'j', { maxQueuedLength: 0 }), { kind: 'rejected', queueLength: 0 });
-    const gauges = await typeGauges(engine, 'zero');
+    assert.deepEqual(await enqueueJob(engine, 'zero', 'q', 'j', { maxQueuedLength: 0 }), { kind: 'rejected', lengthBefore: 0 });
+    const gauges = await engine.reads.typeGauges('zero');
     assert.deepEqual(gauges, { queued: 0, active: 0, readyQueues: 0, queues: 0 });
     assert.deepEqual(await engine.dequeue('zero'), { kind: 'empty' });
   });
@@ -59,9 +58,9 @@ describe('max_queued_length', { concurrency: true }, () => {
     const rejected = results.filter((r) => r.kind === 'rejected');
     assert.equal(queued.length, 10);
     assert.equal(rejected.length, 40);
-    for (const r of rejected) assert.equal(r.queueLength, 10);
-    assert.deepEqual(queued.map((r) => r.queueLength).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    assert.equal(await engine.queueLength('race', 'q'), 10);
-    assert.equal((await typeGauges(engine, 'race')).queued, 10);
+    for (const r of rejected) assert.equal(r.lengthBefore, 10);
+    assert.deepEqual(queued.map((r) => r.lengthBefore).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(await engine.reads.queueLength('race', 'q'), 10);
+    assert.equal((await engine.reads.typeGauges('race')).queued, 10);
   });
 });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { CountsByMinute } from '../../src/engine/reads.js';
-import { globalMetrics, queueIds, queueMetrics, typeGauges } from '../../src/engine/reads.js';
 import { enqueueJob, pollDequeue, startEngine, type EngineHarness } from '../helpers/engine.js';
 
 function total(counts: CountsByMinute): number {
@@ -51,7 +50,7 @@ describe('metrics', () => {
     assert.equal(await engine.finish('sms', 'q1', 'a0'), true);
     assert.deepEqual(await engine.dequeue('never-enqueued'), { kind: 'empty' });
 
-    const global = await globalMetrics(engine);
+    const global = await engine.reads.globalMetrics();
     const now = await engine.redisTimeMs();
     assert.deepEqual(global.queueTypes, ['email', 'sms']);
     assertTenMinutes(global.enqueueCounts, now);
@@ -63,26 +62,26 @@ describe('metrics', () => {
       if (Number(minute) + 60_000 <= before) assert.equal(count, 0, `no enqueue counted in minute ${minute}`);
     }
 
-    assert.deepEqual(await queueIds(engine, 'sms'), ['q1', 'q2', 'slow']);
-    assert.deepEqual(await queueIds(engine, 'email'), ['e1']);
-    assert.deepEqual(await queueIds(engine, 'never-enqueued'), []);
+    assert.deepEqual(await engine.reads.queueIds('sms'), ['q1', 'q2', 'slow']);
+    assert.deepEqual(await engine.reads.queueIds('email'), ['e1']);
+    assert.deepEqual(await engine.reads.queueIds('never-enqueued'), []);
 
-    const q1 = await queueMetrics(engine, 'sms', 'q1');
+    const q1 = await engine.reads.queueMetrics('sms', 'q1');
     assert.equal(q1.queueLength, 1);
     assertTenMinutes(q1.enqueueCounts, now);
     assert.equal(total(q1.enqueueCounts), 3);
     assert.equal(total(q1.dequeueCounts), 2);
-    const q2 = await queueMetrics(engine, 'sms', 'q2');
+    const q2 = await engine.reads.queueMetrics('sms', 'q2');
     assert.deepEqual([q2.queueLength, total(q2.enqueueCounts), total(q2.dequeueCounts)], [1, 2, 1]);
-    const slow = await queueMetrics(engine, 'sms', 'slow');
+    const slow = await engine.reads.queueMetrics('sms', 'slow');
     assert.deepEqual([slow.queueLength, total(slow.enqueueCounts), total(slow.dequeueCounts)], [1, 2, 1]);
-    const none = await queueMetrics(engine, 'sms', 'none');
+    const none = await engine.reads.queueMetrics('sms', 'none');
     assert.deepEqual([none.queueLength, total(none.enqueueCounts), total(none.dequeueCounts)], [0, 0, 0]);
 
     // sms: queued a2, b1, s1; active a1, b0, s0; ready q1, q2 (slow waits 60 s).
-    assert.deepEqual(await typeGauges(engine, 'sms'), { queued: 3, active: 3, readyQueues: 2, queues: 3 });
-    assert.deepEqual(await typeGauges(engine, 'email'), { queued: 1, active: 0, readyQueues: 1, queues: 1 });
-    assert.deepEqual(await typeGauges(engine, 'never-enqueued'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('sms'), { queued: 3, active: 3, readyQueues: 2, queues: 3 });
+    assert.deepEqual(await engine.reads.typeGauges('email'), { queued: 1, active: 0, readyQueues: 1, queues: 1 });
+    assert.deepEqual(await engine.reads.typeGauges('never-enqueued'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
   });
 
   test('globalMetrics sums the counts of every type per minute', async () => {
@@ -95,11 +94,11 @@ describe('metrics', () => {
       for (let i = 0; i < n; i++) await enqueueJob(engine, type, 'q', `j${i}`);
       await pollDequeue(engine, type);
     }
-    const global = await globalMetrics(engine);
+    const global = await engine.reads.globalMetrics();
     assert.deepEqual(global.queueTypes, ['t1', 't2', 't3']);
     assert.equal(total(global.enqueueCounts), 10);
     assert.equal(total(global.dequeueCounts), 3);
-    const perType = await Promise.all(['t1', 't2', 't3'].map((type) => queueMetrics(engine, type, 'q')));
+    const perType = await Promise.all(['t1', 't2', 't3'].map((type) => engine.reads.queueMetrics(type, 'q')));
     for (const minute of Object.keys(global.enqueueCounts)) {
       const sum = perType.reduce((acc, m) => acc + (m.enqueueCounts[minute] ?? 0), 0);
       assert.equal(global.enqueueCounts[minute], sum, `minute ${minute}`);
@@ -108,9 +107,24 @@ describe('metrics', () => {
 
   test('an engine with nothing enqueued reports no types and zero counts', async () => {
     const engine = await h.newEngine();
-    const global = await globalMetrics(engine);
+    const global = await engine.reads.globalMetrics();
     assert.deepEqual(global.queueTypes, []);
     assertTenMinutes(global.enqueueCounts, await engine.redisTimeMs());
     assert.equal(total(global.enqueueCounts) + total(global.dequeueCounts), 0);
+  });
+
+  test('queue_types lists the types with queued or active jobs now, not every type ever seen', async () => {
+    const engine = await h.newEngine();
+    await enqueueJob(engine, 'drained', 'q', 'j');
+    await enqueueJob(engine, 'waiting', 'q', 'j');
+    await enqueueJob(engine, 'running', 'q', 'j');
+    assert.deepEqual((await engine.reads.globalMetrics()).queueTypes, ['drained', 'running', 'waiting']);
+
+    const drained = await pollDequeue(engine, 'drained');
+    assert.equal(await engine.finish('drained', 'q', drained.jobId), true);
+    await pollDequeue(engine, 'running');
+    const global = await engine.reads.globalMetrics();
+    assert.deepEqual(global.queueTypes, ['running', 'waiting']);
+    assert.equal(total(global.enqueueCounts), 3, 'a drained type still counts in the per-minute totals');
   });
 });

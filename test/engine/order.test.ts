@@ -15,7 +15,7 @@ import {
 } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
-async function jobIds(engine: QueueEngine, type: string): Promise<string[]> {
+async function queue(engine: QueueEngine, type: string): Promise<string[]> {
   return (await drain(engine, type)).map((job) => job.jobId);
 }
 
@@ -32,7 +32,7 @@ describe('order', { concurrency: true }, () => {
     const engine = await h.newEngine();
     const ids = Array.from({ length: 50 }, (_, i) => `job-${50 - i}`);
     for (const id of ids) await enqueueJob(engine, 'fifo', 'q', id);
-    assert.deepEqual(await jobIds(engine, 'fifo'), ids);
+    assert.deepEqual(await queue(engine, 'fifo'), ids);
   });
 
   test('a requeued job goes back to the front, ahead of jobs queued meanwhile', async () => {
@@ -47,7 +47,7 @@ describe('order', { concurrency: true }, () => {
     await waitForExpiry(engine, 'front');
     assert.deepEqual(await engine.requeueType('front'), { requeued: 2, discarded: 0, calls: 1 });
     assert.deepEqual(await queuedIds(engine, 'front', 'q'), ['a', 'b', 'c', 'd'], 'a and b back at the head, in order');
-    assert.deepEqual(await jobIds(engine, 'front'), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(await queue(engine, 'front'), ['a', 'b', 'c', 'd']);
   });
 
   test('jobs requeued from several queues each go to the front of their own queue', async () => {
@@ -71,7 +71,7 @@ describe('order', { concurrency: true }, () => {
     for (const round of [1, 2, 3]) {
       for (const q of ['A', 'B', 'C']) await enqueueJob(engine, 'turns', q, `${q}${round}`);
     }
-    assert.deepEqual(await jobIds(engine, 'turns'), ['A1', 'B1', 'C1', 'A2', 'B2', 'C2', 'A3', 'B3', 'C3']);
+    assert.deepEqual(await queue(engine, 'turns'), ['A1', 'B1', 'C1', 'A2', 'B2', 'C2', 'A3', 'B3', 'C3']);
   });
 
   test('turns follow when each queue became ready, not its name', async () => {
@@ -80,7 +80,7 @@ describe('order', { concurrency: true }, () => {
       await enqueueJob(engine, 'names', q, `${q}-1`);
       await enqueueJob(engine, 'names', q, `${q}-2`);
     }
-    assert.deepEqual(await jobIds(engine, 'names'), ['zeta-1', 'alpha-1', 'mid-1', 'zeta-2', 'alpha-2', 'mid-2']);
+    assert.deepEqual(await queue(engine, 'names'), ['zeta-1', 'alpha-1', 'mid-1', 'zeta-2', 'alpha-2', 'mid-2']);
   });
 
   test('the queue that has been ready longest goes first', async () => {
@@ -97,7 +97,7 @@ describe('order', { concurrency: true }, () => {
     await waitFor(async () => (await redisNowUs(engine.redis)) > t0 + interval * 1000, { what: 'P to be ready again' });
     // R: ready after P.
     await enqueueJob(engine, 'longest', 'R', 'r1');
-    assert.deepEqual(await jobIds(engine, 'longest'), ['q1', 'p2', 'r1']);
+    assert.deepEqual(await queue(engine, 'longest'), ['q1', 'p2', 'r1']);
   });
 
   test('a queue waiting for its interval is passed over, then served in turn', async () => {
@@ -106,7 +106,7 @@ describe('order', { concurrency: true }, () => {
     await enqueueJob(engine, 'wait', 'slow', 's2', { intervalMs: 500 });
     assert.equal((await pollDequeue(engine, 'wait')).jobId, 's1');
     await enqueueJob(engine, 'wait', 'fast', 'f1');
-    assert.deepEqual(await jobIds(engine, 'wait'), ['f1']);
+    assert.deepEqual(await queue(engine, 'wait'), ['f1']);
     assert.equal((await pollDequeue(engine, 'wait')).jobId, 's2');
   });
 });

@@ -56,7 +56,7 @@ describe('rate limit', { concurrency: true }, () => {
     times.sort((a, b) => a - b);
     assert.ok(times.length >= 3, `the queue kept handing out jobs (${times.length} in 1.5 s)`);
     assertGapsAtLeast(times, interval, 'tight loop');
-    assert.equal(times.length + (await engine.queueLength('tight', 'q')), 20, 'no job lost or handed out twice');
+    assert.equal(times.length + (await engine.reads.queueLength('tight', 'q')), 20, 'no job lost or handed out twice');
   });
 
   test('a queue that drains (finish) and refills after the expire interval still waits its interval', async () => {
@@ -154,6 +154,6 @@ describe('rate limit', { concurrency: true }, () => {
       ids.push(job.jobId);
     }
     assert.deepEqual(ids, ['s1', 'f0', 'f1', 'f2', 'f3', 'f4']);
-    assert.equal(await engine.queueLength('mixed', 'slow'), 1);
+    assert.equal(await engine.reads.queueLength('mixed', 'slow'), 1);
   });
 });

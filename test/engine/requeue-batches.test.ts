@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine, RequeueCounts } from '../../src/engine/engine.js';
-import { deadLetters, typeGauges } from '../../src/engine/reads.js';
 import { drain, queuedIds, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
 
 /** Enqueues queues x jobs (interval 0) with one pipeline-friendly burst of concurrent calls. */
@@ -30,7 +29,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     const engine = await h.newEngine({ requeueBatchSize: 100 });
     await fill(engine, 'bulk', 100, 10, -1);
     assert.equal((await drain(engine, 'bulk')).length, 1000);
-    assert.deepEqual(await typeGauges(engine, 'bulk'), { queued: 0, active: 1000, readyQueues: 0, queues: 100 });
+    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 0, active: 1000, readyQueues: 0, queues: 100 });
     await waitForExpiry(engine, 'bulk');
 
     const counts = await engine.requeueType('bulk');
@@ -38,7 +37,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     assert.equal(counts.discarded, 0);
     assert.ok(counts.calls >= 10, `${counts.calls} calls`);
     assert.ok(counts.calls <= 11, `${counts.calls} calls: each takes a full batch`);
-    assert.deepEqual(await typeGauges(engine, 'bulk'), { queued: 1000, active: 0, readyQueues: 100, queues: 100 });
+    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 1000, active: 0, readyQueues: 100, queues: 100 });
     for (const q of [0, 42, 99]) {
       assert.deepEqual(await queuedIds(engine, 'bulk', `q${q}`), Array.from({ length: 10 }, (_, j) => `j${j}`));
     }
@@ -68,7 +67,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     await fill(engine, 'fresh', 4, 5, -1);
     assert.equal((await drain(engine, 'fresh')).length, 20);
     assert.deepEqual(await engine.requeueType('fresh'), { requeued: 0, discarded: 0, calls: 1 });
-    assert.equal((await typeGauges(engine, 'fresh')).active, 20);
+    assert.equal((await engine.reads.typeGauges('fresh')).active, 20);
   });
 
   test('overlapping requeue passes on separate connections keep the requeue limit exact', async () => {
@@ -113,9 +112,9 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     for (const [job, times] of handedOut) assert.equal(times, limit + 1, `${job} handed out ${times} times`);
     assert.equal(sum.requeued, total * limit);
     assert.equal(sum.discarded, total);
-    const dead = (await deadLetters(base, 'overlap', 10_000)) as { queue_id: string; job_id: string }[];
+    const dead = (await base.reads.deadLetters('overlap', 10_000)) as { queue_id: string; job_id: string }[];
     assert.equal(dead.length, total, 'each job discarded exactly once');
     assert.equal(new Set(dead.map((d) => `${d.queue_id}/${d.job_id}`)).size, total);
-    assert.deepEqual(await typeGauges(base, 'overlap'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
+    assert.deepEqual(await base.reads.typeGauges('overlap'), { queued: 0, active: 0, readyQueues: 0, queues: 0 });
   });
 });

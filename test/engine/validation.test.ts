@@ -96,8 +96,8 @@ describe('validation', () => {
       await assertRejected(() => engine.setInterval('t', bad, 10), 'queue_id', `setInterval queue ${what}`);
       await assertRejected(() => engine.clearQueue(bad, 'q', false), 'queue_type', `clearQueue type ${what}`);
       await assertRejected(() => engine.clearQueue('t', bad, true), 'queue_id', `clearQueue queue ${what}`);
-      await assertRejected(() => engine.queueLength(bad, 'q'), 'queue_type', `queueLength type ${what}`);
-      await assertRejected(() => engine.queueLength('t', bad), 'queue_id', `queueLength queue ${what}`);
+      await assertRejected(() => engine.reads.queueLength(bad, 'q'), 'queue_type', `queueLength type ${what}`);
+      await assertRejected(() => engine.reads.queueLength('t', bad), 'queue_id', `queueLength queue ${what}`);
     }
     await assertNothingWritten();
   });

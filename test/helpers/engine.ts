@@ -154,7 +154,7 @@ export async function keysOf(redis: Redis, keyPrefix: string): Promise<string[]>
 
 /** The job ids queued in a queue, head first. */
 export function queuedIds(engine: QueueEngine, queueType: string, queueId: string): Promise<string[]> {
-  return engine.redis.lrange(queueKeys(engine.options.keyPrefix, queueType, queueId).jobIds, 0, -1);
+  return engine.redis.lrange(queueKeys(engine.options.keyPrefix, queueType, queueId).queue, 0, -1);
 }
 
 /** Enqueue with defaults for the fields a test does not care about. */

@@ -1,0 +1,48 @@
+// The shapes every part of the request path shares: what a handler gets, what it returns, and
+// what a route in the table says about itself.
+import type { QueueEngine } from '../engine/engine.js';
+import type { JobEvent } from '../interfaces.js';
+
+/** What a handler's dependencies are; handlers never touch Redis themselves. */
+export interface RouteDeps {
+  engine: QueueEngine;
+  /** Counts job events per queue type (Prometheus counters). */
+  onJobEvent?: (event: JobEvent, queueType: string) => void;
+}
+
+/** What a handler gets of a request. */
+export interface RouteInput {
+  /** Path parameters, already %-decoded. */
+  params: Record<string, string>;
+  /** The query string without its '?', '' when absent. */
+  query: string;
+  /** The body's bytes, for routes that read one. */
+  body?: Buffer;
+  /** Aborted when the client goes away before its answer is written (made on first use). */
+  clientGone(): AbortSignal;
+}
+
+export interface Reply {
+  status: number;
+  /** An object is serialised; a string is sent as is (already JSON); undefined sends no body. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (input: RouteInput, deps: RouteDeps) => Promise<Reply>;
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface Route {
+  method: Method;
+  /** Path template (`:name` parameters, a trailing `*` for a subtree); the `route` metrics label. */
+  path: string;
+  /** Who answers: a handler called straight from node:http, or 'express' (operational routes, src/http/app.ts). */
+  serve: Handler | 'express';
+  /** The handler reads a body (read and size-checked before it runs). */
+  body?: true;
+  /** A GET that changes state (dequeue): HEAD does not run it. */
+  unsafe?: true;
+  /** Answered without a token when auth_tokens is set. */
+  public?: true;
+}
