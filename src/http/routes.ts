@@ -6,6 +6,7 @@ import { dequeue } from './handlers/dequeue.js';
 import { enqueue } from './handlers/enqueue.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
+import { openapiDocument } from './handlers/openapi.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
 import type { Route } from './types.js';
@@ -25,6 +26,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/:queue_type/:queue_id/', serve: queueMetrics },
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', serve: deleteQueue, body: true },
   { method: 'GET', path: '/deepstatus/', serve: deepStatus, public: true },
+  // The contract as a document (SPEC 5.10).
+  { method: 'GET', path: '/openapi.json', serve: openapiDocument, public: true },
 
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },

@@ -2,6 +2,8 @@
 // results, typed errors; every reply it sees is checked against openapi.json.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { SharqClient } from '../../src/client/client.js';
@@ -10,7 +12,7 @@ import type { ObservedReply } from '../../src/client/transport.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { responseProblems } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { startServer, type ServerHandle } from '../helpers/server.js';
+import { repoRoot, startServer, type ServerHandle } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
 
 let redis: RedisServerHandle;
@@ -46,6 +48,11 @@ test('hello, deepStatus, metrics and prometheus', async () => {
   assert.ok(Array.isArray(metrics.queueTypes));
   assert.equal(Object.keys(metrics.enqueueCounts).length, 10);
   assert.match(await client.prometheus(), /sharq_jobs_enqueued_total/);
+});
+
+test('GET /openapi.json serves the openapi.json of the repository', async () => {
+  const served = await client.openapi();
+  assert.deepEqual(served, JSON.parse(readFileSync(path.join(repoRoot, 'openapi.json'), 'utf8')));
 });
 
 test('enqueue, dequeue and finish round-trip a job in camelCase, payload unchanged', async () => {

@@ -44,6 +44,8 @@ test('every operation is public only where SPEC 5.8 says so', () => {
     }
   }
   assert.deepEqual(publicOps.sort(), ['GET /', 'GET /deepstatus/', 'GET /openapi.json']);
+  const publicRoutes = ROUTES.filter((r) => r.public).map((r) => `${r.method} ${r.path}`);
+  assert.deepEqual(publicRoutes.sort(), publicOps.sort(), 'the route table and the document agree on what needs no token');
 });
 
 test('the validator accepts documented replies', () => {

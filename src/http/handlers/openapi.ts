@@ -3,19 +3,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { packageRoot } from '../paths.js';
+import { packageRoot } from '../../paths.js';
+import type { Reply } from '../types.js';
 
 export const OPENAPI_PATH = path.join(packageRoot, 'openapi.json');
 
 let documentText: string | undefined;
 
-/** The document as JSON text (already serialised, so the reply module sends it as is). */
-export function openapiDocumentText(): string {
+/** GET /openapi.json: no token, no Redis, always 200. */
+export async function openapiDocument(): Promise<Reply> {
   documentText ??= readFileSync(OPENAPI_PATH, 'utf8');
-  return documentText;
-}
-
-/** The route handler: no auth, no Redis, always 200. */
-export async function openapiDocument(): Promise<{ status: number; body: string }> {
-  return { status: 200, body: openapiDocumentText() };
+  return { status: 200, body: documentText };
 }
