@@ -14,9 +14,10 @@ import type {
   Job,
   JobAddress,
   JobRef,
+  JobPage,
   JobStatus,
   QueueMetrics,
-  QueueSummary,
+  QueuePage,
   Touched,
   WaitingJob,
 } from './types.js';
@@ -153,16 +154,19 @@ export class SharqClient {
     return { removed: wire.status === 'Success', message: wire.message };
   }
 
-  async queues(input: { queueType: string; cursor?: Cursor; limit?: number }): Promise<{ queues: QueueSummary[]; nextCursor: Cursor }> {
-    const reply = await this.call('queues', { queue_type: input.queueType }, { query: { cursor: input.cursor ?? undefined, limit: input.limit }, expect: [200], retrySafe: true });
-    const wire = reply.body as ReplyBody<'/queues/{queue_type}/', 'get', 200>;
-    return { queues: wire.queues.map((q) => camelize(q)), nextCursor: wire.next_cursor };
+  /** A page of the queues of a type (optionally those whose id starts with `prefix`). */
+  async queues(input: { queueType: string; cursor?: Cursor; limit?: number; prefix?: string }): Promise<QueuePage> {
+    const query = { cursor: input.cursor ?? undefined, limit: input.limit, prefix: input.prefix };
+    const reply = await this.call('queues', { queue_type: input.queueType }, { query, expect: [200], retrySafe: true });
+    const { status: _status, queues, next_cursor: nextCursor, totals } = reply.body as ReplyBody<'/queues/{queue_type}/', 'get', 200>;
+    return { queues: queues.map((q) => camelize(q)), nextCursor, ...(totals === undefined ? {} : { totals: camelize(totals) }) };
   }
 
-  async jobs<P = unknown>(input: { queueType: string; queueId: string; offset?: number; limit?: number }): Promise<{ jobs: Array<WaitingJob<P>>; total: number }> {
+  /** A page of the waiting jobs of a queue, in dequeue order from `offset`. */
+  async jobs<P = unknown>(input: { queueType: string; queueId: string; offset?: number; limit?: number }): Promise<JobPage<P>> {
     const reply = await this.call('jobs', { queue_type: input.queueType, queue_id: input.queueId }, { query: { offset: input.offset, limit: input.limit }, expect: [200], retrySafe: true });
-    const wire = reply.body as ReplyBody<'/jobs/{queue_type}/{queue_id}/', 'get', 200>;
-    return { jobs: wire.jobs.map((j) => camelize(j) as WaitingJob<P>), total: wire.total };
+    const { status: _status, jobs, ...rest } = reply.body as ReplyBody<'/jobs/{queue_type}/{queue_id}/', 'get', 200>;
+    return { jobs: jobs.map((j) => camelize(j) as WaitingJob<P>), ...rest };
   }
 
   async deadLetters<P = unknown>(input: { queueType: string; cursor?: Cursor; limit?: number }): Promise<{ jobs: Array<DeadJob<P>>; nextCursor: Cursor }> {

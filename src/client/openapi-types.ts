@@ -677,11 +677,20 @@ export interface components {
             status: "success";
             queues: components["schemas"]["QueueSummary"][];
             next_cursor: components["schemas"]["Cursor"];
+            /** @description Totals of the whole type (optional: servers may leave it out). */
+            totals?: {
+                queued: number;
+                active: number;
+                ready_queues: number;
+                queues: number;
+            };
         };
         WaitingJob: {
             job_id: components["schemas"]["Identifier"];
             payload: components["schemas"]["Payload"];
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
+            requeue_limit?: components["schemas"]["RequeueLimit"];
+            cost?: components["schemas"]["Cost"];
         };
         Jobs: {
             /** @constant */
@@ -689,6 +698,10 @@ export interface components {
             /** @description In dequeue order from `offset`. */
             jobs: components["schemas"]["WaitingJob"][];
             total: number;
+            /** @description The queue's interval in ms (live, or kept by its idle record); null when it has none. */
+            interval?: number | null;
+            /** @description The queue's dequeued, unfinished jobs. */
+            active?: number;
         };
         Deep: {
             /** @constant */
@@ -762,6 +775,8 @@ export interface components {
         cursor: string;
         /** @description Jobs to skip from the head of the queue (default 0). */
         offset: number;
+        /** @description Only queues whose id starts with this. */
+        prefix: string;
     };
     requestBodies: never;
     headers: never;
@@ -1162,6 +1177,8 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 /** @description Page size. */
                 limit?: components["parameters"]["limit"];
+                /** @description Only queues whose id starts with this. */
+                prefix?: components["parameters"]["prefix"];
             };
             header?: never;
             path: {

@@ -51,7 +51,15 @@ export type JobStatus =
 
 export type Touched = Camelize<WithoutStatus<Schemas['Touched']>>;
 export type QueueSummary = Camelize<Schemas['QueueSummary']>;
+export type QueueTotals = Camelize<NonNullable<Schemas['Queues']['totals']>>;
+export interface QueuePage {
+  queues: QueueSummary[];
+  nextCursor: Cursor;
+  /** Totals of the whole type, when the server gives them. */
+  totals?: QueueTotals;
+}
 export type WaitingJob<P = unknown> = Omit<Camelize<Schemas['WaitingJob']>, 'payload'> & { payload: P };
+export type JobPage<P = unknown> = Omit<WithoutStatus<Schemas['Jobs']>, 'jobs'> & { jobs: Array<WaitingJob<P>> };
 export type DeadJob<P = unknown> = Omit<Camelize<Schemas['DeadJob']>, 'payload'> & { payload: P };
 export type Cursor = Schemas['Cursor'];
 export type GlobalMetrics = Camelize<WithoutStatus<Schemas['GlobalMetrics']>>;
