@@ -84,10 +84,6 @@ class Slots {
   }
 }
 
-function isStop(error: unknown, signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true && (error === signal.reason || (error as Error | undefined)?.name === 'AbortError');
-}
-
 export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise<WorkerSummary> {
   const client = options.client ?? new SharqClient(options);
   const concurrency = Math.max(1, options.concurrency ?? 1);
@@ -96,7 +92,13 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const idlePauseMs = options.idlePauseMs ?? 250;
   const baseBackoffMs = options.backoffMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
-  const { signal, queueType } = options;
+  const { queueType } = options;
+  // Stops the pollers: the caller's signal, or an error no retry can fix (so no long-poll lingers).
+  const halt = new AbortController();
+  const signal = halt.signal;
+  const onStop = (): void => halt.abort(options.signal?.reason);
+  if (options.signal?.aborted) onStop();
+  options.signal?.addEventListener('abort', onStop, { once: true });
   const emit = (event: WorkerEvent): void => {
     try {
       options.onEvent?.(event);
@@ -108,24 +110,25 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const summary: WorkerSummary = { finished: 0, failed: 0 };
   let fatal: unknown;
 
-  async function finish(job: Job): Promise<void> {
+  /** Finishes the job (retrying through a short outage); false when the server no longer had it active. */
+  async function finish(job: Job): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await client.finish({ queueType, queueId: job.queueId, jobId: job.jobId });
         summary.finished++;
-        return;
+        return true;
       } catch (error) {
         // A retried finish whose first attempt went through answers 404: count it done, it was.
         if (error instanceof SharqNotFoundError && attempt > 0) {
           summary.finished++;
-          return;
+          return true;
         }
         if (error instanceof SharqUnavailableError && attempt < 5) {
           await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
           continue;
         }
         emit({ type: 'finish-lost', job, error });
-        return;
+        return false;
       }
     }
   }
@@ -147,16 +150,15 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       emit({ type: 'finish-lost', job, error: new SharqNotFoundError('the lease was lost before the handler returned') });
       return;
     }
-    await finish(job);
-    emit({ type: 'job-finished', job, durationMs: Date.now() - started });
+    if (await finish(job)) emit({ type: 'job-finished', job, durationMs: Date.now() - started });
   }
 
   /** One poll loop: reserve slots, long-poll for that many jobs, start them, give back the rest. */
   async function poll(): Promise<void> {
     let failures = 0;
-    while (!signal?.aborted && fatal === undefined) {
+    while (!signal.aborted && fatal === undefined) {
       await slots.wait(false, signal);
-      if (signal?.aborted || fatal !== undefined) return;
+      if (signal.aborted || fatal !== undefined) return;
       const asked = Math.min(batchSize, slots.free);
       slots.take(asked);
       const polledAt = Date.now();
@@ -169,7 +171,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
         failures = 0;
       } catch (error) {
         slots.give(asked);
-        if (isStop(error, signal)) return;
+        if (signal.aborted) return;
         if (error instanceof SharqUnavailableError || error instanceof SharqProtocolError) {
           const delayMs = backoffMs(baseBackoffMs, failures, maxBackoffMs);
           emit({ type: 'backoff', error, delayMs, attempt: ++failures });
@@ -179,6 +181,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
         // 400 (bad queue type or wait), 401 (token): no retry can fix them.
         fatal ??= error;
         emit({ type: 'error', error });
+        halt.abort(error);
         return;
       }
       if (jobs.length < asked) slots.give(asked - jobs.length);
@@ -191,11 +194,11 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   // round trips. Batches: one poller asks for as many jobs as there are free slots.
   const pollers = batchSize > 1 ? 1 : concurrency;
   const wakePollers = (): void => slots.wake();
-  signal?.addEventListener('abort', wakePollers, { once: true });
+  signal.addEventListener('abort', wakePollers, { once: true });
   await Promise.all(Array.from({ length: pollers }, () => poll()));
   emit({ type: 'stopping', inFlight: slots.inUse });
   await slots.wait(true);
-  signal?.removeEventListener('abort', wakePollers);
+  options.signal?.removeEventListener('abort', onStop);
   if (fatal !== undefined) throw fatal instanceof SharqError ? fatal : new SharqError(String(fatal), { cause: fatal });
   return summary;
 }

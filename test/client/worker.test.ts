@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { SharqClient } from '../../src/client/client.js';
+import { SharqValidationError } from '../../src/client/errors.js';
 import type { Job } from '../../src/client/types.js';
 import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
 import { ROUTES } from '../../src/http/routes.js';
@@ -176,4 +177,15 @@ test('batchSize dequeues several jobs per call', { skip: !serves('POST', '/finis
   await waitFor(() => rec.of('job-finished').length === 20, { what: '20 finished jobs', timeoutMs: 30_000 });
   stop.abort();
   assert.deepEqual(await worker, { finished: 20, failed: 0 });
+});
+
+test('an error no retry can fix (400 on a bad queue type) stops every poller and rejects runWorker', async () => {
+  const rec = recorder();
+  const started = Date.now();
+  await assert.rejects(
+    runWorker({ url: server.url, queueType: 'not a valid type!', concurrency: 4, waitMs: 20_000, onEvent: rec.onEvent, handler: () => undefined }),
+    (error: unknown) => error instanceof SharqValidationError && /queue_type/.test(error.message),
+  );
+  assert.ok(Date.now() - started < 15_000, 'no poller lingers in a long-poll');
+  assert.equal(rec.of('error').length >= 1, true);
 });
