@@ -70,7 +70,9 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
     cpSync(path.join(repoRoot, file), path.join(source, file));
   }
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(source, 'node_modules'), 'dir');
-  const { stdout: packed } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', work], { cwd: source, maxBuffer: 64 << 20 });
+  const { stdout: packed } = await execFileAsync('npm', ['pack', '--json', '--pack-destination', work], { cwd: source, maxBuffer: 64 << 20 }).catch(
+    (error: { stdout?: string; stderr?: string }) => assert.fail(`npm pack failed:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`),
+  );
   mark('packed');
   const [info] = JSON.parse(packed.slice(packed.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   assert.ok(info);
