@@ -62,6 +62,7 @@ export interface ClearQueueResult {
 /** Registry entries are re-asserted this often, so a flushed registry heals by itself. */
 const TYPE_REGISTRY_REFRESH_MS = 60_000;
 const CLEAR_BATCH = 500;
+const REQUEUE_TYPES_IN_FLIGHT = 32;
 const MAX_CLEAR_STEPS = 10_000;
 
 /**
@@ -146,13 +147,23 @@ export class QueueEngine {
     return result;
   }
 
-  /** One requeue pass over every queue type, each in batches of requeueBatchSize jobs. */
+  /**
+   * One requeue pass over every queue type, each in batches of requeueBatchSize jobs. Types are
+   * worked on REQUEUE_TYPES_IN_FLIGHT at a time: their calls pipeline on one connection and, on a
+   * Redis Cluster, run on every shard at once, so a pass does not grow with the number of shards.
+   */
   async requeue(): Promise<Map<string, RequeueCounts>> {
+    const types = await this.queueTypes();
     const counts = new Map<string, RequeueCounts>();
-    for (const queueType of await this.queueTypes()) {
-      counts.set(queueType, await this.requeueType(queueType));
-    }
-    return counts;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < types.length; i = next++) {
+        const queueType = types[i] as string;
+        counts.set(queueType, await this.requeueType(queueType));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REQUEUE_TYPES_IN_FLIGHT, types.length) }, lane));
+    return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   async requeueType(queueType: string): Promise<RequeueCounts> {
