@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -22,6 +23,11 @@ test('redocly lint accepts openapi.json with no error and no warning', async () 
   }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
   const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: unknown[] };
   assert.deepEqual(report.totals, { errors: 0, warnings: 0, ignored: 0 }, JSON.stringify(report.problems, null, 2));
+});
+
+test('the document has the version of the package', () => {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  assert.equal((openapiDocument as unknown as { info: { version: string } }).info.version, pkg.version);
 });
 
 test('every route of the server is in the document with its method', () => {
