@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { ROUTES } from '../../src/http/routes.js';
-import { checkExchange, openapiDocument, responseProblems } from '../helpers/openapi-validator.js';
+import { checkExchange, openapiDocument, responseProblems, unseenResponses } from '../helpers/openapi-validator.js';
 import { repoRoot } from '../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
@@ -74,6 +74,8 @@ test('the validator accepts documented replies', () => {
     { method: 'GET', path: '/nope/', status: 404, body: { status: 'failure', message: 'no such route' } },
   ];
   for (const r of ok) assert.deepEqual(responseProblems(r), [], JSON.stringify(r));
+  const unseen = unseenResponses();
+  assert.ok(!unseen.includes('enqueue 201') && unseen.includes('enqueue 413'), 'coverage counts what was seen');
 });
 
 test('the validator rejects replies that drift from the document', () => {

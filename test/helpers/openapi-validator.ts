@@ -203,3 +203,18 @@ export function checkExchange(exchange: ObservedExchange): void {
     headers: exchange.response.headers,
   });
 }
+
+/** Documented (operationId status) pairs no checked reply has shown yet: what the e2e suite leaves untested. */
+export function unseenResponses(): string[] {
+  const unseen: string[] = [];
+  for (const item of Object.values(openapiDocument.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      for (const status of Object.keys((op as Operation).responses)) {
+        const key = `${(op as Operation).operationId} ${status}`;
+        if (!seenResponses.has(key)) unseen.push(key);
+      }
+    }
+  }
+  return unseen;
+}
