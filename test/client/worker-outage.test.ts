@@ -24,11 +24,12 @@ after(async () => {
   await redis?.stop();
 });
 
-test('503 while Redis is down: growing back-off, then work resumes by itself', async () => {
+test('503 while Redis is down: growing back-off, then work resumes by itself', async (t) => {
   const client = new SharqClient({ url: server.url });
   const events: WorkerEvent[] = [];
   const handled: string[] = [];
   const stop = new AbortController();
+  t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const worker = runWorker({
     url: server.url,
     queueType: 'outage',

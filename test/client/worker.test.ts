@@ -58,10 +58,11 @@ async function queued(queueType: string, queues = 5): Promise<number> {
   return total;
 }
 
-test('every job is handled once and finished', async () => {
+test('every job is handled once and finished', async (t) => {
   await enqueueMany('w_ok', 60);
   const seen: number[] = [];
   const stop = new AbortController();
+  t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const rec = recorder();
   const worker = runWorker<{ i: number }>({
     url: server.url,
@@ -83,10 +84,11 @@ test('every job is handled once and finished', async () => {
   assert.equal(await client.dequeue({ queueType: 'w_ok' }), null, 'nothing left active or queued');
 });
 
-test('a failing handler leaves the job to expire: it comes back and is then finished', async () => {
+test('a failing handler leaves the job to expire: it comes back and is then finished', async (t) => {
   await client.enqueue({ queueType: 'w_fail', queueId: 'q', jobId: 'flaky', interval: 0, payload: null, requeueLimit: 3 });
   const attempts: Array<Job> = [];
   const stop = new AbortController();
+  t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const rec = recorder();
   const worker = runWorker({
     url: server.url,
@@ -110,10 +112,14 @@ test('a failing handler leaves the job to expire: it comes back and is then fini
   assert.ok(failed?.type === 'job-failed' && (failed.error as Error).message === 'first attempt fails');
 });
 
-test('graceful stop: running jobs finish, nothing is taken after the stop, nothing is lost', async () => {
+test('graceful stop: running jobs finish, nothing is taken after the stop, nothing is lost', async (t) => {
   await enqueueMany('w_stop', 3, 3);
   const gates: Array<() => void> = [];
   const stop = new AbortController();
+  t.after(() => {
+    stop.abort(); // a failed wait must not leave the worker polling, nor its jobs blocked
+    for (const open of gates) open();
+  });
   const rec = recorder();
   let resolved = false;
   const worker = runWorker({
@@ -140,9 +146,10 @@ test('graceful stop: running jobs finish, nothing is taken after the stop, nothi
   }
 });
 
-test('a slow handler keeps its lease: the job is not handed out again', { skip: !serves('POST', '/touch/:queue_type/:queue_id/:job_id/') }, async () => {
+test('a slow handler keeps its lease: the job is not handed out again', { skip: !serves('POST', '/touch/:queue_type/:queue_id/:job_id/') }, async (t) => {
   await client.enqueue({ queueType: 'w_lease', queueId: 'q', jobId: 'slow', interval: 0, payload: null });
   const stop = new AbortController();
+  t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const rec = recorder();
   let runs = 0;
   const worker = runWorker({
@@ -169,9 +176,10 @@ test('a slow handler keeps its lease: the job is not handed out again', { skip: 
   assert.equal(rec.of('lease-lost').length, 0);
 });
 
-test('batchSize dequeues several jobs per call', { skip: !serves('POST', '/finish/:queue_type/') }, async () => {
+test('batchSize dequeues several jobs per call', { skip: !serves('POST', '/finish/:queue_type/') }, async (t) => {
   await enqueueMany('w_batch', 20);
   const stop = new AbortController();
+  t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const rec = recorder();
   const worker = runWorker({ url: server.url, queueType: 'w_batch', concurrency: 10, batchSize: 10, waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
   await waitFor(() => rec.of('job-finished').length === 20, { what: '20 finished jobs', timeoutMs: 30_000 });
