@@ -3,20 +3,36 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { measureCeilings } from './ceilings/measure.js';
 import { ensureBuilt } from './lib/build.js';
 import { installExitHandlers, runCleanups, stoppingOnSignal } from './lib/cleanup.js';
 import { LEADER_LOCK_KEY } from './lib/fixtures.js';
 import { LoadRunner } from './lib/load.js';
 import { parseOptions, usage, type Options } from './lib/options.js';
-import { cliPath, resultsDir } from './lib/paths.js';
-import { ServerPool } from './lib/server-pool.js';
-import { serverCli } from './lib/server.js';
-import { startRedis } from './lib/redis.js';
-import { rowsFor } from './lib/report.js';
-import { renderTable } from './lib/table.js';
-import type { BenchContext, Row } from './lib/types.js';
-import { SCENARIOS } from './scenarios/index.js';
+import { startBenchRedis } from './lib/redis.js';
+import { renderTable, rowsFor } from './lib/report.js';
+import { cliOverride, ServerPool } from './lib/server-pool.js';
+import type { BenchContext, Row, Scenario } from './lib/types.js';
+import { cycleScenario } from './scenarios/cycle.js';
+import { manyQueuesScenario } from './scenarios/many-queues.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { rateAccuracyScenario } from './scenarios/rate-accuracy.js';
+import { requeueStormScenario } from './scenarios/requeue-storm.js';
+import { singleOpsScenario } from './scenarios/single-ops.js';
+
+/** In the order they run; `--scenario` also accepts their numbers (1-6). */
+const SCENARIOS: Scenario[] = [
+  cycleScenario,
+  singleOpsScenario,
+  manyQueuesScenario,
+  requeueStormScenario,
+  rateAccuracyScenario,
+  memoryScenario,
+];
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 
 const benchStarted = Date.now();
 const log = (line: string): void => {
@@ -52,9 +68,10 @@ async function main(): Promise<number> {
   log(`sharq-server bench: ${plan.quick ? 'quick, ' : ''}${plan.durationSec} s per run, ${plan.runs} runs, scenarios ${options.scenarios.join(', ')}`);
   // The cores are shared with whatever else runs: a busy machine shows here before it shows in the figures.
   log(`load average ${loadAtStart} on ${os.cpus().length} CPUs`);
-  if (serverCli() === cliPath) await ensureBuilt(log);
-  else log(`server under test: ${serverCli()} (SHARQ_BENCH_CLI; not building)`);
-  const redis = await startRedis({ preserveOnFlush: [LEADER_LOCK_KEY] });
+  const cli = cliOverride();
+  if (cli === undefined) await ensureBuilt(log);
+  else log(`server under test: ${cli} (SHARQ_BENCH_CLI; not building)`);
+  const redis = await startBenchRedis([LEADER_LOCK_KEY]);
   const redisVersion = /redis_version:(\S+)/.exec(await redis.admin.info('server'))?.[1] ?? 'unknown';
   log(`private redis-server ${redisVersion} on port ${redis.port}`);
   const ctx: BenchContext = { plan, redis, load: new LoadRunner(), servers: new ServerPool(redis.port, log), ceilings: {}, log };

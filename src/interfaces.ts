@@ -1,7 +1,8 @@
 // Public types shared across the engine, the server and the process layer.
 
 export type ConnType = 'tcp_sock' | 'unix_sock';
-export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug';
+/** winston's npm levels; `http` logs one line a request when no access log file is set. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug';
 
 export interface SharqSection {
   /** A dequeued job not finished within this many ms is requeued by the next pass. */

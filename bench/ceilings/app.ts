@@ -11,9 +11,7 @@ import http from 'node:http';
 import express from 'express';
 import { engineOptions, QueueEngine } from '../../src/engine/engine.js';
 import { createRedis } from '../../src/redis/client.js';
-import { parsedConfig } from '../lib/config.js';
-import { LONG_EXPIRE_MS } from '../lib/fixtures.js';
-import { CEILING_MODES, CEILING_QUEUE_TYPE } from './modes.js';
+import { CEILING_MODES, CEILING_QUEUE_TYPE, LONG_EXPIRE_MS, parsedConfig } from '../lib/fixtures.js';
 
 const CEILING_KEY_PREFIX = 'sharq_bench_ceiling';
 const WORKERS = 2;
@@ -22,7 +20,7 @@ const HEADERS = { 'content-type': 'application/json', 'content-length': Buffer.b
 
 async function connectEngine(redisPort: number): Promise<QueueEngine> {
   // The server's own config parser and connection factory: the ceiling uses the server's settings.
-  const config = parsedConfig({ redisPort, jobExpireIntervalMs: LONG_EXPIRE_MS, jobRequeueIntervalMs: 1000, keyPrefix: CEILING_KEY_PREFIX });
+  const config = parsedConfig(redisPort, { jobExpireIntervalMs: LONG_EXPIRE_MS, jobRequeueIntervalMs: 1000, keyPrefix: CEILING_KEY_PREFIX });
   const redis = createRedis(config.redis, { connectionName: 'sharq-bench-ceiling' });
   if (redis.status === 'wait') await redis.connect();
   return new QueueEngine(redis, engineOptions(config));

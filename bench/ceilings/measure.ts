@@ -1,15 +1,15 @@
 // Measures the three ceilings in this sitting: one app process serves all three, each is warmed up
 // and loaded plan.runs times in turn.
 
-import path from 'node:path';
-import { spawnOwned } from '../lib/child.js';
-import { waitFor } from '../lib/deadline.js';
+import { fileURLToPath } from 'node:url';
+
+import { freePort } from '../../test/helpers/ports.js';
+import { spawnChild, waitWhileRunning } from '../../test/helpers/process.js';
+import { repoRoot } from '../../test/helpers/server.js';
+import { CEILING_MODES, CEILING_QUEUE_TYPE, type CeilingMode } from '../lib/fixtures.js';
 import { CONNECTIONS } from '../lib/load.js';
-import { benchDir, repoRoot } from '../lib/paths.js';
-import { freePort } from '../lib/ports.js';
 import { spread } from '../lib/stats.js';
 import type { BenchContext, CeilingFigures, Sample } from '../lib/types.js';
-import { CEILING_MODES, CEILING_QUEUE_TYPE, type CeilingMode } from './modes.js';
 
 export interface CeilingResult {
   key: 'a' | 'b' | 'c';
@@ -54,16 +54,10 @@ function figuresOf(runs: Sample[][]): CeilingFigures {
 export async function measureCeilings(ctx: BenchContext): Promise<CeilingResult[]> {
   const ports: number[] = [];
   for (const _mode of CEILING_MODES) ports.push(await freePort());
-  const script = path.join(benchDir, 'ceilings', 'app.ts');
-  const app = spawnOwned('ceiling apps', process.execPath, ['--import', 'tsx', script, String(ctx.redis.port), ...ports.map(String)], { cwd: repoRoot });
+  const script = fileURLToPath(new URL('./app.ts', import.meta.url));
+  const app = spawnChild('ceiling apps', process.execPath, ['--import', 'tsx', script, String(ctx.redis.port), ...ports.map(String)], { cwd: repoRoot });
   try {
-    await waitFor(
-      () => {
-        if (app.hasExited()) throw new Error(`ceiling apps exited:\n${app.output()}`);
-        return app.output().includes('READY');
-      },
-      { timeoutMs: 30000, intervalMs: 50, what: 'ceiling apps' },
-    );
+    await waitWhileRunning(app, () => app.stdout().includes('READY'), { timeoutMs: 30000, what: 'the ceiling apps to print READY' });
     const results: CeilingResult[] = [];
     for (const [i, mode] of CEILING_MODES.entries()) {
       const { key, title } = TITLES[mode];

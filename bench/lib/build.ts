@@ -2,9 +2,10 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { spawnOwned } from './child.js';
-import { withDeadline } from './deadline.js';
-import { repoRoot } from './paths.js';
+
+import { spawnChild } from '../../test/helpers/process.js';
+import { cliPath, repoRoot } from '../../test/helpers/server.js';
+import { withDeadline } from '../../test/helpers/wait.js';
 
 function newestMtimeMs(dir: string, ext: string): number {
   let newest = 0;
@@ -17,9 +18,8 @@ function newestMtimeMs(dir: string, ext: string): number {
   return newest;
 }
 
-export function distIsFresh(): boolean {
-  const cli = path.join(repoRoot, 'dist', 'cli.js');
-  if (!existsSync(cli)) return false;
+function distIsFresh(): boolean {
+  if (!existsSync(cliPath)) return false;
   const sources = Math.max(newestMtimeMs(path.join(repoRoot, 'src'), '.ts'), statSync(path.join(repoRoot, 'tsconfig.json')).mtimeMs);
   return newestMtimeMs(path.join(repoRoot, 'dist'), '.js') >= sources;
 }
@@ -32,7 +32,7 @@ export async function ensureBuilt(log: (line: string) => void): Promise<void> {
   }
   log('building: npm run build');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const child = spawnOwned('npm run build', npm, ['run', 'build'], { cwd: repoRoot });
-  const code = await withDeadline(child.exited(), 300000, 'npm run build');
+  const child = spawnChild('npm run build', npm, ['run', 'build'], { cwd: repoRoot });
+  const code = await withDeadline(child.exited, 300000, 'npm run build');
   if (code !== 0) throw new Error(`npm run build failed (exit ${String(code)}):\n${child.output()}`);
 }

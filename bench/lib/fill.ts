@@ -1,9 +1,39 @@
 // Pre-filling Redis through the engine (no HTTP): two long-lived worker threads, each with its own
 // engine and pipelined connection and a few hundred calls in flight.
 
-import type { DequeueTask, EnqueueTask, FillResult, FillTask } from './fill-types.js';
 import type { PrivateRedis } from './redis.js';
 import { TaskWorker } from './task-worker.js';
+
+/** A pre-fill task for one shard (worker thread) of the fill. */
+interface ShardTask {
+  redisPort: number;
+  queueType: string;
+  shard: number;
+  shards: number;
+}
+
+/** Jobs i = shard, shard + shards, ... < total, job i into queue q<i % queues>. */
+export interface EnqueueTask extends ShardTask {
+  kind: 'enqueue';
+  total: number;
+  queues: number;
+  intervalMs: number;
+  uuidJobIds: boolean;
+  jobIdPrefix: string;
+}
+
+/** `count` dequeues by this shard. */
+export interface DequeueTask extends ShardTask {
+  kind: 'dequeue';
+  count: number;
+}
+
+export type FillTask = EnqueueTask | DequeueTask;
+
+export interface FillResult {
+  /** dequeue: the [queue_id, job_id] of each job taken. */
+  taken: Array<[string, string]>;
+}
 
 const SHARDS = 2;
 const shardWorkers = Array.from({ length: SHARDS }, () => new TaskWorker<FillTask, FillResult>(new URL('./fill-worker.ts', import.meta.url)));

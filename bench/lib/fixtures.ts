@@ -1,7 +1,13 @@
-// Names and data the bench shares with the server it starts and with Redis.
+// Names, data and settings the bench shares with the server it starts, with Redis and with its own
+// worker threads and ceiling apps: one place, so every process of the bench agrees.
 
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+
+import { parseConfig } from '../../src/config/config.js';
+import { engineOptions, QueueEngine, type EngineOptions } from '../../src/engine/engine.js';
 import { globalKeys, typeKeys } from '../../src/engine/keys.js';
+import type { Config } from '../../src/interfaces.js';
+import { configText, type ConfigOverrides } from '../../test/helpers/config.js';
 
 export const BENCH_KEY_PREFIX = 'sharq_bench';
 
@@ -14,6 +20,13 @@ export const LONG_EXPIRE_MS = 600000;
 /** The payload of every job the bench enqueues (the original's benchmark payload). */
 export const HELLO_PAYLOAD = { message: 'hello, world' };
 
+/** The ceiling apps, in the order they are measured (ceilings/app.ts serves them on ports in this order). */
+export const CEILING_MODES = ['bare', 'evalsha', 'express'] as const;
+export type CeilingMode = (typeof CEILING_MODES)[number];
+
+/** A queue type nothing is ever enqueued to: the ceiling's EVALSHA finds no ready queue. */
+export const CEILING_QUEUE_TYPE = 'ceiling_empty';
+
 export function activeKey(queueType: string): string {
   return typeKeys(BENCH_KEY_PREFIX, queueType).active;
 }
@@ -21,4 +34,34 @@ export function activeKey(queueType: string): string {
 /** Queued (not active) jobs of a type, from the engine's own counter. */
 export async function queuedJobs(redis: Redis, queueType: string): Promise<number> {
   return Number((await redis.hget(typeKeys(BENCH_KEY_PREFIX, queueType).totals, 'queued')) ?? 0);
+}
+
+export interface ServerSettings {
+  jobExpireIntervalMs: number;
+  jobRequeueIntervalMs: number;
+  keyPrefix?: string;
+}
+
+/** The config lines the bench changes from the harness's test config. */
+export function benchConfig(s: ServerSettings): ConfigOverrides {
+  return {
+    sharq: { job_expire_interval: String(s.jobExpireIntervalMs), job_requeue_interval: String(s.jobRequeueIntervalMs) },
+    'sharq-server': { log_level: 'warn' },
+    redis: { key_prefix: s.keyPrefix ?? BENCH_KEY_PREFIX },
+  };
+}
+
+/** The Config the server builds from the bench's config (environment variables ignored). */
+export function parsedConfig(redisPort: number, settings: ServerSettings): Config {
+  const text = configText({ redisPort, port: 8080, overrides: benchConfig(settings) });
+  return parseConfig(text, '<bench config>', {}).config;
+}
+
+export function benchEngineOptions(redisPort: number, jobExpireIntervalMs: number): EngineOptions {
+  return engineOptions(parsedConfig(redisPort, { jobExpireIntervalMs, jobRequeueIntervalMs: 1000 }));
+}
+
+/** An engine with the server's options on `redis` (the requeue storm's own pass, the pre-fills). */
+export function benchEngine(redis: Redis, redisPort: number, jobExpireIntervalMs = LONG_EXPIRE_MS): QueueEngine {
+  return new QueueEngine(redis, benchEngineOptions(redisPort, jobExpireIntervalMs));
 }

@@ -1,15 +1,20 @@
 // Small pieces every scenario uses: the pooled server, repeated runs, load results as samples.
 
+import type { ServerHandle } from '../../test/helpers/server.js';
 import { enqueueJobs, type FillSpec } from './fill.js';
-import { queuedJobs } from './fixtures.js';
+import { queuedJobs, type ServerSettings } from './fixtures.js';
 import { CONNECTIONS, type LoadResult } from './load.js';
 import type { ServerChoice } from './server-pool.js';
-import type { RunningServer } from './server.js';
 import type { BenchContext, Sample, Target } from './types.js';
 
 /** The pooled server with these settings (started if need be), for the length of `fn`. */
-export async function withServer<T>(ctx: BenchContext, choice: ServerChoice, fn: (server: RunningServer) => Promise<T>): Promise<T> {
-  return fn(await ctx.servers.get(choice));
+export async function withServer<T>(
+  ctx: BenchContext,
+  choice: ServerChoice,
+  fn: (server: ServerHandle, settings: ServerSettings) => Promise<T>,
+): Promise<T> {
+  const { server, settings } = await ctx.servers.get(choice);
+  return fn(server, settings);
 }
 
 /** Repeats `fn` plan.runs times, logging each run. */
@@ -58,7 +63,7 @@ export function jobsForRun(ctx: BenchContext, seconds: number): number {
 /** Tops a pre-filled queue type up to fullSize jobs, then loads its dequeue route for one run. */
 export async function topUpAndLoadDequeue(
   ctx: BenchContext,
-  server: RunningServer,
+  server: ServerHandle,
   run: number,
   spec: FillSpec,
   fullSize: number,

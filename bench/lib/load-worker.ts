@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { HELLO_PAYLOAD } from './fixtures.js';
 import { percentile, Samples } from './stats.js';
-import type { LoadResult, LoadSpec, Profile } from './load-types.js';
+import type { LoadResult, LoadSpec, Profile } from './load.js';
 import { serveTasks } from './task-worker.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };

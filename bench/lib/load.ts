@@ -1,11 +1,67 @@
-// Main-thread side of the load generator: autocannon runs in its own long-lived worker thread.
+// The load generator: autocannon in its own long-lived worker thread (load-worker.ts), and what
+// the main thread asks it for and gets back.
 
-import type { LoadResult, LoadSpec } from './load-types.js';
 import { TaskWorker } from './task-worker.js';
 
-export type { LoadResult, LoadSpec } from './load-types.js';
-
 export const CONNECTIONS = 50;
+
+/** The same GET, again and again. */
+export interface StaticProfile {
+  kind: 'static';
+  path: string;
+}
+
+/** POST /enqueue/ with a fresh job id each time, round-robin over `queues` queue ids. */
+export interface EnqueueProfile {
+  kind: 'enqueue';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+  intervalMs: number;
+}
+
+/** POST /finish/ of prepared active jobs, each once (run it with amount = jobs.length). */
+export interface FinishProfile {
+  kind: 'finish';
+  queueType: string;
+  /** [queue_id, job_id] pairs. */
+  jobs: Array<[string, string]>;
+}
+
+/** Each connection loops enqueue -> dequeue -> finish (of the job the dequeue returned). */
+export interface CycleProfile {
+  kind: 'cycle';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+}
+
+export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile;
+
+export interface LoadSpec {
+  url: string;
+  connections: number;
+  durationSec: number;
+  /** A run of the same profile before the measured one, not recorded (JIT, connection set-up). */
+  warmupSec: number;
+  /** When set, the run makes exactly this many requests however long that takes (durationSec is ignored). */
+  amount?: number;
+  profile: Profile;
+}
+
+export interface LoadResult {
+  requests: number;
+  elapsedSec: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Completed cycles (finish answered 200), cycle profile only. */
+  cycles: number;
+}
 
 export class LoadRunner {
   private readonly worker = new TaskWorker<LoadSpec, LoadResult>(new URL('./load-worker.ts', import.meta.url));

@@ -2,18 +2,25 @@
 // stay the same (a FLUSHALL between scenarios resets the data, not the process), restarted when
 // they change, stopped on demand (the storm's direct pass needs no leader) and at the end.
 
-import type { ServerSettings } from './config.js';
-import { onCleanup } from './cleanup.js';
-import { LONG_EXPIRE_MS } from './fixtures.js';
-import { startServer, type RunningServer } from './server.js';
+import path from 'node:path';
 
-export type ServerChoice = Partial<Omit<ServerSettings, 'redisPort'>>;
+import { startServer, type ServerHandle } from '../../test/helpers/server.js';
+import { onCleanup } from './cleanup.js';
+import { benchConfig, LONG_EXPIRE_MS, type ServerSettings } from './fixtures.js';
+
+export type ServerChoice = Partial<ServerSettings>;
 
 /** The leader's pass interval: short, so the requeue storm measures the pass, not the wait for it. */
 export const LEADER_INTERVAL_MS = 100;
 
+/** SHARQ_BENCH_CLI (another build, or a .ts entry run through tsx), or undefined for dist/cli.js. */
+export function cliOverride(): string | undefined {
+  const override = process.env.SHARQ_BENCH_CLI;
+  return override !== undefined && override !== '' ? path.resolve(override) : undefined;
+}
+
 export class ServerPool {
-  private current: { key: string; server: RunningServer } | undefined;
+  private current: { key: string; server: ServerHandle; settings: ServerSettings } | undefined;
 
   constructor(
     private readonly redisPort: number,
@@ -22,25 +29,32 @@ export class ServerPool {
     onCleanup(() => this.stop());
   }
 
-  async get(choice: ServerChoice = {}): Promise<RunningServer> {
+  async get(choice: ServerChoice = {}): Promise<{ server: ServerHandle; settings: ServerSettings }> {
     const settings: ServerSettings = {
-      redisPort: this.redisPort,
       jobExpireIntervalMs: choice.jobExpireIntervalMs ?? LONG_EXPIRE_MS,
       jobRequeueIntervalMs: choice.jobRequeueIntervalMs ?? LEADER_INTERVAL_MS,
-      workers: choice.workers ?? 2,
     };
     const key = JSON.stringify(settings);
-    if (this.current?.key === key) return this.current.server;
+    if (this.current?.key === key) return this.current;
     await this.stop();
-    const server = await startServer(settings);
+    const server = await startServer({
+      redisPort: this.redisPort,
+      workers: 2,
+      config: benchConfig(settings),
+      cli: cliOverride(),
+      env: { NODE_ENV: 'production' },
+      startTimeoutMs: 30000,
+    });
     this.log(`  server up in ${server.startupMs} ms (pid ${server.pid}, workers ${server.workerPids().join(', ')})`);
-    this.current = { key, server };
-    return server;
+    this.current = { key, server, settings };
+    return this.current;
   }
 
   async stop(): Promise<void> {
     const current = this.current;
     this.current = undefined;
-    if (current !== undefined) await current.server.stop();
+    if (current === undefined) return;
+    const status = await current.server.stop('SIGTERM', 15000);
+    if (status !== 0) process.stderr.write(`sharq-server exited with ${status}:\n${current.server.stdout().slice(-2000)}${current.server.stderr().slice(-2000)}\n`);
   }
 }

@@ -1,10 +1,25 @@
 // A long-lived worker thread that runs one kind of task on request: started once (tsx and the
 // libraries load once), each task bounded by a deadline after which the worker is replaced.
 
-import { parentPort, type Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
+
+import { withDeadline } from '../../test/helpers/wait.js';
 import { onCleanup } from './cleanup.js';
-import { withDeadline } from './deadline.js';
-import { startTsWorker } from './thread.js';
+
+const tsxApi = import.meta.resolve('tsx/esm/api');
+
+/**
+ * A worker thread running TypeScript: the worker's own entry is not seen by the tsx hooks of the
+ * parent (Node 20), so a tiny eval'd bootstrap registers tsx inside the worker, then imports it.
+ */
+function startTsWorker(entry: URL): Worker {
+  const boot = [
+    `import(${JSON.stringify(tsxApi)})`,
+    `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`,
+    `.catch((err) => { console.error(err); process.exit(1); });`,
+  ].join('');
+  return new Worker(boot, { eval: true });
+}
 
 type Reply<Res> = { id: number; result: Res } | { id: number; error: string };
 

@@ -3,16 +3,16 @@
 // set noticeably, and topped up to the same size before each further run. Target: p50 at the
 // largest size within 1.3x of p50 at the smallest (dequeue is O(log n) in ready queues).
 
+import type { ServerHandle } from '../../test/helpers/server.js';
 import { fillQueues, type FillSpec } from '../lib/fill.js';
 import { jobsForRun, loadSamples, logRun, topUpAndLoadDequeue, withServer } from '../lib/kit.js';
-import { sizeLabel } from '../lib/table.js';
-import type { RunningServer } from '../lib/server.js';
+import { sizeLabel } from '../lib/report.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'many';
 
 /** Every run of one size: samples per run, and the p50 of each run. */
-async function measureSize(ctx: BenchContext, server: RunningServer, queues: number): Promise<{ runs: Sample[][]; p50s: number[] }> {
+async function measureSize(ctx: BenchContext, server: ServerHandle, queues: number): Promise<{ runs: Sample[][]; p50s: number[] }> {
   await ctx.redis.flushAll();
   const label = `${sizeLabel(queues)} queues`;
   const expected = jobsForRun(ctx, ctx.plan.durationSec + ctx.plan.warmupSec);

@@ -3,13 +3,14 @@
 // 143 and 796 bytes). Server: VmRSS of each cluster worker (the largest), idle and at its peak under
 // the cycle load.
 
-import { sleep } from '../lib/deadline.js';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { ServerHandle } from '../../test/helpers/server.js';
 import { fillQueues } from '../lib/fill.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import { CONNECTIONS } from '../lib/load.js';
-import { rssMiB } from '../lib/procs.js';
-import type { RunningServer } from '../lib/server.js';
-import { sizeLabel } from '../lib/table.js';
+import { sizeLabel } from '../lib/report.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'memory';
@@ -33,14 +34,24 @@ async function bytesPerJob(ctx: BenchContext, queues: number, jobsPerQueue: numb
   };
 }
 
-function maxWorkerRss(server: RunningServer): number {
+/** Resident set size in MiB, from /proc/<pid>/status VmRSS; undefined when the process is gone. */
+function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function maxWorkerRss(server: ServerHandle): number {
   const values = server.workerPids().map(rssMiB).filter((v): v is number => v !== undefined);
   if (values.length === 0) throw new Error('no worker processes found under the server');
   return Math.max(...values);
 }
 
 /** Idle: after a quiet second (the server has run the earlier scenarios); under load: the peak during the cycle load. */
-async function workerRss(ctx: BenchContext, server: RunningServer, run: number): Promise<Sample[]> {
+async function workerRss(ctx: BenchContext, server: ServerHandle, run: number): Promise<Sample[]> {
   await sleep(1000);
   const idle = maxWorkerRss(server);
   let peak = idle;

@@ -8,12 +8,14 @@
 // client-side count: gaps between receipt times < I - (longest request round trip seen).
 // achieved/ideal = sum over queues of (J-1) x I / (last dequeue - first dequeue). Target >= 0.99.
 
-import { nowMs, withDeadline } from '../lib/deadline.js';
+import { performance } from 'node:perf_hooks';
+
+import { httpClient, type HttpClient } from '../../test/helpers/http.js';
+import type { ServerHandle } from '../../test/helpers/server.js';
+import { withDeadline } from '../../test/helpers/wait.js';
 import { fillQueues } from '../lib/fill.js';
-import { activeKey } from '../lib/fixtures.js';
-import { HttpClient } from '../lib/http.js';
+import { activeKey, type ServerSettings } from '../lib/fixtures.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
-import type { RunningServer } from '../lib/server.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'rate';
@@ -32,33 +34,33 @@ interface PollOutcome {
   maxRttMs: number;
 }
 
-async function poll(ctx: BenchContext, server: RunningServer, total: number, deadlineMs: number): Promise<PollOutcome> {
+async function poll(ctx: BenchContext, server: ServerHandle, settings: ServerSettings, total: number, deadlineMs: number): Promise<PollOutcome> {
   const redis = ctx.redis.connect();
   await redis.ping(); // connected before the pollers start
-  const clients = Array.from({ length: POLLERS }, () => new HttpClient(new URL(server.url)));
+  const clients = Array.from({ length: POLLERS }, () => httpClient(server.url, { keepAliveSockets: 1 }));
   const outcome: PollOutcome = { dequeued: [], polls: 0, notReady: 0, maxRttMs: 0 };
   const key = activeKey(TYPE);
-  const expireUs = server.settings.jobExpireIntervalMs * 1000;
+  const expireUs = settings.jobExpireIntervalMs * 1000;
   let stop = false;
   const loop = async (client: HttpClient): Promise<void> => {
     while (!stop && outcome.dequeued.length < total) {
-      const sent = nowMs();
+      const sent = performance.now();
       const reply = await client.request('GET', `/dequeue/${TYPE}/`);
-      const received = nowMs();
+      const received = performance.now();
       outcome.polls += 1;
       outcome.maxRttMs = Math.max(outcome.maxRttMs, received - sent);
       if (reply.status === 404) {
         outcome.notReady += 1;
         continue;
       }
-      if (reply.status !== 200) throw new Error(`dequeue answered ${reply.status}: ${reply.body}`);
-      const job = JSON.parse(reply.body) as { queue_id: string; job_id: string };
+      if (reply.status !== 200) throw new Error(`dequeue answered ${reply.status}: ${reply.text}`);
+      const job = reply.body as { queue_id: string; job_id: string };
       // Read before the finish removes the member. Sent concurrently with it, Redis could run the two
       // in either order when both arrive in one event-loop turn, so this costs one round trip.
       const score = await redis.zscore(key, `${job.queue_id}:${job.job_id}`);
       outcome.dequeued.push({ queueId: job.queue_id, redisUs: score === null ? undefined : Number(score) - expireUs, clientMs: received });
       const finished = await client.request('POST', `/finish/${TYPE}/${job.queue_id}/${job.job_id}/`);
-      if (finished.status !== 200) throw new Error(`finish answered ${finished.status}: ${finished.body}`);
+      if (finished.status !== 200) throw new Error(`finish answered ${finished.status}: ${finished.text}`);
     }
   };
   try {
@@ -121,13 +123,13 @@ export const rateAccuracyScenario: Scenario = {
   name: 'rate-accuracy',
   title: '5 rate accuracy',
   measure: (ctx) =>
-    withServer(ctx, {}, (server) =>
+    withServer(ctx, {}, (server, settings) =>
       repeatRuns(ctx, 'rate-accuracy', async () => {
         await ctx.redis.flushAll();
         const { rateQueues: queues, rateJobsPerQueue: jobsPerQueue, rateIntervalMs: intervalMs } = ctx.plan;
         await fillQueues(ctx.redis, { queueType: TYPE, queues, jobsPerQueue, intervalMs });
         const deadlineMs = jobsPerQueue * intervalMs * 3 + 20000;
-        const outcome = await poll(ctx, server, queues * jobsPerQueue, deadlineMs);
+        const outcome = await poll(ctx, server, settings, queues * jobsPerQueue, deadlineMs);
         return analyse(outcome, intervalMs, jobsPerQueue);
       }),
     ),

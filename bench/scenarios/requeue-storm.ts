@@ -6,17 +6,19 @@
 //   direct  engine.requeue() called by the bench at T (server stopped): the pass alone.
 // Targets: no call over 5 ms; all back within 2 s of expiry.
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Redis } from 'ioredis';
-import { benchEngine, type QueueEngine } from '../lib/engine.js';
-import { sleep, withDeadline } from '../lib/deadline.js';
-import { activeKey } from '../lib/fixtures.js';
+
+import type { QueueEngine } from '../../src/engine/engine.js';
+import { redisNowUs } from '../../test/helpers/engine.js';
+import { withDeadline } from '../../test/helpers/wait.js';
 import { dequeueMany, fillQueues } from '../lib/fill.js';
+import { activeKey, benchEngine } from '../lib/fixtures.js';
 import { logRun, withServer } from '../lib/kit.js';
+import { sizeLabel } from '../lib/report.js';
 import { LEADER_INTERVAL_MS } from '../lib/server-pool.js';
-import { startPinger, type PingerResult } from '../lib/pinger.js';
-import { redisNowUs } from '../lib/redis-time.js';
-import { startSlowlog, stopSlowlog } from '../lib/slowlog.js';
-import { sizeLabel } from '../lib/table.js';
+import { startPinger, startSlowlog, stopSlowlog, type PingerResult } from '../lib/stalls.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'storm';
@@ -80,7 +82,8 @@ async function stormOnce(ctx: BenchContext, mode: Mode, queues: number): Promise
   const jobs = ctx.plan.stormJobs;
   const key = activeKey(TYPE);
   await dequeueMany(ctx.redis, TYPE, jobs);
-  const { engine, redis } = benchEngine(ctx.redis);
+  const redis = ctx.redis.connect({ enableAutoPipelining: true });
+  const engine = benchEngine(redis, ctx.redis.port);
   try {
     // Far enough ahead for the rewrite below (about 5 us a job) and for the pinger to start.
     const expiryUs = (await redisNowUs(redis)) + (ctx.plan.quick ? 300000 : 1000000) + jobs * 5;

@@ -2,15 +2,15 @@
 // between runs); finish only (each request finishes a real active job, prepared through the engine;
 // the run lasts until every prepared job is finished).
 
+import type { ServerHandle } from '../../test/helpers/server.js';
 import { dequeueMany, fillQueues, type FillSpec } from '../lib/fill.js';
 import { jobsForRun, loadSamples, logRun, topUpAndLoadDequeue, withServer } from '../lib/kit.js';
 import { CONNECTIONS } from '../lib/load.js';
-import type { RunningServer } from '../lib/server.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const QUEUES = 1000;
 
-async function enqueueOnly(ctx: BenchContext, server: RunningServer, run: number): Promise<Sample[]> {
+async function enqueueOnly(ctx: BenchContext, server: ServerHandle, run: number): Promise<Sample[]> {
   const result = await ctx.load.run({
     url: server.url,
     connections: CONNECTIONS,
@@ -21,13 +21,13 @@ async function enqueueOnly(ctx: BenchContext, server: RunningServer, run: number
   return loadSamples('enqueue', result, 201);
 }
 
-async function dequeueOnly(ctx: BenchContext, server: RunningServer, run: number, spec: FillSpec, fullSize: number): Promise<Sample[]> {
+async function dequeueOnly(ctx: BenchContext, server: ServerHandle, run: number, spec: FillSpec, fullSize: number): Promise<Sample[]> {
   const result = await topUpAndLoadDequeue(ctx, server, run, spec, fullSize);
   return loadSamples('dequeue', result, 200);
 }
 
 /** Sized for about 2x durationSec at `observedRps` (the faster of enqueue and dequeue just measured). */
-async function finishOnly(ctx: BenchContext, server: RunningServer, run: number, observedRps: number): Promise<Sample[]> {
+async function finishOnly(ctx: BenchContext, server: ServerHandle, run: number, observedRps: number): Promise<Sample[]> {
   const queueType = `fin${run}`;
   const jobs = Math.min(jobsForRun(ctx, ctx.plan.durationSec), Math.ceil(observedRps * ctx.plan.durationSec * 2) + 2000);
   await fillQueues(ctx.redis, { queueType, queues: QUEUES, jobsPerQueue: Math.ceil(jobs / QUEUES), intervalMs: 0 });

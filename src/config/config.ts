@@ -16,7 +16,13 @@ import type {
 import { ConfigError } from '../errors.js';
 import { parseIni, type IniFile } from './ini.js';
 
-export type ConfigOverrides = Partial<{ host: string; port: number; workers: number; logLevel: LogLevel }>;
+/** Command-line flags as typed: validated here, so `--port abc` reads `got "abc"`. */
+export type ConfigOverrides = Partial<{ host: string; port: string | number; workers: string | number; logLevel: string }>;
+
+/** A bad command-line flag value: a usage error (the CLI exits 2), not a bad config file. */
+export class FlagValueError extends ConfigError {
+  override name = 'FlagValueError';
+}
 
 export interface LoadedConfig {
   config: Config;
@@ -136,7 +142,7 @@ interface KeySpec<T> {
 
 type SectionSpec<S> = { readonly [F in keyof S]-?: KeySpec<S[F]> };
 
-const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'verbose', 'debug'];
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'http', 'debug'];
 const CONN_TYPES: readonly ConnType[] = ['tcp_sock', 'unix_sock'];
 
 const SHARQ_KEYS: SectionSpec<SharqSection> = {
@@ -210,13 +216,18 @@ const OVERRIDE_FLAGS: { readonly [F in keyof ConfigOverrides]-?: { field: F; fla
 interface RawSource {
   raw: string;
   label: string;
+  /** From a command-line flag: a bad value is a usage error. */
+  flag?: boolean;
 }
 
 function parseFrom<T>(spec: KeySpec<T>, source: RawSource): T {
   try {
     return spec.parse(source.raw);
   } catch (err) {
-    if (err instanceof InvalidValue) throw new ConfigError(`${source.label}: ${err.message}`);
+    if (err instanceof InvalidValue) {
+      const message = `${source.label}: ${err.message}`;
+      throw source.flag === true ? new FlagValueError(message) : new ConfigError(message);
+    }
     throw err;
   }
 }
@@ -259,19 +270,52 @@ function readSection<S extends object>(
   return out as S;
 }
 
+/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/** The known key closest to a typo, if close enough to be a likely meaning (a third of its length). */
+function nearestName(key: string, names: Iterable<string>): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(key, name);
+    if (best === undefined || distance < best.distance) best = { name, distance };
+  }
+  return best !== undefined && best.distance <= Math.max(1, Math.floor(key.length / 3)) ? best.name : undefined;
+}
+
 function unknownKeyWarnings(file: string, ini: IniFile): string[] {
   const warnings: string[] = [];
   for (const [section, keys] of ini) {
     const known = SECTIONS.find((s) => s === section);
     if (known === undefined) {
-      warnings.push(`${file}: [${section}]: unknown section, ignored`);
+      const nearest = nearestName(section, SECTIONS);
+      const hint = nearest === undefined ? '' : ` (did you mean [${nearest}]?)`;
+      warnings.push(`${file}: [${section}]: unknown section, ignored${hint}`);
       continue;
     }
     const names = new Set(specsOf(known).map((spec) => spec.ini));
     for (const key of keys.keys()) {
       if (names.has(key)) continue;
       // Python's ConfigParser lower-cases keys, so old files may have `Port`; point at the fix.
-      const hint = names.has(key.toLowerCase()) ? ` (keys are lower-case: did you mean "${key.toLowerCase()}"?)` : '';
+      let hint = '';
+      if (names.has(key.toLowerCase())) hint = ` (keys are lower-case: did you mean "${key.toLowerCase()}"?)`;
+      else {
+        const nearest = nearestName(key, names);
+        if (nearest !== undefined) hint = ` (did you mean "${nearest}"?)`;
+      }
       warnings.push(`${file}: [${section}] ${key}: unknown key, ignored${hint}`);
     }
   }
@@ -320,7 +364,7 @@ export function parseConfig(
   const serverExtra: Partial<Record<keyof ServerSection, RawSource>> = {};
   for (const { field, flag } of Object.values(OVERRIDE_FLAGS)) {
     const value = overrides[field];
-    if (value !== undefined) serverExtra[field] = { raw: String(value), label: flag };
+    if (value !== undefined) serverExtra[field] = { raw: String(value), label: flag, flag: true };
   }
   const sharq = readSection('sharq', SHARQ_KEYS, path, ini, env, {});
   const server = readSection('sharq-server', SERVER_KEYS, path, ini, env, serverExtra);

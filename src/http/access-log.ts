@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { Logger } from '../logger.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -16,10 +17,33 @@ function quoted(value: string | string[] | undefined): string {
   return text ? `"${text.replace(/["\\]/g, '\\$&')}"` : '"-"';
 }
 
-/** Opens the access log for appending (creating its directory); throws when it cannot. */
+/** `accesslog : -` means stdout, as in gunicorn: what containers collect. */
+export const ACCESS_LOG_STDOUT = '-';
+
+/**
+ * Opens the access log for appending (creating its directory); throws when it cannot. `-` is
+ * stdout (fd 1, never closed by end()); each line is one write, under PIPE_BUF, so lines from
+ * several workers and the JSON log do not tear each other.
+ */
 export function openAccessLog(file: string): WriteStream {
+  if (file === ACCESS_LOG_STDOUT) return createWriteStream('/dev/stdout', { fd: 1, autoClose: false });
   mkdirSync(path.dirname(file), { recursive: true });
   return createWriteStream(file, { flags: 'a' });
+}
+
+/**
+ * Without an access log, each request is logged at the `http` level (route template, not the
+ * raw path: ids stay out of the logs) when the log level shows it.
+ */
+export function logRequestsAtHttpLevel(
+  logger: Logger,
+  observe: (route: string, method: string, status: number, seconds: number) => void,
+): (route: string, method: string, status: number, seconds: number) => void {
+  if (!logger.isLevelEnabled('http')) return observe;
+  return (route, method, status, seconds) => {
+    observe(route, method, status, seconds);
+    logger.http('request', { method, route, status, ms: Number((seconds * 1000).toFixed(3)) });
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
 import type { TypeGauges } from '../engine/reads.js';
 
@@ -71,6 +71,18 @@ export class PrimaryMetrics {
         new Gauge({ name, help, labelNames: ['queue_type'], registers }),
       ]),
     ) as Record<keyof TypeGauges, Gauge<'queue_type'>>;
+    // The primary's own memory and event loop, apart from the workers' (labelled role="worker").
+    collectDefaultMetrics({ register: this.registry, prefix: 'sharq_', labels: { role: 'primary' } });
+  }
+
+  private readonly seenTypes = new Set<string>();
+
+  /** Requeue counters of a type start at 0 when first seen, so increase() counts its first event. */
+  private seeType(queueType: string): void {
+    if (this.seenTypes.has(queueType)) return;
+    this.seenTypes.add(queueType);
+    this.requeued.inc({ queue_type: queueType }, 0);
+    this.discarded.inc({ queue_type: queueType }, 0);
   }
 
   setLeader = (leading: boolean): void => {
@@ -80,6 +92,7 @@ export class PrimaryMetrics {
   requeuePass = (seconds: number, counts: Map<string, RequeueCounts>): void => {
     this.passDuration.observe(seconds);
     for (const [queueType, c] of counts) {
+      this.seeType(queueType);
       if (c.requeued > 0) this.requeued.inc({ queue_type: queueType }, c.requeued);
       if (c.discarded > 0) this.discarded.inc({ queue_type: queueType }, c.discarded);
       this.moved.inc(c.requeued + c.discarded);
@@ -95,6 +108,7 @@ export class PrimaryMetrics {
           const types = await this.engine.queueTypes();
           const values = await Promise.all(types.map((t) => this.engine.reads.typeGauges(t)));
           types.forEach((queueType, i) => {
+            this.seeType(queueType);
             const v = values[i];
             if (!v) return;
             for (const field of Object.keys(this.gauges) as (keyof TypeGauges)[]) {

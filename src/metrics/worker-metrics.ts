@@ -60,10 +60,18 @@ export class WorkerMetrics {
         this.set(redisUp() ? 1 : 0);
       },
     });
-    collectDefaultMetrics({ register: this.registry, prefix: 'sharq_' });
+    // role: the primary exports its own process metrics beside the workers' sum (primary-metrics.ts).
+    collectDefaultMetrics({ register: this.registry, prefix: 'sharq_', labels: { role: 'worker' } });
   }
 
+  private readonly seenTypes = new Set<string>();
+
   jobEvent = (event: JobEvent, queueType: string): void => {
+    if (!this.seenTypes.has(queueType)) {
+      this.seenTypes.add(queueType);
+      // Every counter of a new type starts at 0, so rate()/increase() see its first event.
+      for (const counter of Object.values(this.jobs)) counter.inc({ queue_type: queueType }, 0);
+    }
     this.jobs[event].inc({ queue_type: queueType });
   };
 

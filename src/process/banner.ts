@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '../logger.js';
 import { packageRoot } from '../paths.js';
 
 export const VERSION = (
@@ -16,4 +17,13 @@ const ART = String.raw`
 /** The start-up banner of the original server, with our version and address. */
 export function banner(host: string, port: number): string {
   return `${ART}\nVersion: ${VERSION}\n\nListening on: ${host}:${port}\n`;
+}
+
+/**
+ * Tells that the server listens: the original's banner for a person at a terminal; for a log
+ * pipeline (stdout not a TTY), the same facts as one log entry, with the banner's words as message.
+ */
+export function announceListening(logger: Logger, host: string, port: number, tty = process.stdout.isTTY === true): void {
+  if (tty) process.stdout.write(banner(host, port));
+  else logger.info(`Listening on: ${host}:${port}`, { version: VERSION, host, port });
 }

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { banner } from './banner.js';
+import { announceListening } from './banner.js';
 import { errorReply, failure, writeReply } from '../http/reply.js';
 import { PROMETHEUS_PATH } from '../http/routes.js';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
@@ -56,7 +56,7 @@ export class Primary {
     const listening = Array.from({ length: this.config.server.workers }, () => this.fork());
     await Promise.all(listening);
     if (this.config.server.metricsPort !== undefined) await this.startMetricsServer(this.config.server.metricsPort);
-    process.stdout.write(banner(this.config.server.host, this.config.server.port));
+    announceListening(this.logger, this.config.server.host, this.config.server.port);
     this.logger.info('workers listening', { workers: this.config.server.workers, port: this.config.server.port });
     this.leader.start();
     process.on('SIGTERM', () => void this.shutdown('SIGTERM'));

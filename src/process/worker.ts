@@ -3,10 +3,10 @@ import http, { type RequestListener } from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import { createListener } from '../http/listener.js';
-import { openAccessLog } from '../http/access-log.js';
+import { logRequestsAtHttpLevel, openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
-import { createLogger, errorFields } from '../logger.js';
+import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { createRedis, describeRedis } from '../redis/client.js';
@@ -19,6 +19,7 @@ function tell(message: WorkerMessage): void {
 /** One HTTP worker: serves the API on the shared port until told to stop. */
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
+  exitOnUncaughtErrors(logger);
   const redis = createRedis(config.redis, { connectionName: 'sharq-worker' });
   const status = new RedisStatus(redis, logger, describeRedis(config.redis));
   // Listen once Redis is ready, so the first requests do not meet a connection still opening. If
@@ -49,7 +50,7 @@ export async function runWorker(config: Config): Promise<void> {
     bodyLimitBytes: config.server.bodyLimitBytes,
     accessLog,
     onJobEvent: metrics.jobEvent,
-    observeRequest: metrics.request,
+    observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
   });

@@ -296,7 +296,7 @@ describe('errors name the file, section and key', () => {
     [`${MINIMAL}[sharq-server]\nworkers : 0\n`, 'sharq.conf: [sharq-server] workers: expected a positive integer, got "0"'],
     [
       `${MINIMAL}[sharq-server]\nlog_level : loud\n`,
-      'sharq.conf: [sharq-server] log_level: expected one of error, warn, info, http, verbose, debug, got "loud"',
+      'sharq.conf: [sharq-server] log_level: expected one of error, warn, info, http, debug, got "loud"',
     ],
     [
       `${MINIMAL}[sharq-server]\nmetrics_port : 8080\n`,

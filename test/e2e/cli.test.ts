@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { cliPath, repoRoot, request, startServer, type ServerHandle } from '../helpers/server.js';
+import { httpClient } from '../helpers/http.js';
+import { cliPath, repoRoot, startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 interface CliRun {
@@ -162,7 +163,7 @@ describe('a running server', () => {
   test('--port and --workers override the config file', async () => {
     const flagPort = await freePort();
     const server = await startOn(flagPort, { workers: 1, args: ['--port', String(flagPort), '--workers', '3'] });
-    const res = await request(`http://127.0.0.1:${flagPort}/`);
+    const res = await httpClient(`http://127.0.0.1:${flagPort}`).get('/');
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { message: 'Hello, SharQ!' });
     assert.equal((await server.workerPids()).length, 3);
@@ -174,14 +175,14 @@ describe('a running server', () => {
   test('SHARQ_PORT overrides [sharq-server] port', async () => {
     const envPort = await freePort();
     const server = await startOn(envPort, { workers: 1, env: { SHARQ_PORT: String(envPort) } });
-    assert.equal((await request(`http://127.0.0.1:${envPort}/`)).status, 200);
+    assert.equal((await httpClient(`http://127.0.0.1:${envPort}`).get('/')).status, 200);
     assert.equal(await server.stop(), 0);
   });
 
   test('an unknown config key is warned about and the server still starts', async () => {
     const server = await startServer({ redisPort: redis.port, workers: 1, config: { 'sharq-server': { no_such_key: '42' } } });
     servers.push(server);
-    assert.equal((await request(`${server.url}/`)).status, 200);
+    assert.equal((await server.api.get('/')).status, 200);
     const warning = server
       .stdout()
       .split('\n')
@@ -201,7 +202,7 @@ describe('a running server', () => {
     const queueId = `q${Date.now()}`;
     const calls: { method: string; path: string; status: number }[] = [];
     const call = async (method: string, urlPath: string, body?: unknown): Promise<void> => {
-      const res = await request(`${server.url}${urlPath}`, { method, body });
+      const res = await server.api.request(method, urlPath, body);
       calls.push({ method, path: urlPath, status: res.status });
     };
     await call('GET', '/');
@@ -246,17 +247,15 @@ describe('a running server', () => {
     servers.push(server);
     const marker = `marker-${process.pid}-${Date.now()}`;
     const queueId = `q${Date.now()}`;
-    const enq = await request(`${server.url}/enqueue/nolog/${queueId}/`, {
-      body: { job_id: 'j1', interval: 0, payload: { marker, nested: [marker] } },
-    });
+    const enq = await server.api.post(`/enqueue/nolog/${queueId}/`, { job_id: 'j1', interval: 0, payload: { marker, nested: [marker] } });
     assert.equal(enq.status, 201);
-    const deq = await request(`${server.url}/dequeue/nolog/`);
+    const deq = await server.api.get('/dequeue/nolog/');
     assert.equal(deq.status, 200);
     assert.deepEqual((deq.body as { payload: unknown }).payload, { marker, nested: [marker] });
     // Failed requests carrying a payload must not log it either.
-    const bad = await request(`${server.url}/enqueue/nolog/${queueId}/`, { body: { job_id: 'j 2', interval: 0, payload: marker } });
+    const bad = await server.api.post(`/enqueue/nolog/${queueId}/`, { job_id: 'j 2', interval: 0, payload: marker });
     assert.equal(bad.status, 400);
-    const malformed = await request(`${server.url}/enqueue/nolog/${queueId}/`, { rawBody: `{"payload": "${marker}"` });
+    const malformed = await server.api.request('POST', `/enqueue/nolog/${queueId}/`, undefined, { rawBody: `{"payload": "${marker}"` });
     assert.equal(malformed.status, 400);
     assert.equal(await server.stop(), 0);
     assert.match(server.stdout(), /Listening on/);

@@ -8,7 +8,8 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { isAlive, request, startServer, type ServerHandle } from '../helpers/server.js';
+import { isAlive } from '../helpers/process.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LOCK_KEY = 'sharq_test:leader';
@@ -120,11 +121,9 @@ describe('requeue leader', () => {
 
     // A job dequeued and never finished while nobody leads (the dead leader's lock is still there).
     const queueId = `q${Date.now()}`;
-    const enq = await request(`${follower.url}/enqueue/leader/${queueId}/`, {
-      body: { job_id: 'job1', interval: 0, payload: { n: 1 }, requeue_limit: 3 },
-    });
+    const enq = await follower.api.post(`/enqueue/leader/${queueId}/`, { job_id: 'job1', interval: 0, payload: { n: 1 }, requeue_limit: 3 });
     assert.equal(enq.status, 201);
-    const first = await request(`${follower.url}/dequeue/leader/`);
+    const first = await follower.api.get('/dequeue/leader/');
     assert.equal(first.status, 200);
     const firstJob = first.body as Job;
     assert.equal(firstJob.job_id, 'job1');
@@ -138,7 +137,7 @@ describe('requeue leader', () => {
         const holder = holderPid(await client.get(LOCK_KEY));
         if (holder === leader.child.pid && Date.now() > dequeuedAt + 1000) {
           // Expired (300 ms) for a while now, but only a leader may requeue it.
-          const res = await request(`${follower.url}/dequeue/leader/`);
+          const res = await follower.api.get('/dequeue/leader/');
           if (res.status !== 404) unexpected.push(`${res.status} ${res.text}`);
           checkedWhileLeaderless++;
         }
@@ -153,7 +152,7 @@ describe('requeue leader', () => {
 
     const again = await waitFor(
       async () => {
-        const res = await request(`${follower.url}/dequeue/leader/`);
+        const res = await follower.api.get('/dequeue/leader/');
         return res.status === 200 ? (res.body as Job) : false;
       },
       { what: 'the expired job to be requeued by the new leader', timeoutMs: 10_000, intervalMs: 100 },
@@ -161,7 +160,7 @@ describe('requeue leader', () => {
     assert.equal(again.job_id, 'job1');
     assert.equal(again.queue_id, queueId);
     assert.equal(again.requeues_remaining, firstJob.requeues_remaining - 1);
-    assert.equal((await request(`${follower.url}/finish/leader/${queueId}/job1/`, { method: 'POST' })).status, 200);
+    assert.equal((await follower.api.post(`/finish/leader/${queueId}/job1/`)).status, 200);
     assert.ok(checkedWhileLeaderless >= 1, 'never checked the queue while nobody led');
   });
 
@@ -196,7 +195,7 @@ describe('requeue leader', () => {
   test('the Prometheus leader gauge shows which instance leads', async () => {
     const [leader, follower] = await startPair();
     const gauge = async (server: ServerHandle): Promise<string | undefined> =>
-      /^sharq_leader (\S+)$/m.exec((await request(`${server.url}/metrics`)).text)?.[1];
+      /^sharq_leader (\S+)$/m.exec((await server.api.get('/metrics')).text)?.[1];
     assert.equal(await gauge(leader), '1');
     assert.equal(await gauge(follower), '0');
   });

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { loadScriptSource } from '../../src/engine/scripts.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import type { HttpClient, HttpResponse } from '../helpers/http.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const UNAVAILABLE = 'Redis is unavailable';
@@ -37,12 +38,12 @@ function countsByPid(server: ServerHandle, text: string): Map<number, number> {
 }
 
 /** A request with its duration; a hanging socket fails the test at the client timeout. */
-async function timed(url: string, init: Parameters<typeof request>[1] = {}): Promise<Awaited<ReturnType<typeof request>> & { ms: number }> {
+async function timed(api: HttpClient, method: string, path: string, body?: unknown): Promise<HttpResponse & { ms: number }> {
   const started = Date.now();
-  const res = await Promise.race([
-    request(url, init),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer from ${url} within 10 s`)), 10_000).unref()),
-  ]);
+  const res = await api.request(method, path, body, {
+    headers: { connection: 'close', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    timeoutMs: 10_000,
+  });
   return { ...res, ms: Date.now() - started };
 }
 
@@ -63,7 +64,7 @@ describe('Redis outage', () => {
 
   test('while Redis is down: fast 503 JSON, / still 200, one log line per process', async (t) => {
     const queueId = `q${Date.now()}`;
-    assert.equal((await request(`${server.url}/enqueue/outage/${queueId}/`, { body: { job_id: 'before', interval: 0, payload: 1 } })).status, 201);
+    assert.equal((await server.api.post(`/enqueue/outage/${queueId}/`, { job_id: 'before', interval: 0, payload: 1 })).status, 201);
     assert.deepEqual(countsByPid(server, UNAVAILABLE), new Map());
 
     await redis.kill();
@@ -80,9 +81,9 @@ describe('Redis outage', () => {
     // 60 failing requests spread over both workers (new connections, so both get some).
     for (let round = 0; round < 10; round++) {
       for (const c of calls) {
-        const res = await timed(`${server.url}${c.path}`, { method: c.method, body: c.body, headers: { connection: 'close' } });
+        const res = await timed(server.api, c.method, c.path, c.body);
         assert.equal(res.status, 503, `${c.method} ${c.path}: ${res.status} ${res.text}`);
-        assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+        assert.match(res.headers['content-type'] ?? '', /^application\/json/);
         const body = res.body as { status?: unknown; message?: unknown };
         assert.equal(body.status, 'failure', res.text);
         assert.equal(typeof body.message, 'string');
@@ -92,7 +93,7 @@ describe('Redis outage', () => {
     }
     t.diagnostic(`slowest 503: ${slowest} ms`);
 
-    const index = await timed(`${server.url}/`);
+    const index = await timed(server.api, 'GET', '/');
     assert.equal(index.status, 200);
     assert.deepEqual(index.body, { message: 'Hello, SharQ!' });
 
@@ -115,21 +116,21 @@ describe('Redis outage', () => {
     const queueId = `q${Date.now()}`;
     await waitFor(
       async () => {
-        const res = await request(`${server.url}/enqueue/outage/${queueId}/`, { body: { job_id: 'after', interval: 0, payload: { ok: true } } });
+        const res = await server.api.post(`/enqueue/outage/${queueId}/`, { job_id: 'after', interval: 0, payload: { ok: true } });
         return res.status === 201;
       },
       { what: 'enqueue to succeed after Redis restarted', timeoutMs: 15_000, intervalMs: 100 },
     );
-    const deq = await request(`${server.url}/dequeue/outage/`);
+    const deq = await server.api.get('/dequeue/outage/');
     assert.equal(deq.status, 200, deq.text);
     assert.deepEqual((deq.body as { payload: unknown }).payload, { ok: true });
-    assert.equal((await request(`${server.url}/finish/outage/${queueId}/after/`, { method: 'POST' })).status, 200);
+    assert.equal((await server.api.post(`/finish/outage/${queueId}/after/`)).status, 200);
 
     // Every worker (new connections spread over both) answers again.
     await waitFor(
       async () => {
         for (let i = 0; i < 2 * workers; i++) {
-          const res = await request(`${server.url}/deepstatus/`, { headers: { connection: 'close' } });
+          const res = await server.api.request('GET', '/deepstatus/', undefined, { headers: { connection: 'close' } });
           if (res.status !== 200) return false;
         }
         return true;
@@ -174,12 +175,12 @@ describe('scripts missing from Redis (NOSCRIPT)', () => {
   });
 
   async function roundTrip(queueId: string, jobId: string): Promise<void> {
-    const enq = await request(`${server.url}/enqueue/noscript/${queueId}/`, { body: { job_id: jobId, interval: 0, payload: jobId } });
+    const enq = await server.api.post(`/enqueue/noscript/${queueId}/`, { job_id: jobId, interval: 0, payload: jobId });
     assert.equal(enq.status, 201, enq.text);
-    const deq = await request(`${server.url}/dequeue/noscript/`);
+    const deq = await server.api.get('/dequeue/noscript/');
     assert.equal(deq.status, 200, deq.text);
     assert.equal((deq.body as { job_id: string }).job_id, jobId);
-    const fin = await request(`${server.url}/finish/noscript/${queueId}/${jobId}/`, { method: 'POST' });
+    const fin = await server.api.post(`/finish/noscript/${queueId}/${jobId}/`);
     assert.equal(fin.status, 200, fin.text);
   }
 
@@ -195,7 +196,7 @@ describe('scripts missing from Redis (NOSCRIPT)', () => {
     await redis.restart();
     assert.equal(await redisCli(redis.port, 'DBSIZE'), '0');
     // Wait for the worker to reconnect without running any script.
-    await waitFor(async () => (await request(`${server.url}/deepstatus/`)).status === 200, {
+    await waitFor(async () => (await server.api.get('/deepstatus/')).status === 200, {
       what: 'the worker to reconnect',
       timeoutMs: 15_000,
       intervalMs: 100,

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { isAlive, request, startServer, type ServerHandle } from '../helpers/server.js';
+import { isAlive } from '../helpers/process.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Outcome = { status: number; connectionClose: boolean } | { error: string; reusedSocket: boolean };
@@ -192,7 +193,7 @@ describe('workers', () => {
         .filter((l) => l.includes('worker died'))
         .map((l) => (JSON.parse(l) as { restartInMs: number }).restartInMs);
       assert.deepEqual(delays, [100, 200]);
-      await waitFor(async () => (await request(`${server.url}/`)).status === 200, { what: 'the server to answer' });
+      await waitFor(async () => (await server.api.get('/')).status === 200, { what: 'the server to answer' });
     } finally {
       running = false;
       await Promise.all(loops);
@@ -311,7 +312,7 @@ describe('workers', () => {
   test('SIGINT shuts down gracefully too: exit 0, workers gone', async () => {
     const server = await start({ workers: 2 });
     const pids = await server.workerPids();
-    assert.equal((await request(`${server.url}/`)).status, 200);
+    assert.equal((await server.api.get('/')).status, 200);
     assert.equal(await server.stop('SIGINT'), 0);
     assert.match(server.stdout(), /SIGINT received/);
     await waitFor(() => pids.every((pid) => !isAlive(pid)), { what: 'the workers to be gone', timeoutMs: 5000 });

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { enqueueJob, startEngine, type EngineHarness } from '../helpers/engine.js';
+import { engineForSuite, enqueueJob } from '../helpers/engine.js';
 
 describe('enqueue, dequeue, finish', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('a job goes in, comes out with its fields, and is finished once', async () => {
     const engine = await h.newEngine({ defaultRequeueLimit: 4 });

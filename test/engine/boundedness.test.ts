@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { luaDir } from '../../src/paths.js';
-import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { engineForSuite } from '../helpers/engine.js';
 
 interface RedisCall {
   file: string;
@@ -148,13 +148,7 @@ describe('bounded work per Redis call', () => {
 });
 
 describe('dequeue with many ready queues', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('20k ready queues in one type: dequeue serves them in the order they became ready', async () => {
     const engine = await h.newEngine();

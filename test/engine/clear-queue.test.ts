@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys } from '../../src/engine/keys.js';
 import { ScriptCommands } from '../../src/engine/commands.js';
-import {
-  activeJobs,
-  drain,
-  enqueueJob,
-  pollDequeue,
-  readyAtUs,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { activeJobs, drain, engineForSuite, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 
 /** Fills a queue with n jobs (interval 0) in one burst of concurrent calls. */
 async function fill(engine: QueueEngine, type: string, queueId: string, n: number): Promise<void> {
@@ -25,13 +16,7 @@ async function fill(engine: QueueEngine, type: string, queueId: string, n: numbe
 }
 
 describe('clear queue', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('without purge: queued jobs go, active jobs stay finishable, other queues are untouched', async () => {
     const engine = await h.newEngine();

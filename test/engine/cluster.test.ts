@@ -6,15 +6,7 @@ import { Cluster, Redis } from 'ioredis';
 import { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys, typeKeys, typeTag } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
-import {
-  DEFAULT_ENGINE_OPTIONS,
-  dequeuedAtUs,
-  drain,
-  enqueueJob,
-  pollDequeue,
-  readyAtUs,
-  waitForExpiry,
-} from '../helpers/engine.js';
+import { DEFAULT_ENGINE_OPTIONS, dequeuedAtUs, drain, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 import { redisCli } from '../helpers/redis.js';
 
 const PREFIX = 'cq';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { DequeuedJob, QueueEngine } from '../../src/engine/engine.js';
-import { activeJobs, startEngine, type EngineHarness } from '../helpers/engine.js';
+import { activeJobs, engineForSuite, type EngineHarness } from '../helpers/engine.js';
 
 const WORKERS = 8;
 
@@ -13,13 +13,7 @@ async function workers(h: EngineHarness, base: QueueEngine): Promise<QueueEngine
 }
 
 describe('concurrent dequeues', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('8 connections over 200 queues x 5 jobs (interval 0): every job handed out exactly once', async () => {
     const base = await h.newEngine();

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import {
-  enqueueJob,
-  pollDequeue,
-  queuedIds,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, pollDequeue, queuedIds, waitForExpiry } from '../helpers/engine.js';
 
 describe('duplicate job ids', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('a job id already queued is a duplicate; the queue keeps one copy with the first payload', async () => {
     const engine = await h.newEngine();

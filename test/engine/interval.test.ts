@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  dequeuedAtUs,
-  enqueueJob,
-  pollDequeue,
-  readyAtUs,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, engineForSuite, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 
 /** Dequeues the queue's next job and returns [its dequeue time, the queue's next ready time] (us). */
 async function dequeueAndNextReady(engine: QueueEngine, type: string, queueId: string): Promise<[number, number | null]> {
@@ -21,13 +13,7 @@ async function dequeueAndNextReady(engine: QueueEngine, type: string, queueId: s
 }
 
 describe('interval', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('setInterval on a queue that does not exist is false and creates nothing', async () => {
     const engine = await h.newEngine();

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { queueKeys } from '../../src/engine/keys.js';
-import { enqueueJob, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, waitForExpiry } from '../helpers/engine.js';
 
 describe('job records', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine({ jobExpireIntervalMs: 50 });
-  });
-  after(() => h.stop());
+  const h = engineForSuite({ jobExpireIntervalMs: 50 });
 
   test('a record written before requeue_limit was kept still dequeues, requeues and is discarded', async () => {
     const engine = await h.newEngine({ jobExpireIntervalMs: 50 });

@@ -4,14 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { globalKeys, queueKeys, statsKey, typeKeys, typeTag } from '../../src/engine/keys.js';
 import { freePortPair } from '../helpers/ports.js';
-import {
-  enqueueJob,
-  keysOf,
-  pollDequeue,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { type EngineHarness, enqueueJob, keysOf, pollDequeue, startEngine, waitForExpiry } from '../helpers/engine.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
 
 describe('key layout: the scripts write exactly the keys src/engine/keys.ts names', () => {

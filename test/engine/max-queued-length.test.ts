@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { enqueueJob, pollDequeue, queuedIds, startEngine, type EngineHarness } from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, pollDequeue, queuedIds } from '../helpers/engine.js';
 
 describe('max_queued_length', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('an enqueue into a queue holding max_queued_length jobs is rejected with the queue length', async () => {
     const engine = await h.newEngine();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { CountsByMinute } from '../../src/engine/reads.js';
-import { enqueueJob, pollDequeue, startEngine, type EngineHarness } from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, pollDequeue } from '../helpers/engine.js';
 
 function total(counts: CountsByMinute): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -20,13 +20,7 @@ function assertTenMinutes(counts: CountsByMinute, redisNowMs: number): void {
 }
 
 describe('metrics', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('global, per-type and per-queue counts and gauges after a known sequence', async () => {
     const engine = await h.newEngine();

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  dequeuedAtUs,
-  drain,
-  enqueueJob,
-  pollDequeue,
-  queuedIds,
-  redisNowUs,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, drain, engineForSuite, enqueueJob, pollDequeue, queuedIds, redisNowUs, waitForExpiry } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function queue(engine: QueueEngine, type: string): Promise<string[]> {
@@ -20,13 +10,7 @@ async function queue(engine: QueueEngine, type: string): Promise<string[]> {
 }
 
 describe('order', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('jobs of one queue come out FIFO', async () => {
     const engine = await h.newEngine();
@@ -112,13 +96,7 @@ describe('order', { concurrency: true }, () => {
 });
 
 describe('order after an interval change', () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('a shorter interval on a refilled queue does not move it ahead of queues ready before it', async () => {
     const engine = await h.newEngine();

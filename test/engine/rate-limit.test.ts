@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  dequeuedAtUs,
-  enqueueJob,
-  pollDequeue,
-  redisNowUs,
-  startEngine,
-  waitForExpiry,
-  type EngineHarness,
-} from '../helpers/engine.js';
+import { dequeuedAtUs, engineForSuite, enqueueJob, pollDequeue, redisNowUs, waitForExpiry } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 function assertGapsAtLeast(timesUs: number[], intervalMs: number, what: string): void {
@@ -29,13 +21,7 @@ async function dequeueFinishAt(engine: QueueEngine, type: string, timeoutMs = 10
 }
 
 describe('rate limit', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite();
 
   test('successive dequeues of one queue are >= interval apart (tight loop, two pollers)', async () => {
     const engine = await h.newEngine();

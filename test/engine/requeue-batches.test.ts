@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine, RequeueCounts } from '../../src/engine/engine.js';
-import { drain, queuedIds, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
+import { drain, engineForSuite, queuedIds, waitForExpiry } from '../helpers/engine.js';
 
 /** Enqueues queues x jobs (interval 0) with one pipeline-friendly burst of concurrent calls. */
 async function fill(engine: QueueEngine, type: string, queues: number, jobs: number, requeueLimit: number): Promise<void> {
@@ -17,13 +17,7 @@ async function fill(engine: QueueEngine, type: string, queues: number, jobs: num
 }
 
 describe('requeue in bounded batches', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine({ jobExpireIntervalMs: 100 });
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite({ jobExpireIntervalMs: 100 });
 
   test('1000 expired jobs with requeueBatchSize 100 take >= 10 calls, and all come back', async () => {
     const engine = await h.newEngine({ requeueBatchSize: 100 });

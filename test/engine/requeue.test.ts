@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import { drain, enqueueJob, pollDequeue, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
+import { drain, engineForSuite, enqueueJob, pollDequeue, waitForExpiry } from '../helpers/engine.js';
 
 const EXPIRE_MS = 100;
 
@@ -34,13 +34,7 @@ async function expireUntilGone(
 }
 
 describe('requeue of expired jobs', { concurrency: true }, () => {
-  let h: EngineHarness;
-  before(async () => {
-    h = await startEngine({ jobExpireIntervalMs: EXPIRE_MS });
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const h = engineForSuite({ jobExpireIntervalMs: EXPIRE_MS });
 
   test('a job not finished in time comes back after requeue(), and only then', async () => {
     const engine = await h.newEngine();

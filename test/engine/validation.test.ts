@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 
 import type { EnqueueRequest, QueueEngine } from '../../src/engine/engine.js';
 import { ValidationError } from '../../src/errors.js';
-import { startEngine, type EngineHarness } from '../helpers/engine.js';
+import { type EngineHarness, startEngine } from '../helpers/engine.js';
 
 /** Lets a test hand the engine what an untyped caller (JSON from HTTP) could send. */
 function untyped<T>(value: unknown): T {

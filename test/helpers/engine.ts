@@ -2,6 +2,8 @@
 // tests reason about is Redis's own clock (TIME, and the dequeue times kept in the active set),
 // never the test process's.
 
+import { after, before } from 'node:test';
+
 import { Redis } from 'ioredis';
 
 import { QueueEngine, type DequeuedJob, type EngineOptions } from '../../src/engine/engine.js';
@@ -174,4 +176,36 @@ export function enqueueJob(
     requeueLimit: extra.requeueLimit,
     maxQueuedLength: extra.maxQueuedLength,
   });
+}
+
+/**
+ * startEngine() in before() and stop() in after() of the enclosing suite (or file). The handle
+ * reaches the started harness, so it can be taken at the top of a suite and used in its tests.
+ */
+export function engineForSuite(options: Partial<EngineOptions> = {}): EngineHarness {
+  let started: EngineHarness | undefined;
+  before(async () => {
+    started = await startEngine(options);
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  const get = (): EngineHarness => {
+    if (started === undefined) throw new Error('the engine of this suite is not started (used outside a test?)');
+    return started;
+  };
+  return {
+    get server() {
+      return get().server;
+    },
+    get redis() {
+      return get().redis;
+    },
+    get engine() {
+      return get().engine;
+    },
+    newEngine: (overrides, connection) => get().newEngine(overrides, connection),
+    connect: () => get().connect(),
+    stop: () => get().stop(),
+  };
 }

@@ -8,6 +8,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort } from './ports.js';
+import { atExit, killOnExit } from './process.js';
 import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -42,31 +43,6 @@ export interface RedisServerHandle {
   kill(): Promise<void>;
   /** Start again on the same port (stopping first if still running); for outage tests. */
   restart(): Promise<void>;
-}
-
-// Safety net: children and dirs of servers not stopped by their test.
-const liveChildren = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let safetyNetInstalled = false;
-
-function killEverythingSync(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
-  liveChildren.clear();
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  liveDirs.clear();
-}
-
-function installSafetyNet(): void {
-  if (safetyNetInstalled) return;
-  safetyNetInstalled = true;
-  process.on('exit', killEverythingSync);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killEverythingSync();
-      // Keep the default "die on signal" unless someone else handles it.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  }
 }
 
 function assertOnPath(command: string): void {
@@ -127,19 +103,13 @@ function spawnRedis(port: number, dir: string, socketPath: string | undefined, e
   const outputFd = openSync(join(dir, 'output.txt'), 'w');
   const child = spawn('redis-server', args, { stdio: ['ignore', outputFd, outputFd] });
   closeSync(outputFd);
-  // Unreferenced, so a test file that forgets stop() still exits, and the 'exit' hook kills it.
+  // Unreferenced, so a test file that forgets stop() still exits, and the exit hook kills it.
   child.unref();
-  liveChildren.add(child);
+  killOnExit(child);
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      liveChildren.delete(child);
-      resolve();
-    });
+    child.once('exit', () => resolve());
     // spawn failures (ENOENT, EACCES) emit 'error' and possibly no 'exit'.
-    child.once('error', () => {
-      liveChildren.delete(child);
-      resolve();
-    });
+    child.once('error', () => resolve());
   });
   return { child, exited };
 }
@@ -186,11 +156,11 @@ async function terminate(running: Running, signal: NodeJS.Signals): Promise<void
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisServerHandle> {
   assertOnPath('redis-server');
   assertOnPath('redis-cli');
-  installSafetyNet();
   const extraArgs = opts.extraArgs ?? [];
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), 'sharq-redis-'));
-  liveDirs.add(dir);
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  let forgetDir = atExit(removeDir);
   // Kept short: unix socket paths are limited to ~107 bytes.
   const socketPath = opts.unixSocket === true ? join(dir, 'redis.sock') : undefined;
 
@@ -207,8 +177,8 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     } catch (err) {
       const portTaken = err instanceof Error && err.message.includes('Address already in use');
       if (opts.port !== undefined || attempt >= 3 || !portTaken) {
-        rmSync(dir, { recursive: true, force: true });
-        liveDirs.delete(dir);
+        removeDir();
+        forgetDir();
         throw err;
       }
     }
@@ -228,8 +198,8 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     async stop() {
       if (current !== undefined) await terminate(current, 'SIGTERM');
       current = undefined;
-      rmSync(dir, { recursive: true, force: true });
-      liveDirs.delete(dir);
+      removeDir();
+      forgetDir();
     },
     async kill() {
       if (current !== undefined) await terminate(current, 'SIGKILL');
@@ -238,7 +208,8 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     async restart() {
       if (current !== undefined) await terminate(current, 'SIGTERM');
       current = undefined;
-      liveDirs.add(dir);
+      forgetDir();
+      forgetDir = atExit(removeDir);
       // The old process's socket file would make the unix socket bind fail.
       if (socketPath !== undefined) rmSync(socketPath, { force: true });
       current = await launch(fixedPort, dir, socketPath, extraArgs, timeoutMs);

@@ -36,3 +36,16 @@ export async function waitFor<T>(
     await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
+
+/** Resolves like `promise`, or rejects naming `what` after `timeoutMs`: a hang becomes a clear error. */
+export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

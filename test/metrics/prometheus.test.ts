@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
 import { parseExposition, sumOf, type Sample } from '../helpers/prometheus.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { httpClient } from '../helpers/http.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 
 let redis: RedisServerHandle;
 let server: ServerHandle;
@@ -26,26 +26,16 @@ after(async () => {
   await redis?.stop();
 });
 
-async function scrape(url = `${server.url}/metrics`): Promise<Sample[]> {
-  const res = await request(url);
+async function scrape(baseUrl = server.url): Promise<Sample[]> {
+  const res = await httpClient(baseUrl).get('/metrics');
   assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+  assert.match(res.headers['content-type'] ?? '', /^text\/plain/);
   return parseExposition(res.text).samples;
 }
 
-/** One request on a fresh connection each, so the kernel spreads them over the workers. */
-function post(path: string, body: unknown): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: server.port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(body));
-  });
+/** One request on a fresh connection each (the client's default), so the kernel spreads them over the workers. */
+async function post(path: string, body: unknown): Promise<number> {
+  return (await server.api.post(path, body)).status;
 }
 
 test('counters equal the requests made, summed over all workers', async () => {
@@ -76,11 +66,11 @@ test('counters equal the requests made, summed over all workers', async () => {
 test('queue gauges are read once from Redis, not multiplied by the workers', async () => {
   for (let i = 0; i < 5; i++) await post('/enqueue/gauged/a/', { job_id: `a${i}`, interval: 0, payload: i });
   for (let i = 0; i < 3; i++) await post('/enqueue/gauged/b/', { job_id: `b${i}`, interval: 0, payload: i });
-  assert.equal((await request(`${server.url}/dequeue/gauged/`)).status, 200);
-  assert.equal((await request(`${server.url}/dequeue/gauged/`)).status, 200);
+  assert.equal((await server.api.get('/dequeue/gauged/')).status, 200);
+  assert.equal((await server.api.get('/dequeue/gauged/')).status, 200);
 
-  const lengthA = (await request(`${server.url}/metrics/gauged/a/`)).body as { queue_length: number };
-  const lengthB = (await request(`${server.url}/metrics/gauged/b/`)).body as { queue_length: number };
+  const lengthA = (await server.api.get('/metrics/gauged/a/')).body as { queue_length: number };
+  const lengthB = (await server.api.get('/metrics/gauged/b/')).body as { queue_length: number };
   const samples = await scrape();
   assert.equal(sumOf(samples, 'sharq_queued_jobs', { queue_type: 'gauged' }), lengthA.queue_length + lengthB.queue_length);
   assert.equal(sumOf(samples, 'sharq_queued_jobs', { queue_type: 'gauged' }), 6);
@@ -91,7 +81,7 @@ test('queue gauges are read once from Redis, not multiplied by the workers', asy
 });
 
 test('the exposition is valid, labels are bounded, and leader and Redis are reported', async () => {
-  const res = await request(`${server.url}/metrics`);
+  const res = await server.api.get('/metrics');
   const { samples, types } = parseExposition(res.text);
   for (const sample of samples) {
     assert.ok(!('queue_id' in sample.labels) && !('job_id' in sample.labels), `unbounded label on ${sample.name}`);
@@ -103,13 +93,13 @@ test('the exposition is valid, labels are bounded, and leader and Redis are repo
   assert.equal(sumOf(samples, 'sharq_redis_up'), 1);
   assert.ok(sumOf(samples, 'sharq_process_resident_memory_bytes') > 0);
   // The JSON metrics of the original stay where they were.
-  assert.equal(((await request(`${server.url}/metrics/`)).body as { status: string }).status, 'success');
+  assert.equal(((await server.api.get('/metrics/')).body as { status: string }).status, 'success');
 });
 
 test('the separate metrics port serves the same instance-wide numbers', async () => {
   const main = await scrape();
-  const separate = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+  const separate = await scrape(`http://127.0.0.1:${metricsPort}`);
   const name = 'sharq_jobs_enqueued_total';
   assert.equal(sumOf(separate, name, { queue_type: 'counted' }), sumOf(main, name, { queue_type: 'counted' }));
-  assert.equal((await request(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
+  assert.equal((await httpClient(`http://127.0.0.1:${metricsPort}`).get('/other')).status, 404);
 });

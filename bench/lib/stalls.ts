@@ -1,7 +1,26 @@
-// Redis SLOWLOG as a stopwatch for every command: reset and log everything, then read the longest.
+// What shows a long blocking call in Redis during the requeue storm: SLOWLOG as a stopwatch for
+// every command, and a thread PINGing Redis every 1 ms (pinger-worker.ts).
 
 import type { Redis } from 'ioredis';
 
+import type { PingerRequest, PingerResult } from './pinger-worker.js';
+import { TaskWorker } from './task-worker.js';
+
+export type { PingerResult };
+
+const pingerThread = new TaskWorker<PingerRequest, PingerResult>(new URL('./pinger-worker.ts', import.meta.url));
+
+export interface Pinger {
+  stop(): Promise<PingerResult>;
+}
+
+/** Starts PINGing (one thread for the whole bench); stop() returns the round trips seen. */
+export async function startPinger(redisPort: number): Promise<Pinger> {
+  await pingerThread.run({ command: 'start', port: redisPort }, 10000, 'pinger start');
+  return { stop: () => pingerThread.run({ command: 'stop' }, 10000, 'pinger stop') };
+}
+
+/** Logs every command from now on (threshold 0), after a reset. */
 export async function startSlowlog(redis: Redis): Promise<void> {
   await redis.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
   await redis.call('SLOWLOG', 'RESET');
