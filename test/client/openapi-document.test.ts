@@ -103,3 +103,11 @@ test('checkExchange (the e2e HTTP helper observer) throws on drift and passes a 
   checkExchange(exchange(200, { status: 'success' }));
   assert.throws(() => checkExchange(exchange(200, { status: 'success', extra: true })), /does not match openapi.json/);
 });
+
+test('with the served routes, an operation documented ahead of its route answers as an unknown path', () => {
+  const served = new Set(['POST /enqueue/{queue_type}/{queue_id}/']);
+  const notYet = { method: 'POST', path: '/enqueue/a/', status: 404, body: { status: 'failure', message: 'no such route' } };
+  assert.deepEqual(responseProblems(notYet, served), []);
+  assert.match(responseProblems(notYet).join(''), /404 is not documented/);
+  assert.match(responseProblems({ method: 'POST', path: '/enqueue/a/q/', status: 404, body: { status: 'failure' } }, served).join(''), /404 is not documented/);
+});

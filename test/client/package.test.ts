@@ -4,7 +4,7 @@
 // package's `types`) taking 1,000 jobs through it.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,8 +13,8 @@ import { promisify } from 'node:util';
 
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { isAlive, repoRoot } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { spawnChild, waitWhileRunning } from '../helpers/process.js';
+import { repoRoot } from '../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
 const JOBS = 1000;
@@ -108,13 +108,9 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
     path.join(app, 'sharq.conf'),
     `[sharq]\njob_expire_interval : 5000\njob_requeue_interval : 1000\n\n[sharq-server]\nhost : 127.0.0.1\nport : ${port}\nworkers : 2\n\n[redis]\ndb : 0\nkey_prefix : packed\nconn_type : tcp_sock\nhost : 127.0.0.1\nport : ${redis.port}\n`,
   );
-  const server = spawn(path.join(app, 'node_modules', '.bin', 'sharq-server'), ['--config', 'sharq.conf'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  server.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  server.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const server = spawnChild('installed sharq-server', path.join(app, 'node_modules', '.bin', 'sharq-server'), ['--config', 'sharq.conf'], { cwd: app });
   try {
-    await waitFor(() => out.includes(`Listening on: 127.0.0.1:${port}`) || server.exitCode !== null, { what: 'the installed sharq-server to listen', timeoutMs: 30_000 });
-    assert.equal(server.exitCode, null, out);
+    await waitWhileRunning(server, () => server.stdout().includes(`Listening on: 127.0.0.1:${port}`), { what: 'the installed sharq-server to listen', timeoutMs: 60_000 });
     mark('server up');
     const { stdout } = await execFileAsync(process.execPath, ['out/worker.js', `http://127.0.0.1:${port}`, String(JOBS)], { cwd: app, timeout: 300_000 });
     mark('worker done');
@@ -125,7 +121,6 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
     assert.equal(result.left, null);
     assert.equal(result.errorClass, 'SharqUnavailableError');
   } finally {
-    if (server.pid !== undefined && isAlive(server.pid)) server.kill('SIGTERM');
-    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    await server.stop();
   }
 });
