@@ -23,7 +23,7 @@ function serves(method: string, path: string): { skip: string | false } {
 
 before(async () => {
   redis = await startRedis();
-  server = await startServer({ redisPort: redis.port, workers: 2, config: { sharq: { job_expire_interval: '500', job_requeue_interval: '200' } } });
+  server = await startServer({ redisPort: redis.port, workers: 2, config: { sharq: { job_expire_interval: '60000', job_requeue_interval: '200' } } });
   client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...responseProblems(r)) });
 });
 
@@ -58,6 +58,8 @@ test('touch extends an active lease; a job not active is a SharqNotFoundError', 
 test('dead letters: a job past its requeue limit is listed, replayed, and the list emptied', serves('GET', '/dead/:queue_type/'), async () => {
   await client.enqueue({ queueType: 'n_dead', queueId: 'q', jobId: 'doomed', interval: 0, payload: { keep: 'me' }, requeueLimit: 0 });
   await client.dequeue({ queueType: 'n_dead' });
+  // The lease cut to 1 ms: the next requeue pass finds it expired and, its limit spent, discards it.
+  await client.touch({ queueType: 'n_dead', queueId: 'q', jobId: 'doomed', extendMs: 1 });
   const page = await waitFor(async () => {
     const p = await client.deadLetters({ queueType: 'n_dead' });
     return p.jobs.length === 1 ? p : undefined;

@@ -31,7 +31,8 @@ function serves(method: string, path: string): boolean {
 
 before(async () => {
   redis = await startRedis();
-  server = await startServer({ redisPort: redis.port, workers: 2 });
+  // A long expiry: on a loaded machine a job must not expire between a test's dequeue and its finish.
+  server = await startServer({ redisPort: redis.port, workers: 2, config: { sharq: { job_expire_interval: '60000' } } });
   client = new SharqClient({ url: server.url, onReply: checkReply });
 });
 

@@ -106,7 +106,7 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
   const port = await freePort();
   writeFileSync(
     path.join(app, 'sharq.conf'),
-    `[sharq]\njob_expire_interval : 5000\njob_requeue_interval : 1000\n\n[sharq-server]\nhost : 127.0.0.1\nport : ${port}\nworkers : 2\n\n[redis]\ndb : 0\nkey_prefix : packed\nconn_type : tcp_sock\nhost : 127.0.0.1\nport : ${redis.port}\n`,
+    `[sharq]\njob_expire_interval : 60000\njob_requeue_interval : 1000\n\n[sharq-server]\nhost : 127.0.0.1\nport : ${port}\nworkers : 2\n\n[redis]\ndb : 0\nkey_prefix : packed\nconn_type : tcp_sock\nhost : 127.0.0.1\nport : ${redis.port}\n`,
   );
   const server = spawnChild('installed sharq-server', path.join(app, 'node_modules', '.bin', 'sharq-server'), ['--config', 'sharq.conf'], { cwd: app });
   try {
