@@ -12,6 +12,7 @@
 --   <tag>:jobs:<qid>     HASH  job_id -> job record (see parse_job) for queued and active jobs
 --   <tag>:idle:<qid>     STRING meta of a queue that went idle (same format as in <tag>:queues), kept for the
 --                              idle TTL and at least until its interval has passed since the last dequeue
+--   <tag>:migrating:<qid> STRING journal of an unfinished two-phase migration step (lua/migrate_write.lua)
 --   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
 
 -- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.

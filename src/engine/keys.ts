@@ -32,6 +32,8 @@ export interface QueueKeys {
   jobs: string;
   /** Meta of the queue while idle (no queued, no active job); expires. */
   idle: string;
+  /** Journal of an unfinished two-phase migration step into the queue (`sharq-server migrate --from-redis`). */
+  migrating: string;
 }
 
 export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
@@ -40,6 +42,7 @@ export function queueKeys(keyPrefix: string, queueType: string, queueId: string)
     queue: `${tag}:queue:${queueId}`,
     jobs: `${tag}:jobs:${queueId}`,
     idle: `${tag}:idle:${queueId}`,
+    migrating: `${tag}:migrating:${queueId}`,
   };
 }
 
@@ -54,6 +57,8 @@ export interface GlobalKeys {
   leaderLock: string;
   /** Written by the deep status check to prove Redis accepts writes. */
   deepStatus: string;
+  /** Held by the one `sharq-server migrate --follow` that moves jobs; others wait. */
+  migrateFollower: string;
 }
 
 export function globalKeys(keyPrefix: string): GlobalKeys {
@@ -61,5 +66,6 @@ export function globalKeys(keyPrefix: string): GlobalKeys {
     queueTypes: `${keyPrefix}:queue_types`,
     leaderLock: `${keyPrefix}:leader`,
     deepStatus: `${keyPrefix}:deep_status`,
+    migrateFollower: `${keyPrefix}:migrate_follower`,
   };
 }

@@ -5,6 +5,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { mountConsole } from './console-static.js';
 import { errorReply, failure, writeReply } from './reply.js';
 import { PROMETHEUS_PATH } from './routes.js';
 
@@ -29,6 +30,8 @@ export function createOperationalApp(options: OperationalOptions): express.Expre
       next(error);
     }
   });
+
+  mountConsole(app);
 
   // Only reached if a table entry says 'express' but no handler here serves it.
   app.use((req: Request, res: Response) => writeReply(res, failure(404, `no such route: ${req.method} ${req.path}`)));

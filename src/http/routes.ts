@@ -7,6 +7,7 @@ import { enqueue } from './handlers/enqueue.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
 import { openapiDocument } from './handlers/openapi.js';
+import { jobs, queues } from './handlers/browse.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
 import type { Route } from './types.js';
@@ -29,6 +30,12 @@ export const ROUTES: readonly Route[] = [
   // The contract as a document (SPEC 5.10).
   { method: 'GET', path: '/openapi.json', serve: openapiDocument, public: true },
 
+  // Paged reads for the console and scripts (SPEC 5.12).
+  { method: 'GET', path: '/queues/:queue_type/', serve: queues },
+  { method: 'GET', path: '/jobs/:queue_type/:queue_id/', serve: jobs },
+
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },
+  // The console's static files: public (they hold no data; the API calls they make carry the token).
+  { method: 'GET', path: '/ui/*', serve: 'express', public: true },
 ];

@@ -141,6 +141,9 @@ export const SERVED_OPERATIONS: ReadonlySet<string> = new Set(
   ROUTES.map((route) => `${route.method} ${route.path.replace(/:([a-z_]+)/g, '{$1}')}`),
 );
 
+/** Subtrees of static files (the console's `/ui/*`): outside the JSON API, so outside the document. */
+const STATIC_PREFIXES = ROUTES.filter((route) => route.path.endsWith('*')).map((route) => route.path.slice(0, -2));
+
 /**
  * Problems of one reply against the document; empty when it conforms. With `served`, operations the
  * server does not have yet (documented ahead of their route) count as unknown paths: 404/405 then.
@@ -150,6 +153,7 @@ export function responseProblems(r: ObservedResponse, served?: ReadonlySet<strin
   const method = r.method.toUpperCase();
   // node:http's answer to a client too slow to send its request, on any path (in info.description).
   if (r.status === 408) return [];
+  if (served && STATIC_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return [];
   const isServed = (template: string, m: string): boolean => !served || served.has(`${m.toUpperCase()} ${template}`);
   const matched = COMPILED_PATHS.find(
     (c) => c.pattern.test(bare) && Object.keys(c.item).some((k) => k !== 'parameters' && isServed(c.template, k)),

@@ -1,0 +1,86 @@
+// A queue type: its queues, paged by cursor, filtered by queue id prefix.
+import { api } from './api.js';
+import { fill, formatNumber, h, table } from './dom.js';
+import { breadcrumbs, link, pager, PAGE_SIZE, type View } from './view.js';
+
+export function typeView(type: string): View {
+  /** Cursors of the pages seen so far: the last is the current page's. */
+  let cursors: (string | undefined)[] = [undefined];
+  let nextCursor: string | null = null;
+  let prefix = '';
+
+  const counts = h('dl', { class: 'counts' });
+  const rows = h('tbody');
+  const input = h('input', { id: 'prefix-input', name: 'prefix', type: 'search', pattern: '[A-Za-z0-9_\\-]*', maxlength: 100, autocomplete: 'off' });
+  const filter = h(
+    'form',
+    { class: 'filter', role: 'search', 'aria-label': 'Filter queues' },
+    h('label', { for: 'prefix-input' }, 'Queue id starts with'),
+    input,
+    h('button', { type: 'submit' }, 'Filter'),
+  );
+  const pages = pager('Queue', () => {
+    cursors = cursors.slice(0, -1);
+    void refresh();
+  }, () => {
+    if (nextCursor === null) return;
+    cursors = [...cursors, nextCursor];
+    void refresh();
+  });
+  filter.addEventListener('submit', (event) => {
+    event.preventDefault();
+    prefix = input.value.trim();
+    cursors = [undefined];
+    void refresh();
+  });
+
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'view-title' },
+    breadcrumbs(['Overview', link.overview()], [type, link.type(type)]),
+    h('h1', { id: 'view-title', tabindex: -1 }, `Queue type ${type}`),
+    counts,
+    h('p', {}, h('a', { href: link.dead(type) }, `Dead letters of ${type}`)),
+    filter,
+    table(`Queues of ${type}`, ['Queue id', 'Queued', 'Active', 'Interval (ms)'], rows, [1, 2, 3]),
+    pages.element,
+  );
+
+  async function refresh(): Promise<void> {
+    const page = await api.queues(type, { cursor: cursors.at(-1), limit: PAGE_SIZE, prefix });
+    nextCursor = page.next_cursor;
+    const t = page.totals;
+    fill(
+      counts,
+      ...(
+        [
+          ['Queued', t.queued],
+          ['Active', t.active],
+          ['Ready queues', t.ready_queues],
+          ['Queues', t.queues],
+        ] as const
+      ).map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, formatNumber(value)))),
+    );
+    if (page.queues.length === 0) {
+      const why = nextCursor === null ? (prefix ? `No queue id starts with ${prefix}.` : 'No queue has queued or active jobs.') : 'None in this part of the scan; try the next page.';
+      fill(rows, h('tr', {}, h('td', { colspan: 4 }, why)));
+    } else {
+      fill(
+        rows,
+        ...page.queues.map((q) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, h('a', { href: link.queue(type, q.queue_id) }, q.queue_id)),
+            h('td', { class: 'num' }, formatNumber(q.queued)),
+            h('td', { class: 'num' }, formatNumber(q.active)),
+            h('td', { class: 'num' }, formatNumber(q.interval)),
+          ),
+        ),
+      );
+    }
+    pages.update(`Page ${cursors.length}${prefix ? `, ids starting with ${prefix}` : ''}`, cursors.length > 1, nextCursor !== null);
+  }
+
+  return { title: `Queue type ${type}`, element, refresh };
+}
