@@ -7,6 +7,7 @@ import { enqueue } from './handlers/enqueue.js';
 import { enqueueBatch, finishBatch } from './handlers/batch.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
+import { openapiDocument } from './handlers/openapi.js';
 import { jobs, queues } from './handlers/browse.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
@@ -32,6 +33,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/:queue_type/:queue_id/', serve: queueMetrics },
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', serve: deleteQueue, body: true },
   { method: 'GET', path: '/deepstatus/', serve: deepStatus, public: true },
+  // The contract as a document (SPEC 5.10).
+  { method: 'GET', path: '/openapi.json', serve: openapiDocument, public: true },
 
   // Paged reads for the console and scripts (SPEC 5.12).
   { method: 'GET', path: '/queues/:queue_type/', serve: queues },
