@@ -587,7 +587,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            state: "JobQueued";
+            state: "queued";
             /** @description 0 = next out of its queue; may be left out for queues over 10,000 jobs. */
             position?: number;
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
@@ -599,7 +599,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            state: "JobDelayed";
+            state: "delayed";
             run_at_ms: components["schemas"]["EpochMs"];
         };
         JobActive: {
@@ -609,7 +609,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            state: "JobActive";
+            state: "active";
             expires_at_ms: components["schemas"]["EpochMs"];
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
         };
@@ -620,7 +620,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            state: "JobDead";
+            state: "dead";
             reason: string;
             discarded_at_ms: components["schemas"]["EpochMs"];
         };

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let redis: RedisServerHandle;

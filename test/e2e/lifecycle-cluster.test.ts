@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { request } from '../helpers/fetch.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 let cluster: RedisClusterHandle;

@@ -72,11 +72,12 @@ describe('job status', { concurrency: true }, () => {
 
   test('bad identifiers are validation errors naming the field', async () => {
     const engine = await h.newEngine();
-    for (const [args, field] of [
+    const cases: [[string, string, string], string][] = [
       [['bad type', 'q', 'j'], 'queue_type'],
       [['t', 'q/x', 'j'], 'queue_id'],
       [['t', 'q', 'x'.repeat(101)], 'job_id'],
-    ] as const) {
+    ];
+    for (const [args, field] of cases) {
       await assert.rejects(jobStatus(engine, ...args), (e: unknown) => e instanceof ValidationError && e.field === field);
     }
   });

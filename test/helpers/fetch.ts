@@ -1,5 +1,8 @@
-// One-call fetch for fault tests that talk to several servers by URL (the ledger, the probes):
-// status, parsed JSON body (or the text) and headers; no retry, no redirect following.
+// One-call request by full URL, for tests that talk to several servers (the fault tests' ledger and
+// probes, the lifecycle routes): status, parsed JSON body (or the text) and fetch-style headers. It
+// goes through the harness's one HTTP client, so every response passes the observers (the OpenAPI
+// validator) like any other; no retry, no redirect following.
+import { httpClient } from './http.js';
 
 export interface FetchedResponse {
   status: number;
@@ -10,22 +13,20 @@ export interface FetchedResponse {
 
 export async function request(
   url: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<FetchedResponse> {
-  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-  const res = await fetch(url, {
-    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON (Prometheus text)
+  const target = new URL(url);
+  const payload = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+  const headers = { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+  const res = await httpClient(target.origin).request(
+    init.method ?? (payload === undefined ? 'GET' : 'POST'),
+    `${target.pathname}${target.search}`,
+    undefined,
+    { rawBody: payload, headers, timeoutMs: init.timeoutMs ?? 30_000 },
+  );
+  const fetchHeaders = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) fetchHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  return { status: res.status, body: parsed, text, headers: res.headers };
+  return { status: res.status, body: res.body, text: res.text, headers: fetchHeaders };
 }
