@@ -583,10 +583,7 @@ export interface components {
         JobQueued: {
             /** @constant */
             status: "success";
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             state: "queued";
             /** @description 0 = next out of its queue; may be left out for queues over 10,000 jobs. */
             position?: number;
@@ -595,20 +592,14 @@ export interface components {
         JobDelayed: {
             /** @constant */
             status: "success";
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             state: "delayed";
             run_at_ms: components["schemas"]["EpochMs"];
         };
         JobActive: {
             /** @constant */
             status: "success";
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             state: "active";
             expires_at_ms: components["schemas"]["EpochMs"];
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
@@ -616,10 +607,7 @@ export interface components {
         JobDead: {
             /** @constant */
             status: "success";
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+            /** @constant */
             state: "dead";
             reason: string;
             discarded_at_ms: components["schemas"]["EpochMs"];
