@@ -15,6 +15,7 @@ import { startBenchRedis } from './lib/redis.js';
 import { renderTable, rowsFor } from './lib/report.js';
 import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
+import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -22,7 +23,7 @@ import { rateAccuracyScenario } from './scenarios/rate-accuracy.js';
 import { requeueStormScenario } from './scenarios/requeue-storm.js';
 import { singleOpsScenario } from './scenarios/single-ops.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-6). */
+/** In the order they run; `--scenario` also accepts their numbers (1-7). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   requeueStormScenario,
   rateAccuracyScenario,
   memoryScenario,
+  clusterScaleScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
