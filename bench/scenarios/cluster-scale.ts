@@ -109,6 +109,7 @@ async function cycleRuns(ctx: BenchContext, cluster: Shards, shards: number, adm
 /** One job per type over `types` queue types, dequeued (expiring 1 ms later), then one pass timed; then an empty pass. */
 async function requeueRuns(ctx: BenchContext, cluster: Shards, shards: number, types: number): Promise<Sample[][]> {
   const { engine, redis } = clusterEngine(cluster);
+  await redis.connect(); // the server's factory connects lazily
   const names = Array.from({ length: types }, (_, i) => `rq${i}`);
   const runs: Sample[][] = [];
   try {
