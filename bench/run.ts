@@ -17,13 +17,17 @@ import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
 import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
+import { lifecycleScenario } from './scenarios/lifecycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { rateAccuracyScenario } from './scenarios/rate-accuracy.js';
 import { requeueStormScenario } from './scenarios/requeue-storm.js';
 import { singleOpsScenario } from './scenarios/single-ops.js';
+import { rateAccuracyLongPollScenario } from './scenarios/rate-accuracy-long-poll.js';
+import { batchCycleScenario } from './scenarios/batch-cycle.js';
+import { wakeLatencyScenario } from './scenarios/wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-7). */
+/** In the order they run; `--scenario` also accepts their numbers (1-11). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -31,6 +35,10 @@ const SCENARIOS: Scenario[] = [
   requeueStormScenario,
   rateAccuracyScenario,
   memoryScenario,
+  lifecycleScenario,
+  rateAccuracyLongPollScenario,
+  batchCycleScenario,
+  wakeLatencyScenario,
   clusterScaleScenario,
 ];
 

@@ -3,7 +3,8 @@
 -- KEYS[1] <tag>:ready
 -- KEYS[2] <tag>:queues
 -- KEYS[3] <tag>:totals
--- KEYS[4] <tag>:queue:<qid>   the queue's job ids
+-- KEYS[4] <tag>:queue:<qid>   the queue's job ids (KEYS[4..6] are declared for the slot check; the
+--                             script derives the same names from the tag, see lua/include/jobs.lua)
 -- KEYS[5] <tag>:jobs:<qid>    the queue's job bodies
 -- KEYS[6] <tag>:idle:<qid>    the queue's idle record (revived when the queue becomes live)
 -- ARGV[1] queue_id
@@ -12,41 +13,34 @@
 -- ARGV[4] interval (ms)
 -- ARGV[5] requeue limit (-1 forever, 0 never, N times)
 -- ARGV[6] max queued length, or '' for no limit
+-- ARGV[7] cost: intervals its dequeue spends of the queue's rate limit (default 1)
+-- ARGV[8] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
+-- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
--- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call)
---   duplicate: the job id is already queued or active in this queue (nothing changes);
+-- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
+--   its delayed jobs included, as max queued length counts them);
+--   duplicate: the job id is already queued, delayed or active in this queue (nothing changes);
 --   rejected: the queue already holds max queued length jobs (nothing changes).
--- Cost: O(1).
+-- Cost: O(log d) in delayed jobs of the type (up to PROMOTE_PER_CALL due ones are promoted first,
+-- so a job enqueued now never overtakes one that came due before it); the rest O(1).
 
 -- @include common
+-- @include lifecycle
+-- @include jobs
 
-local ready_key, queues_key, totals_key, queue_key, jobs_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local qid, jid, payload = ARGV[1], ARGV[2], ARGV[3]
-local interval_ms, requeue_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+local ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3]
 local tag = tag_of(ready_key, ':ready')
-
-local queue_length = redis.call('LLEN', queue_key)
-if redis.call('HEXISTS', jobs_key, jid) == 1 then
-  return { 'duplicate', queue_length }
-end
-if ARGV[6] ~= '' and queue_length >= tonumber(ARGV[6]) then
-  return { 'rejected', queue_length }
-end
-
 local now = now_us()
-local m = read_meta(queues_key, qid)
-if not m then
-  m = revive_meta(tag, qid, interval_ms)
-elseif not m.pinned and m.interval ~= interval_ms then
-  apply_interval(ready_key, qid, m, interval_ms, now)
-end
-
-redis.call('RPUSH', queue_key, jid)
-redis.call('HSET', jobs_key, jid, format_job({ remaining = requeue_limit, limit = requeue_limit, cost = 1, payload = payload }))
-write_meta(queues_key, qid, m)
-if queue_length == 0 then
-  redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
-end
-redis.call('HINCRBY', totals_key, 'queued', 1)
-count_in_stats(tag, now, 'enq', qid)
-return { 'queued', queue_length }
+-- Jobs that came due before this one are queued first, so it never overtakes them.
+promote_due(tag, now, PROMOTE_PER_CALL)
+local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key, {
+  qid = ARGV[1],
+  jid = ARGV[2],
+  payload = ARGV[3],
+  interval_ms = tonumber(ARGV[4]),
+  limit = tonumber(ARGV[5]),
+  max_len = tonumber(ARGV[6]),
+  cost = tonumber(ARGV[7]) or 1,
+  delay_ms = tonumber(ARGV[8]) or 0,
+}, now)
+return { status, queue_length }

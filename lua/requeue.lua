@@ -1,14 +1,17 @@
 -- requeue: one bounded batch of the requeue pass. Jobs whose expiry has passed leave the active
 -- set; each goes back to the front of its queue while it has requeues left, otherwise it is
--- discarded into the type's dead-letter list. The decision and the move happen in this one
--- script, so overlapping passes can never requeue a job twice or past its limit.
+-- discarded into the type's dead letters. The decision and the move happen in this one
+-- script, so overlapping passes can never requeue a job twice or past its limit, and a lease
+-- extended by touch (lua/touch.lua) before this script runs is seen here: the expired jobs are read
+-- from the active set inside this script, never from an earlier read.
 --
 -- KEYS[1] <tag>:active
 -- KEYS[2] <tag>:ready
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
--- KEYS[5] <tag>:dead
--- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1].
+-- KEYS[5] <tag>:dead_index  (<tag>:dead_jobs is derived from it)
+-- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1], as are
+-- <tag>:delayed_counts (read: delayed jobs keep a queue live) and <tag>:dead_jobs.
 -- ARGV[1] batch size: the most expired jobs handled by this call
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
@@ -17,8 +20,9 @@
 -- Cost: O(b log n) for b = batch size, n = active jobs of the type.
 
 -- @include common
+-- @include lifecycle
 
-local active_key, ready_key, queues_key, totals_key, dead_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local active_key, ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tag = tag_of(active_key, ':active')
 local now = now_us()
@@ -60,9 +64,7 @@ for _, member in ipairs(expired) do
     if job.remaining == 0 then
       redis.call('HDEL', jobs_key, jid)
       if dead_limit > 0 then
-        redis.call('LPUSH', dead_key, '{"queue_id":"' .. qid .. '","job_id":"' .. jid ..
-          '","reason":"requeue_limit_reached","discarded_at_ms":' .. int_str(math.floor(now / 1000)) ..
-          ',"requeue_limit":' .. int_str(job.limit) .. ',"payload":' .. job.payload .. '}')
+        add_dead_letter(tag, qid, jid, job, m.interval, 'requeue_limit_reached', math.floor(now / 1000))
       end
       discarded = discarded + 1
     else
@@ -89,7 +91,9 @@ for _, qid in ipairs(order) do
       length = redis.call('LPUSH', queue_key_of(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
     end
     if length == #ids then
-      redis.call('ZADD', ready_key, earliest_dequeue(m, now), qid)
+      local ready_at = earliest_dequeue(m, now)
+      redis.call('ZADD', ready_key, ready_at, qid)
+      signal_ready(tag, ready_at)
     end
     write_meta(queues_key, qid, m)
   else
@@ -101,6 +105,6 @@ if requeued > 0 then
 end
 
 if discarded > 0 and dead_limit > 0 then
-  redis.call('LTRIM', dead_key, 0, dead_limit - 1)
+  trim_dead_letters(tag, dead_limit, batch + 1000)
 end
 return { requeued, discarded, #expired == batch and 1 or 0 }

@@ -26,6 +26,7 @@ export function parseCliArgs(
   const args = yargs(argv)
     .scriptName('sharq-server')
     .usage('$0 --config sharq.conf\n\nSharQ Server: a rate-limited queue server on Redis.')
+    .command('migrate', "move a Python SharQ's queues into this server's layout (see sharq-server migrate --help)")
     .option('config', {
       alias: 'c',
       type: 'string',

@@ -34,6 +34,18 @@ export interface ServerSection {
   shutdownTimeoutMs: number;
   /** How long start-up waits for Redis before giving up. */
   redisStartupTimeoutMs: number;
+  /** Longest `wait` a long-polling dequeue may ask for. */
+  maxWaitMs: number;
+  /** Most jobs in one batch request (enqueue, finish) or dequeue `count`. */
+  maxBatch: number;
+  /** A Redis command not answered within this many ms fails (the request gets 503). */
+  redisCommandTimeoutMs: number;
+  /** Bearer tokens accepted by the API (SPEC 5.8); empty: no authentication. Never logged. */
+  authTokens: string[];
+  /** A request's headers must arrive within this many ms (slow-client guard). */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this many ms (slow-client guard). */
+  requestTimeoutMs: number;
 }
 
 export interface RedisNode {
@@ -51,6 +63,12 @@ export interface RedisSection {
   username?: string;
   password?: string;
   tls: boolean;
+  /** PEM file of the CA that signed the Redis server's certificate (a private CA); undefined: the system's CAs. */
+  tlsCaFile?: string;
+  /** With N > 0, a state change is answered only once N replicas confirmed it (WAIT); else 503 (SPEC 5.9). */
+  minReplicasAck: number;
+  /** How long WAIT waits for the replicas, in ms. */
+  replicaAckTimeoutMs: number;
   clustered: boolean;
   /** Seed nodes of a Redis Cluster; defaults to host:port. */
   clusterNodes: RedisNode[];
@@ -68,4 +86,4 @@ export interface Config {
 }
 
 /** What happened to a job, as counted per queue type by the Prometheus counters. */
-export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate';
+export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate' | 'touched' | 'replayed';

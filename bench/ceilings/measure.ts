@@ -57,7 +57,7 @@ export async function measureCeilings(ctx: BenchContext): Promise<CeilingResult[
   const script = fileURLToPath(new URL('./app.ts', import.meta.url));
   const app = spawnChild('ceiling apps', process.execPath, ['--import', 'tsx', script, String(ctx.redis.port), ...ports.map(String)], { cwd: repoRoot });
   try {
-    await waitWhileRunning(app, () => app.stdout().includes('READY'), { timeoutMs: 30000, what: 'the ceiling apps to print READY' });
+    await waitWhileRunning(app, () => app.stdout().includes('READY'), { timeoutMs: 120000, what: 'the ceiling apps to print READY' });
     const results: CeilingResult[] = [];
     for (const [i, mode] of CEILING_MODES.entries()) {
       const { key, title } = TITLES[mode];

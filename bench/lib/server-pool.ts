@@ -43,7 +43,7 @@ export class ServerPool {
       config: benchConfig(settings),
       cli: cliOverride(),
       env: { NODE_ENV: 'production' },
-      startTimeoutMs: 90000,
+      startTimeoutMs: 120000,
     });
     this.log(`  server up in ${server.startupMs} ms (pid ${server.pid}, workers ${server.workerPids().join(', ')})`);
     this.current = { key, server, settings };

@@ -1,4 +1,4 @@
-// 7. Scale-out on Redis Cluster: the full cycle over 30 queue types against 1 shard (the bench's plain
+// 11. Scale-out on Redis Cluster: the full cycle over 30 queue types against 1 shard (the bench's plain
 // redis-server: ioredis never connects to a one-master cluster wired by hand) and against a real
 // local cluster of 3 masters (clustered = true).
 // Per shard count: cycles/s, each master's share of the script time (INFO commandstats per node;
@@ -182,7 +182,7 @@ function withRatios(byShards: Map<number, Sample[][]>, runs: number): Sample[][]
 
 export const clusterScaleScenario: Scenario = {
   name: 'cluster-scale',
-  title: '7 cluster scale-out',
+  title: '11 cluster scale-out',
   measure: async (ctx) => {
     await ctx.servers.stop(); // the pooled server on the plain Redis would only compete for the cores
     const byShards = new Map<number, Sample[][]>();

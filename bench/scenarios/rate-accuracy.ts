@@ -18,7 +18,7 @@ import { activeKey, type ServerSettings } from '../lib/fixtures.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
-const TYPE = 'rate';
+export const TYPE = 'rate';
 const POLLERS = 8;
 
 interface Dequeued {
@@ -34,7 +34,15 @@ interface PollOutcome {
   maxRttMs: number;
 }
 
-async function poll(ctx: BenchContext, server: ServerHandle, settings: ServerSettings, total: number, deadlineMs: number): Promise<PollOutcome> {
+/** `query` is added to the dequeue path (the long-poll variant passes `?wait=<ms>`). */
+export async function poll(
+  ctx: BenchContext,
+  server: ServerHandle,
+  settings: ServerSettings,
+  total: number,
+  deadlineMs: number,
+  query = '',
+): Promise<PollOutcome> {
   const redis = ctx.redis.connect();
   await redis.ping(); // connected before the pollers start
   const clients = Array.from({ length: POLLERS }, () => httpClient(server.url, { keepAliveSockets: 1 }));
@@ -45,7 +53,7 @@ async function poll(ctx: BenchContext, server: ServerHandle, settings: ServerSet
   const loop = async (client: HttpClient): Promise<void> => {
     while (!stop && outcome.dequeued.length < total) {
       const sent = performance.now();
-      const reply = await client.request('GET', `/dequeue/${TYPE}/`);
+      const reply = await client.request('GET', `/dequeue/${TYPE}/${query}`);
       const received = performance.now();
       outcome.polls += 1;
       outcome.maxRttMs = Math.max(outcome.maxRttMs, received - sent);
@@ -73,7 +81,7 @@ async function poll(ctx: BenchContext, server: ServerHandle, settings: ServerSet
   return outcome;
 }
 
-function analyse(outcome: PollOutcome, intervalMs: number, jobsPerQueue: number): Sample[] {
+export function analyse(outcome: PollOutcome, intervalMs: number, jobsPerQueue: number): Sample[] {
   const byQueue = new Map<string, Dequeued[]>();
   for (const d of outcome.dequeued) {
     const list = byQueue.get(d.queueId) ?? [];

@@ -5,14 +5,25 @@
 -- Redis Cluster slot. <tag> = <key_prefix>:{<queue_type>}
 --   <tag>:ready          ZSET  queue_id -> earliest dequeue time (us); holds exactly the queues with queued jobs
 --   <tag>:active         ZSET  "<queue_id>:<job_id>" -> expiry time (us) of a dequeued, unfinished job
---   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued or active jobs)
+--   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued, active
+--                              or delayed jobs)
 --   <tag>:totals         HASH  queued -> number of queued jobs of the type
---   <tag>:dead           LIST  discarded jobs (JSON), newest first, bounded
+--   <tag>:dead           LIST  discarded jobs (JSON) of earlier versions; migrated into dead_index/dead_jobs
+--   <tag>:dead_index     ZSET  "<queue_id>:<job_id>" -> discard sequence (totals field dead_seq), newest highest
+--   <tag>:dead_jobs      HASH  "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua)
+--   <tag>:delayed        ZSET  "<queue_id>:<job_id>" -> due time (us) of a delayed job (body in <tag>:jobs:<qid>)
+--   <tag>:delayed_counts HASH  queue_id -> number of delayed jobs of the queue
 --   <tag>:queue:<qid>    LIST  queued job ids, FIFO (head = next out)
 --   <tag>:jobs:<qid>     HASH  job_id -> job record (see parse_job) for queued and active jobs
 --   <tag>:idle:<qid>     STRING meta of a queue that went idle (same format as in <tag>:queues), kept for the
 --                              idle TTL and at least until its interval has passed since the last dequeue
+--   <tag>:migrating:<qid> STRING journal of an unfinished two-phase migration step (lua/migrate_write.lua)
 --   <tag>:stats:<min_ms> HASH  enq, deq, enq:<qid>, deq:<qid> -> counts in that minute; expires after 11 minutes
+--   <tag>:wake           pub/sub channel (sharded on Redis 7): "<delay_ms>" when a queue of the type becomes
+--                              ready (now, or after delay_ms); long-polling servers listen to it
+--
+-- The meta's last_dequeue_us is the rate-limit anchor: the queue's next dequeue is not before it + interval.
+-- After a job of cost c it is the dequeue time + (c - 1) intervals, so the next one waits c intervals.
 
 -- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.
 if redis.replicate_commands then redis.replicate_commands() end
@@ -95,13 +106,33 @@ local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
--- A queue with no queued and no active job goes idle; otherwise its meta is saved.
+-- Delayed jobs of a queue (they keep it live: its interval must still be known when they come due).
+local function delayed_in_queue(tag, qid)
+  return tonumber(redis.call('HGET', tag .. ':delayed_counts', qid) or '0')
+end
+
+-- A queue with no queued, no active and no delayed job goes idle; otherwise its meta is saved.
 local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
-  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 then
+  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 or delayed_in_queue(tag, qid) > 0 then
     write_meta(queues_key, qid, m)
   else
     forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
+end
+
+-- Tells long-polling servers that a queue of the type becomes ready at ready_at_us (Redis time).
+-- The message is the delay from now in ms, so receivers need no clock shared with Redis. One
+-- message per script call: later calls within it only publish an earlier time.
+local signalled_delay_ms = nil
+local function signal_ready(tag, ready_at_us)
+  if signalled_delay_ms == 0 then return end
+  local delay_ms = math.max(0, math.ceil((ready_at_us - now_us()) / 1000))
+  if signalled_delay_ms and signalled_delay_ms <= delay_ms then return end
+  signalled_delay_ms = delay_ms
+  local channel, message = tag .. ':wake', int_str(delay_ms)
+  -- Sharded pub/sub keeps the message on the type's slot (Redis 7); older servers only have PUBLISH.
+  local sent = redis.pcall('SPUBLISH', channel, message)
+  if type(sent) == 'table' and sent.err then redis.call('PUBLISH', channel, message) end
 end
 
 -- A new interval takes effect at once: a queue waiting for its rate limit is rescheduled from its
@@ -113,15 +144,23 @@ local function apply_interval(ready_key, qid, m, interval_ms, now)
   if not score then return end
   score = tonumber(score)
   local floor = score <= now and score or now
-  redis.call('ZADD', ready_key, math.max(floor, m.last + interval_ms * 1000), qid)
+  local ready_at = math.max(floor, m.last + interval_ms * 1000)
+  redis.call('ZADD', ready_key, ready_at, qid)
+  if ready_at < score then signal_ready(tag_of(ready_key, ':ready'), ready_at) end
+end
+
+-- Adds n to the type's count of `what` in the minute of `now`; returns that minute's stats key.
+local function count_type_in_stats(tag, now, what, n)
+  local minute_ms = math.floor(now / 60000000) * 60000
+  local key = tag .. ':stats:' .. int_str(minute_ms)
+  if redis.call('HINCRBY', key, what, n) == n then
+    redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
+  end
+  return key
 end
 
 local function count_in_stats(tag, now, what, qid)
-  local minute_ms = math.floor(now / 60000000) * 60000
-  local key = tag .. ':stats:' .. int_str(minute_ms)
-  if redis.call('HINCRBY', key, what, 1) == 1 then
-    redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
-  end
+  local key = count_type_in_stats(tag, now, what, 1)
   redis.call('HINCRBY', key, what .. ':' .. qid, 1)
 end
 

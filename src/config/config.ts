@@ -114,6 +114,16 @@ const keyPrefix: Parser<string> = (raw) => {
   return raw;
 };
 
+// Comma-separated bearer tokens (several, so one can be rotated). The message never echoes the value:
+// it is a secret.
+const tokenList: Parser<string[]> = (raw) => {
+  const tokens = raw.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (tokens.some((t) => !/^[\x21-\x7e]+$/.test(t))) {
+    throw new InvalidValue('expected comma-separated tokens of printable ASCII without spaces (value not shown)');
+  }
+  return tokens;
+};
+
 // `host:port`, with IPv6 hosts in brackets (`[::1]:6379`).
 const nodeList: Parser<RedisNode[]> = (raw) => {
   if (raw === '') return [];
@@ -164,6 +174,12 @@ const SERVER_KEYS: SectionSpec<ServerSection> = {
   metricsPort: { ini: 'metrics_port', parse: optionalPort, fallback: undefined },
   shutdownTimeoutMs: { ini: 'shutdown_timeout', parse: milliseconds(0), fallback: 10000 },
   redisStartupTimeoutMs: { ini: 'redis_startup_timeout', parse: milliseconds(0), fallback: 10000 },
+  maxWaitMs: { ini: 'max_wait_ms', parse: milliseconds(0), fallback: 30000 },
+  maxBatch: { ini: 'max_batch', parse: integer(1, 100_000), fallback: 1000 },
+  redisCommandTimeoutMs: { ini: 'redis_command_timeout', parse: milliseconds(1), fallback: 2000 },
+  authTokens: { ini: 'auth_tokens', parse: tokenList, fallback: [] },
+  headersTimeoutMs: { ini: 'headers_timeout', parse: milliseconds(1), fallback: 20_000 },
+  requestTimeoutMs: { ini: 'request_timeout', parse: milliseconds(1), fallback: 60_000 },
 };
 
 const REDIS_KEYS: SectionSpec<RedisSection> = {
@@ -176,6 +192,9 @@ const REDIS_KEYS: SectionSpec<RedisSection> = {
   username: { ini: 'username', parse: optionalString, fallback: undefined },
   password: { ini: 'password', parse: optionalString, fallback: undefined },
   tls: { ini: 'tls', parse: boolean, fallback: false },
+  tlsCaFile: { ini: 'tls_ca_file', parse: optionalString, fallback: undefined },
+  minReplicasAck: { ini: 'min_replicas_ack', parse: integer(0), fallback: 0 },
+  replicaAckTimeoutMs: { ini: 'replica_ack_timeout', parse: milliseconds(1), fallback: 1000 },
   clustered: { ini: 'clustered', parse: boolean, fallback: false },
   // Empty here means "host:port"; filled in after the section is read.
   clusterNodes: { ini: 'cluster_nodes', parse: nodeList, fallback: [] },
@@ -345,6 +364,9 @@ function checkRedis(redis: RedisSection, file: string): RedisSection {
 }
 
 function checkServer(server: ServerSection, file: string): void {
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    throw new ConfigError(`${file}: [sharq-server] headers_timeout: must not exceed request_timeout (${server.requestTimeoutMs})`);
+  }
   if (server.metricsPort !== undefined && server.metricsPort === server.port) {
     throw new ConfigError(`${file}: [sharq-server] metrics_port: must differ from port (${server.port})`);
   }

@@ -1,6 +1,7 @@
 // The typed boundary to the Lua scripts: one method per script builds its KEYS (from keys.ts) and
 // ARGV and decodes its reply into a named type, so no caller ever sees a tuple.
 import { queueKeys, typeKeys } from './keys.js';
+import type { ReplicaAck } from './replica-ack.js';
 import { defineScript, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
 
 export type EnqueueOutcome = 'queued' | 'duplicate' | 'rejected';
@@ -14,6 +15,10 @@ export interface EnqueueCall {
   requeueLimit: number;
   /** undefined: no limit. */
   maxQueuedLength?: number;
+  /** Intervals of the queue's rate limit the job's dequeue spends (SPEC 5.3). */
+  cost: number;
+  /** 0 or undefined: queued now; otherwise delayed this long (SPEC 5.6). */
+  delayMs?: number;
 }
 
 export interface EnqueueReply {
@@ -57,27 +62,29 @@ export interface RequeueStep {
   more: boolean;
 }
 
-class ReplyShapeError extends Error {
+export class ReplyShapeError extends Error {
   constructor(script: string, reply: unknown) {
     super(`script ${script} replied ${JSON.stringify(reply)}: not the shape its header documents`);
     this.name = 'ReplyShapeError';
   }
 }
 
-function list(script: string, reply: unknown, length: number): unknown[] {
+export function list(script: string, reply: unknown, length: number): unknown[] {
   if (!Array.isArray(reply) || reply.length < length) throw new ReplyShapeError(script, reply);
   return reply;
 }
 
-function int(script: string, value: unknown): number {
+export function int(script: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new ReplyShapeError(script, value);
   return value;
 }
 
-function text(script: string, value: unknown): string {
+export function text(script: string, value: unknown): string {
   if (typeof value !== 'string') throw new ReplyShapeError(script, value);
   return value;
 }
+
+const SCRIPT_NAMES = ['enqueue', 'dequeue', 'finish', 'interval', 'clear_queue', 'requeue', 'lock_renew', 'lock_release'];
 
 const ENQUEUE_OUTCOMES: readonly string[] = ['queued', 'duplicate', 'rejected'];
 
@@ -89,12 +96,18 @@ export class ScriptCommands {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly observe?: CommandObserver,
-  ) {}
+    private readonly replicaAck?: ReplicaAck,
+  ) {
+    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
+    // one, so a script first defined while a pipeline is pending (the leader's requeue pass beside
+    // the delayed-job promoter) is missing from it and the call crashes the process.
+    for (const name of SCRIPT_NAMES) this.script(name);
+  }
 
   private script(name: string): ScriptCall {
     let call = this.call[name];
     if (!call) {
-      call = defineScript(this.redis, name, this.observe);
+      call = defineScript(this.redis, name, this.observe, this.replicaAck);
       this.call[name] = call;
     }
     return call;
@@ -107,7 +120,7 @@ export class ScriptCommands {
       'enqueue',
       await this.script('enqueue')(
         [t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle],
-        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? ''],
+        [c.queueId, c.jobId, c.payloadJson, c.intervalMs, c.requeueLimit, c.maxQueuedLength ?? '', c.cost, c.delayMs ?? 0],
       ),
       2,
     );
@@ -182,7 +195,7 @@ export class ScriptCommands {
     const reply = list(
       'requeue',
       await this.script('requeue')(
-        [t.active, t.ready, t.queues, t.totals, t.dead],
+        [t.active, t.ready, t.queues, t.totals, t.deadIndex],
         [step.batch, step.deadLetterLimit, step.idleQueueTtlMs],
       ),
       3,

@@ -1,9 +1,11 @@
 import { ScriptCommands, type DequeueResult, type EnqueueReply } from './commands.js';
 import { globalKeys, type GlobalKeys } from './keys.js';
 import { QueueReads } from './reads.js';
+import { LifecycleCommands } from './lifecycle-commands.js';
 import type { CommandObserver, RedisClient } from './scripts.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
+import type { ReplicaAck } from './replica-ack.js';
 
 export type { DequeuedJob, DequeueResult, NoJobReady } from './commands.js';
 
@@ -17,6 +19,8 @@ export interface EngineOptions {
   idleQueueTtlMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
+  /** With replicas > 0, job state changes are answered only once that many replicas have them. */
+  replicaAck?: ReplicaAck;
 }
 
 /** The engine's options as the config gives them. */
@@ -29,6 +33,7 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
     requeueBatchSize: config.sharq.requeueBatchSize,
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
     observeCommand,
+    replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };
 }
 
@@ -43,6 +48,10 @@ export interface EnqueueRequest {
   requeueLimit?: unknown;
   /** undefined: no limit. */
   maxQueuedLength?: unknown;
+  /** Intervals of the queue's rate limit this job's dequeue spends (1 to 1,000,000); undefined: 1. */
+  cost?: unknown;
+  /** Not handed out before the Redis time of the enqueue + delayMs (0 to 30 days); undefined: 0. */
+  delayMs?: unknown;
 }
 
 export type EnqueueResult = EnqueueReply;
@@ -74,6 +83,8 @@ export class QueueEngine {
   /** Read-only views: JSON metrics, gauges, dead letters. */
   readonly reads: QueueReads;
   private readonly commands: ScriptCommands;
+  /** The lifecycle scripts, used by src/engine/lifecycle.ts and dead-letters.ts. */
+  readonly lifecycle: LifecycleCommands;
   private readonly registeredTypes = new Map<string, number>();
 
   constructor(
@@ -82,7 +93,8 @@ export class QueueEngine {
     readonly options: EngineOptions,
   ) {
     this.keys = globalKeys(options.keyPrefix);
-    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand);
+    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
+    this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
     this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
   }
 
@@ -97,6 +109,8 @@ export class QueueEngine {
         request.requeueLimit === undefined ? this.options.defaultRequeueLimit : valid.requeueLimit(request.requeueLimit),
       maxQueuedLength: request.maxQueuedLength === undefined ? undefined : valid.maxQueuedLength(request.maxQueuedLength),
       payloadJson: valid.payloadJson(request.payload),
+      cost: request.cost === undefined ? 1 : valid.cost(request.cost),
+      delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
     };
     const [reply] = await Promise.all([this.commands.enqueue(call), this.registerType(queueType)]);
     return reply;
@@ -207,7 +221,8 @@ export class QueueEngine {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  private async registerType(queueType: string): Promise<void> {
+  /** Adds the type to the registry (re-asserted at most once a minute per process). */
+  async registerType(queueType: string): Promise<void> {
     const now = Date.now();
     if ((this.registeredTypes.get(queueType) ?? 0) > now) return;
     await this.redis.sadd(this.keys.queueTypes, queueType);

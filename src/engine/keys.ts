@@ -11,7 +11,16 @@ export interface TypeKeys {
   active: string;
   queues: string;
   totals: string;
+  /** The dead-letter LIST of earlier versions; only read to migrate it (src/engine/dead-letters.ts). */
   dead: string;
+  /** ZSET "<queue_id>:<job_id>" -> due time (us) of delayed jobs. */
+  delayed: string;
+  /** HASH queue_id -> delayed jobs of that queue (for max_queued_length and keeping the queue live). */
+  delayedCounts: string;
+  /** ZSET "<queue_id>:<job_id>" -> discard sequence number (newest = highest). */
+  deadIndex: string;
+  /** HASH "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua). */
+  deadJobs: string;
 }
 
 export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
@@ -22,7 +31,19 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
     queues: `${tag}:queues`,
     totals: `${tag}:totals`,
     dead: `${tag}:dead`,
+    delayed: `${tag}:delayed`,
+    delayedCounts: `${tag}:delayed_counts`,
+    deadIndex: `${tag}:dead_index`,
+    deadJobs: `${tag}:dead_jobs`,
   };
+}
+
+/**
+ * The pub/sub channel where scripts announce that a queue of the type becomes ready (signal_ready
+ * in lua/include/common.lua); it carries the type's hash tag, so SPUBLISH stays in its slot.
+ */
+export function wakeChannel(keyPrefix: string, queueType: string): string {
+  return `${typeTag(keyPrefix, queueType)}:wake`;
 }
 
 export interface QueueKeys {
@@ -32,6 +53,8 @@ export interface QueueKeys {
   jobs: string;
   /** Meta of the queue while idle (no queued, no active job); expires. */
   idle: string;
+  /** Journal of an unfinished two-phase migration step into the queue (`sharq-server migrate --from-redis`). */
+  migrating: string;
 }
 
 export function queueKeys(keyPrefix: string, queueType: string, queueId: string): QueueKeys {
@@ -40,6 +63,7 @@ export function queueKeys(keyPrefix: string, queueType: string, queueId: string)
     queue: `${tag}:queue:${queueId}`,
     jobs: `${tag}:jobs:${queueId}`,
     idle: `${tag}:idle:${queueId}`,
+    migrating: `${tag}:migrating:${queueId}`,
   };
 }
 
@@ -54,6 +78,8 @@ export interface GlobalKeys {
   leaderLock: string;
   /** Written by the deep status check to prove Redis accepts writes. */
   deepStatus: string;
+  /** Held by the one `sharq-server migrate --follow` that moves jobs; others wait. */
+  migrateFollower: string;
 }
 
 export function globalKeys(keyPrefix: string): GlobalKeys {
@@ -61,5 +87,6 @@ export function globalKeys(keyPrefix: string): GlobalKeys {
     queueTypes: `${keyPrefix}:queue_types`,
     leaderLock: `${keyPrefix}:leader`,
     deepStatus: `${keyPrefix}:deep_status`,
+    migrateFollower: `${keyPrefix}:migrate_follower`,
   };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { luaDir } from '../paths.js';
+import { changesJobs, waitForReplicas, type ReplicaAck } from './replica-ack.js';
 
 export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
@@ -38,14 +39,29 @@ type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
  * Registers a script on the client with defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT)
  * and returns its caller; a call with the wrong number of keys fails before reaching Redis.
  */
-export function defineScript(redis: RedisClient, name: string, observe?: CommandObserver): ScriptCall {
+export function defineScript(
+  redis: RedisClient,
+  name: string,
+  observe?: CommandObserver,
+  replicaAck?: ReplicaAck,
+): ScriptCall {
   const command = `sharq_${name}`;
   const source = loadScriptSource(name);
   const numberOfKeys = declaredKeyCount(source);
   if (!(command in redis)) redis.defineCommand(command, { numberOfKeys, lua: source });
   const call = (redis as unknown as Record<string, DefinedCommand>)[command];
   if (!call) throw new Error(`script ${name} could not be registered`);
-  const bound = call.bind(redis);
+  const direct = call.bind(redis);
+  // With min_replicas_ack, a job state change is answered only once WAIT confirmed it (SPEC 5.9).
+  const ack = replicaAck !== undefined && replicaAck.replicas > 0 && changesJobs(name) ? replicaAck : undefined;
+  const bound =
+    ack === undefined
+      ? direct
+      : async (...keysAndArgs: ScriptArg[]): Promise<unknown> => {
+          const reply = await direct(...keysAndArgs);
+          await waitForReplicas(redis, String(keysAndArgs[0]), ack);
+          return reply;
+        };
   return async (keys, args) => {
     if (keys.length !== numberOfKeys) throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
     if (!observe) return bound(...keys, ...args);

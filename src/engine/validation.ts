@@ -37,6 +37,15 @@ export function maxQueuedLength(value: unknown): number {
   return integerAtLeast('max_queued_length', value, 0, 'a non-negative integer');
 }
 
+export const MAX_COST = 1_000_000;
+
+/** Intervals of its queue's rate limit a job's dequeue spends (SPEC 5.3). */
+export function cost(value: unknown): number {
+  const n = integerAtLeast('cost', value, 1, `an integer 1-${MAX_COST}`);
+  if (n > MAX_COST) throw new ValidationError('cost', `\`cost\` has an invalid value: expected an integer 1-${MAX_COST}`);
+  return n;
+}
+
 /** The payload as JSON text; any JSON value is accepted, a missing one is not. */
 export function payloadJson(value: unknown): string {
   let json: string | undefined;
@@ -50,4 +59,31 @@ export function payloadJson(value: unknown): string {
     throw new ValidationError('payload', '`payload` is a mandatory parameter');
   }
   return json;
+}
+
+function integerBetween(field: string, value: unknown, min: number, max: number, what: string): number {
+  const n = integerAtLeast(field, value, min, what);
+  if (n > max) throw new ValidationError(field, `\`${field}\` has an invalid value: expected ${what}`);
+  return n;
+}
+
+export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
+export const MAX_EXTEND_MS = 24 * 3600 * 1000;
+
+export function delayMs(value: unknown): number {
+  return integerBetween('delay_ms', value, 0, MAX_DELAY_MS, `an integer of milliseconds from 0 to ${MAX_DELAY_MS} (30 days)`);
+}
+
+export function extendMs(value: unknown): number {
+  return integerBetween('extend_ms', value, 1, MAX_EXTEND_MS, `an integer of milliseconds from 1 to ${MAX_EXTEND_MS} (24 h)`);
+}
+
+/** A page size given in a query string (`limit`): digits only, 1 to max. */
+export function pageLimit(value: string | undefined, fallback: number, max: number, field = 'limit'): number {
+  if (value === undefined) return fallback;
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new ValidationError(field, `\`${field}\` has an invalid value: expected an integer from 1 to ${max}`);
+  }
+  return n;
 }

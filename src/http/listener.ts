@@ -5,6 +5,7 @@ import type { WriteStream } from 'node:fs';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { accessLogLine } from './access-log.js';
+import { unauthorizedReply, type BearerAuth } from './auth.js';
 import { readBody } from './body.js';
 import { errorReply, writeReply } from './reply.js';
 import { RouteResolver } from './resolve.js';
@@ -18,6 +19,8 @@ export interface ListenerOptions extends RouteDeps {
   observeRequest?: (route: string, method: string, status: number, seconds: number) => void;
   /** Told when a request meets an unavailable Redis, so the outage is logged once, not per request. */
   onRedisUnavailable?: (error: unknown) => void;
+  /** API tokens (SPEC 5.8); absent or without tokens: every route is open. */
+  auth?: BearerAuth;
   /** Serves the table's `serve: 'express'` routes. */
   express: RequestListener;
   resolver?: RouteResolver;
@@ -89,6 +92,11 @@ export function createListener(options: ListenerOptions): RequestListener {
     }
     const { route, params } = resolution;
     template = route.path;
+    // 404/405/308/OPTIONS above tell only what the public route table says; routes need a token.
+    if (!route.public && options.auth?.allows(req.headers.authorization) === false) {
+      writeReply(res, unauthorizedReply(req.headers.authorization));
+      return;
+    }
     if (route.serve === 'express') options.express(req, res);
     else void serve(route.serve, route, { params, query, clientGone: clientGone(res) }, req, res);
   };

@@ -4,11 +4,16 @@
 import { deleteQueue } from './handlers/deletequeue.js';
 import { dequeue } from './handlers/dequeue.js';
 import { enqueue } from './handlers/enqueue.js';
+import { enqueueBatch, finishBatch } from './handlers/batch.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
+import { openapiDocument } from './handlers/openapi.js';
 import { jobs, queues } from './handlers/browse.js';
 import { globalMetrics, queueMetrics, typeMetrics } from './handlers/metrics-json.js';
 import { deepStatus, index } from './handlers/status.js';
+import { getJobStatus } from './handlers/job-status.js';
+import { touchJob } from './handlers/touch.js';
+import { deleteDead, listDead, replayDead } from './handlers/dead-letters.js';
 import type { Route } from './types.js';
 
 export const PROMETHEUS_PATH = '/metrics';
@@ -16,9 +21,11 @@ export const PROMETHEUS_PATH = '/metrics';
 export const ROUTES: readonly Route[] = [
   // The SharQ API (SPEC section 2), answered straight from node:http.
   { method: 'GET', path: '/', serve: index, public: true },
+  { method: 'POST', path: '/enqueue/:queue_type/', serve: enqueueBatch, body: true },
   { method: 'POST', path: '/enqueue/:queue_type/:queue_id/', serve: enqueue, body: true },
   { method: 'GET', path: '/dequeue/', serve: dequeue, unsafe: true },
   { method: 'GET', path: '/dequeue/:queue_type/', serve: dequeue, unsafe: true },
+  { method: 'POST', path: '/finish/:queue_type/', serve: finishBatch, body: true },
   { method: 'POST', path: '/finish/:queue_type/:queue_id/:job_id/', serve: finish },
   { method: 'POST', path: '/interval/:queue_type/:queue_id/', serve: interval, body: true },
   { method: 'GET', path: '/metrics/', serve: globalMetrics },
@@ -26,10 +33,19 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/metrics/:queue_type/:queue_id/', serve: queueMetrics },
   { method: 'DELETE', path: '/deletequeue/:queue_type/:queue_id/', serve: deleteQueue, body: true },
   { method: 'GET', path: '/deepstatus/', serve: deepStatus, public: true },
+  // The contract as a document (SPEC 5.10).
+  { method: 'GET', path: '/openapi.json', serve: openapiDocument, public: true },
 
   // Paged reads for the console and scripts (SPEC 5.12).
   { method: 'GET', path: '/queues/:queue_type/', serve: queues },
   { method: 'GET', path: '/jobs/:queue_type/:queue_id/', serve: jobs },
+
+  // The job lifecycle (SPEC 5.4, 5.5, 5.7).
+  { method: 'GET', path: '/job/:queue_type/:queue_id/:job_id/', serve: getJobStatus },
+  { method: 'POST', path: '/touch/:queue_type/:queue_id/:job_id/', serve: touchJob, body: true },
+  { method: 'GET', path: '/dead/:queue_type/', serve: listDead },
+  { method: 'POST', path: '/dead/:queue_type/replay/', serve: replayDead, body: true },
+  { method: 'DELETE', path: '/dead/:queue_type/', serve: deleteDead },
 
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },

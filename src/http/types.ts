@@ -2,12 +2,15 @@
 // what a route in the table says about itself.
 import type { QueueEngine } from '../engine/engine.js';
 import type { JobEvent } from '../interfaces.js';
+import type { WaitBatchDeps } from './handlers/wait-batch-deps.js';
 
 /** What a handler's dependencies are; handlers never touch Redis themselves. */
 export interface RouteDeps {
   engine: QueueEngine;
-  /** Counts job events per queue type (Prometheus counters). */
-  onJobEvent?: (event: JobEvent, queueType: string) => void;
+  /** Counts job events per queue type (Prometheus counters); count defaults to 1. */
+  onJobEvent?: (event: JobEvent, queueType: string, count?: number) => void;
+  /** Long-poll and batches (SPEC 5.1, 5.2). */
+  waitBatch: WaitBatchDeps;
 }
 
 /** What a handler gets of a request. */

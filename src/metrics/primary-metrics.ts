@@ -6,7 +6,9 @@ const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
   queued: { name: 'sharq_queued_jobs', help: 'Jobs waiting in the queues of a type (read from Redis at scrape).' },
   active: { name: 'sharq_active_jobs', help: 'Jobs dequeued and not yet finished (read from Redis at scrape).' },
   readyQueues: { name: 'sharq_ready_queues', help: 'Queues whose next job may be dequeued now (read from Redis at scrape).' },
-  queues: { name: 'sharq_queues', help: 'Queues with queued or active jobs (read from Redis at scrape).' },
+  queues: { name: 'sharq_queues', help: 'Queues with queued, active or delayed jobs (read from Redis at scrape).' },
+  delayed: { name: 'sharq_delayed_jobs', help: 'Jobs waiting for their delay_ms to pass (read from Redis at scrape).' },
+  deadLetters: { name: 'sharq_dead_letters', help: 'Discarded jobs kept in the dead letters (read from Redis at scrape).' },
 };
 
 /** Gauges read from Redis give up after this long, so a slow Redis cannot stall a scrape. */
@@ -34,6 +36,7 @@ export class PrimaryMetrics {
   private readonly requeued: Counter<'queue_type'>;
   private readonly discarded: Counter<'queue_type'>;
   private readonly gauges: Record<keyof TypeGauges, Gauge<'queue_type'>>;
+  private readonly promoted: Counter<'queue_type'>;
 
   constructor(private readonly engine: QueueEngine) {
     const registers = [this.registry];
@@ -65,6 +68,12 @@ export class PrimaryMetrics {
       labelNames: ['queue_type'],
       registers,
     });
+    this.promoted = new Counter({
+      name: 'sharq_delayed_jobs_promoted_total',
+      help: 'Delayed jobs moved to their queues by the leader when due (enqueue and dequeue promote some themselves).',
+      labelNames: ['queue_type'],
+      registers,
+    });
     this.gauges = Object.fromEntries(
       Object.entries(REDIS_GAUGES).map(([field, { name, help }]) => [
         field,
@@ -87,6 +96,10 @@ export class PrimaryMetrics {
 
   setLeader = (leading: boolean): void => {
     this.leader.set(leading ? 1 : 0);
+  };
+
+  delayedPromoted = (queueType: string, count: number): void => {
+    this.promoted.inc({ queue_type: queueType }, count);
   };
 
   requeuePass = (seconds: number, counts: Map<string, RequeueCounts>): void => {

@@ -6,7 +6,9 @@ const JOB_COUNTERS: Record<JobEvent, { name: string; help: string }> = {
   dequeued: { name: 'sharq_jobs_dequeued_total', help: 'Jobs handed out by dequeue.' },
   finished: { name: 'sharq_jobs_finished_total', help: 'Jobs acknowledged by finish.' },
   rejected: { name: 'sharq_jobs_rejected_total', help: 'Enqueues rejected with 429 because max_queued_length was reached.' },
-  duplicate: { name: 'sharq_jobs_duplicate_total', help: 'Enqueues of a job_id already queued or active in its queue.' },
+  duplicate: { name: 'sharq_jobs_duplicate_total', help: 'Enqueues of a job_id already queued, delayed or active in its queue.' },
+  touched: { name: 'sharq_jobs_touched_total', help: 'Leases extended by touch.' },
+  replayed: { name: 'sharq_dead_letters_replayed_total', help: 'Dead letters put back into their queues by replay.' },
 };
 
 /** Seconds; covers a sub-millisecond Redis call up to a request stuck on a timeout. */
@@ -66,13 +68,13 @@ export class WorkerMetrics {
 
   private readonly seenTypes = new Set<string>();
 
-  jobEvent = (event: JobEvent, queueType: string): void => {
+  jobEvent = (event: JobEvent, queueType: string, count = 1): void => {
     if (!this.seenTypes.has(queueType)) {
       this.seenTypes.add(queueType);
       // Every counter of a new type starts at 0, so rate()/increase() see its first event.
       for (const counter of Object.values(this.jobs)) counter.inc({ queue_type: queueType }, 0);
     }
-    this.jobs[event].inc({ queue_type: queueType });
+    this.jobs[event].inc({ queue_type: queueType }, count);
   };
 
   // Label children cached per route/method/status: resolving labels costs more than counting.

@@ -14,10 +14,17 @@ import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/coll
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
+import { DelayedPromoter } from './delayed-promoter.js';
 import { StartupError } from '../errors.js';
 
 /** Deaths within this window count towards the respawn back-off. */
 const CRASH_WINDOW_MS = 60_000;
+/**
+ * A worker that served this long before dying was healthy: its death is replaced at once and clears
+ * the back-off, which is only for crash loops at start-up (a kill every 10 s must not leave one
+ * worker serving alone for seconds).
+ */
+const HEALTHY_AFTER_MS = 5_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
 
 /**
@@ -27,7 +34,9 @@ const MAX_RESPAWN_DELAY_MS = 30_000;
 export class Primary {
   private stopping = false;
   private readonly recentDeaths: number[] = [];
+  private readonly forkedAt = new Map<number, number>();
   private readonly leader: RequeueLeader;
+  private readonly promoter: DelayedPromoter;
   private readonly metrics: PrimaryMetrics;
   private metricsServer: http.Server | undefined;
 
@@ -38,9 +47,15 @@ export class Primary {
   ) {
     const engine = new QueueEngine(redis, engineOptions(config));
     this.metrics = new PrimaryMetrics(engine);
+    this.promoter = new DelayedPromoter(engine, logger, { onPromoted: this.metrics.delayedPromoted });
     this.leader = new RequeueLeader(engine, logger, {
       requeueIntervalMs: config.sharq.jobRequeueIntervalMs,
-      onLeadership: this.metrics.setLeader,
+      onLeadership: (leading) => {
+        this.metrics.setLeader(leading);
+        // The leader alone promotes delayed jobs on a timer (enqueue and dequeue also do, bounded).
+        if (leading) this.promoter.start();
+        else void this.promoter.stop();
+      },
       onPass: this.metrics.requeuePass,
     });
     this.metrics.setLeader(false);
@@ -65,6 +80,7 @@ export class Primary {
 
   private fork(): Promise<void> {
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(this.config) });
+    this.forkedAt.set(worker.id, Date.now());
     return new Promise((resolve, reject) => {
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
@@ -78,14 +94,19 @@ export class Primary {
   private onWorkerExit(worker: Worker, code: number | null, signal: string | null): void {
     if (this.stopping) return;
     const now = Date.now();
-    this.recentDeaths.push(now);
+    const servedMs = now - (this.forkedAt.get(worker.id) ?? now);
+    this.forkedAt.delete(worker.id);
+    if (servedMs >= HEALTHY_AFTER_MS) this.recentDeaths.length = 0;
+    else this.recentDeaths.push(now);
     while ((this.recentDeaths[0] ?? now) < now - CRASH_WINDOW_MS) this.recentDeaths.shift();
-    // Back off exponentially while workers keep dying, so a crash loop does not spin the CPU.
-    const delay = Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.recentDeaths.length - 1));
+    // Back off exponentially while workers keep dying young, so a crash loop does not spin the CPU.
+    const delay =
+      this.recentDeaths.length === 0 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** (this.recentDeaths.length - 1));
     this.logger.error('worker died; starting a replacement', {
       worker: worker.id,
       exitCode: code,
       signal,
+      servedMs,
       restartInMs: delay,
     });
     setTimeout(() => {
@@ -131,6 +152,7 @@ export class Primary {
     );
     for (const worker of workers) if (worker.isConnected()) worker.send({ type: 'sharq:shutdown' });
     this.metricsServer?.close();
+    await this.promoter.stop();
     await this.leader.stop();
     const grace = this.config.server.shutdownTimeoutMs + 2000;
     const timedOut = await Promise.race([

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import http, { type RequestListener } from 'node:http';
 import type { WriteStream } from 'node:fs';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
+import { BearerAuth } from '../http/auth.js';
 import { createListener } from '../http/listener.js';
 import { logRequestsAtHttpLevel, openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
@@ -9,6 +10,8 @@ import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
 import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
+import { createWaitBatch } from '../wake/wait-batch.js';
 import { createRedis, describeRedis } from '../redis/client.js';
 import { RedisStatus } from '../redis/status.js';
 
@@ -20,7 +23,10 @@ function tell(message: WorkerMessage): void {
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.server.logLevel, `worker-${cluster.worker?.id ?? 0}`);
   exitOnUncaughtErrors(logger);
-  const redis = createRedis(config.redis, { connectionName: 'sharq-worker' });
+  const redis = createRedis(config.redis, {
+    connectionName: 'sharq-worker',
+    commandTimeoutMs: config.server.redisCommandTimeoutMs,
+  });
   const status = new RedisStatus(redis, logger, describeRedis(config.redis));
   // Listen once Redis is ready, so the first requests do not meet a connection still opening. If
   // it does not come within the start-up wait, listen anyway: ioredis keeps retrying and requests
@@ -33,6 +39,7 @@ export async function runWorker(config: Config): Promise<void> {
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
   const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand));
+  const waitBatch = createWaitBatch(config, engine, new WaitBatchMetrics(metrics.registry), logger);
 
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
@@ -48,17 +55,28 @@ export async function runWorker(config: Config): Promise<void> {
     engine,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    auth: new BearerAuth(config.server.authTokens),
     accessLog,
     onJobEvent: metrics.jobEvent,
+    waitBatch: waitBatch.deps,
     observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
   });
 
-  const server = http.createServer(listener);
+  const { headersTimeoutMs, requestTimeoutMs } = config.server;
+  const server = http.createServer(
+    {
+      // Slow clients (headers trickled, bodies never finished) are cut off after these, answered 408,
+      // so they hold no socket and no memory for long; checked at least every second.
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+    },
+    listener,
+  );
   // Longer than common load balancers' idle timeouts, so they close first and never hit a closing socket.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
   server.on('error', (error) => {
     tell({ type: 'sharq:listen-error', message: `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}` });
     process.exit(1);
@@ -69,8 +87,16 @@ export async function runWorker(config: Config): Promise<void> {
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = JSON.stringify({ status: 'failure', message: `malformed HTTP request: ${error.code ?? error.message}` });
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = timedOut
+      ? '408 Request Timeout'
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : '400 Bad Request';
+    const message = timedOut
+      ? 'request not received in time (headers_timeout / request_timeout)'
+      : `malformed HTTP request: ${error.code ?? error.message}`;
+    const body = JSON.stringify({ status: 'failure', message });
     socket.end(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
@@ -81,6 +107,8 @@ export async function runWorker(config: Config): Promise<void> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info('stopping: finishing in-flight requests');
+      // Long-polling requests are answered (404) now: a wait never holds up a shutdown.
+      await waitBatch.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = new Promise<'timeout'>((resolve) =>

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { RedisSection } from '../interfaces.js';
@@ -10,6 +12,8 @@ export interface ConnectionOptions {
   connectionName?: string;
   /** Fail a command after this long rather than let a request hang on a stuck Redis. */
   commandTimeoutMs?: number;
+  /** A pub/sub connection; on Redis Cluster it subscribes to sharded channels on their slot's node. */
+  subscriber?: boolean;
 }
 
 /** Reconnect quickly at first, then at most once a second, forever: the server heals itself. */
@@ -17,11 +21,17 @@ function retryDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 5), 1000);
 }
 
+/** TLS options: the server's certificate is always verified, against tls_ca_file when set. */
+function tlsOptions(cfg: RedisSection): TlsOptions | undefined {
+  if (!cfg.tls) return undefined;
+  return cfg.tlsCaFile === undefined ? {} : { ca: readFileSync(cfg.tlsCaFile) };
+}
+
 function baseOptions(cfg: RedisSection, opts: ConnectionOptions): RedisOptions {
   return {
     username: cfg.username,
     password: cfg.password,
-    tls: cfg.tls ? {} : undefined,
+    tls: tlsOptions(cfg),
     connectionName: opts.connectionName,
     commandTimeout: opts.commandTimeoutMs ?? 5000,
     // While Redis is away, fail commands at once (the HTTP layer answers 503) instead of queueing them.
@@ -45,11 +55,14 @@ export function createRedis(cfg: RedisSection, opts: ConnectionOptions = {}): Re
       enableAutoPipelining: true,
       lazyConnect: true,
       scaleReads: 'master',
+      shardedSubscribers: opts.subscriber === true,
     };
     return new Cluster(cfg.clusterNodes, clusterOptions);
   }
   if (cfg.sentinels.length > 0) {
-    return new Redis({ ...base, db: cfg.db, sentinels: cfg.sentinels, name: cfg.sentinelName });
+    // The Sentinels speak the same TLS as the data nodes when tls is on.
+    const sentinelTLS = base.tls;
+    return new Redis({ ...base, db: cfg.db, sentinels: cfg.sentinels, name: cfg.sentinelName, sentinelTLS, enableTLSForSentinelMode: sentinelTLS !== undefined });
   }
   if (cfg.connType === 'unix_sock') {
     return new Redis({ ...base, db: cfg.db, path: cfg.unixSocketPath });

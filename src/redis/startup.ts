@@ -8,7 +8,7 @@ import { createRedis, describeRedis, type RedisClient } from './client.js';
  * that starts without its Redis would only answer 503, so this fails loudly instead.
  */
 export async function connectRedisAtStartup(config: Config, connectionName: string): Promise<RedisClient> {
-  const redis = createRedis(config.redis, { connectionName });
+  const redis = createRedis(config.redis, { connectionName, commandTimeoutMs: config.server.redisCommandTimeoutMs });
   let lastError = 'no answer';
   redis.on('error', (error: Error) => {
     lastError = error.message;

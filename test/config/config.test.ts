@@ -51,6 +51,12 @@ describe('seed sample files, byte for byte', () => {
       metricsPort: undefined,
       shutdownTimeoutMs: 10000,
       redisStartupTimeoutMs: 10000,
+      maxWaitMs: 30000,
+      maxBatch: 1000,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.deepEqual(config.redis, {
       db: 0,
@@ -62,6 +68,9 @@ describe('seed sample files, byte for byte', () => {
       username: undefined,
       password: undefined,
       tls: false,
+      tlsCaFile: undefined,
+      minReplicasAck: 0,
+      replicaAckTimeoutMs: 1000,
       clustered: false,
       clusterNodes: [{ host: '127.0.0.1', port: 6379 }],
       sentinels: [],
@@ -188,6 +197,8 @@ describe('values and defaults', () => {
         'metrics_port : 9100',
         'shutdown_timeout : 0',
         'redis_startup_timeout : 30000',
+        'max_wait_ms : 120000',
+        'max_batch : 50',
         '[redis]',
         'db : 3',
         'key_prefix : my:prefix',
@@ -219,6 +230,12 @@ describe('values and defaults', () => {
       metricsPort: 9100,
       shutdownTimeoutMs: 0,
       redisStartupTimeoutMs: 30000,
+      maxWaitMs: 120000,
+      maxBatch: 50,
+      redisCommandTimeoutMs: 2000,
+      authTokens: [],
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
     });
     assert.equal(config.redis.db, 3);
     assert.equal(config.redis.keyPrefix, 'my:prefix');

@@ -5,15 +5,15 @@
 // that event, and process metrics come from the primary and the workers, labelled by role.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
+import { spawnChild, type ChildHandle } from '../helpers/process.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { readText } from './tools.js';
 
@@ -37,9 +37,8 @@ interface QueryResult {
 
 let redis: RedisServerHandle;
 let server: ServerHandle;
-let prometheus: ChildProcess | undefined;
+let prometheus: ChildHandle | undefined;
 let prometheusUrl = '';
-let prometheusLog = '';
 let tmp = '';
 
 async function query(expr: string): Promise<QueryResult[]> {
@@ -58,7 +57,7 @@ function eventually(expr: string, what: string, accept: (r: QueryResult[]) => bo
 }
 
 const enqueue = (type: string, queue: string, job: string, extra: Record<string, unknown> = {}) =>
-  request(`${server.url}/enqueue/${type}/${queue}/`, { body: { job_id: job, interval: 0, payload: { job }, ...extra } });
+  server.api.post(`/enqueue/${type}/${queue}/`, { job_id: job, interval: 0, payload: { job }, ...extra });
 
 before(async () => {
   redis = await startRedis();
@@ -83,29 +82,24 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  prometheus = spawn(
-    'prometheus',
-    [`--config.file=${configFile}`, `--storage.tsdb.path=${path.join(tmp, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.on('error', (error) => (prometheusLog += `spawn prometheus: ${error.message} (.ci/run installs Debian's prometheus)\n`));
-  prometheus.stdout?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-  prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
+  // Killed with this process even if the test fails before after() (the harness's safety net).
+  const prom = spawnChild('prometheus', 'prometheus', [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${path.join(tmp, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ]);
+  prometheus = prom;
   await waitFor(async () => (await fetch(`${prometheusUrl}/-/ready`)).ok, { what: 'prometheus to be ready', timeoutMs: 60_000 }).catch(
     (error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${prometheusLog.slice(-3000)}`);
+      const hint = prom.hasExited() ? " (it exited: is Debian's prometheus installed? .ci/run installs it)" : '';
+      throw new Error(`${error instanceof Error ? error.message : String(error)}${hint}\n${prom.output().slice(-3000)}`);
     },
   );
   await eventually('up{job="sharq"} == 1', 'the first successful scrape');
 }, LIVE);
 
 after(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const gone = new Promise((resolve) => prometheus?.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000).unref())]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-  }
+  await prometheus?.stop('SIGTERM', 10_000);
   await server?.stop();
   await redis?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -118,7 +112,7 @@ describe('the dashboard on a real Prometheus', () => {
     await eventually('sharq_jobs_discarded_total{queue_type="firsts"} == 0', 'discarded at 0');
     await eventually('sharq_jobs_rejected_total{queue_type="firsts"} == 0', 'rejected at 0');
 
-    assert.equal((await request(`${server.url}/dequeue/firsts/`)).status, 200); // never finished: discarded on expiry
+    assert.equal((await server.api.get('/dequeue/firsts/')).status, 200); // never finished: discarded on expiry
     assert.equal((await enqueue('firsts', 'q1', 'too-many', { max_queued_length: 1 })).status, 201);
     assert.equal((await enqueue('firsts', 'q1', 'rejected', { max_queued_length: 1 })).status, 429);
 
@@ -138,17 +132,19 @@ describe('the dashboard on a real Prometheus', () => {
       for (let i = 0; i < 5; i++) assert.equal((await enqueue(type, `q${i}`, `j${i}`)).status, 201);
       assert.equal((await enqueue(type, 'q0', 'j0')).status, 201); // duplicate
       for (let i = 0; i < 3; i++) {
-        const job = (await request(`${server.url}/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
-        assert.equal((await request(`${server.url}/finish/${type}/${job.queue_id}/${job.job_id}/`, { method: 'POST' })).status, 200);
+        const job = (await server.api.get(`/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
+        assert.equal((await server.api.post(`/finish/${type}/${job.queue_id}/${job.job_id}/`)).status, 200);
       }
       assert.equal((await enqueue(type, 'once', 'retry', { requeue_limit: 1 })).status, 201);
       assert.equal((await enqueue(type, 'never', 'drop', { requeue_limit: 0 })).status, 201);
       assert.equal((await enqueue(type, 'full', 'a', { max_queued_length: 1 })).status, 201);
       assert.equal((await enqueue(type, 'full', 'b', { max_queued_length: 1 })).status, 429);
     }
+    // The primary has listed both types at a scrape, so their requeue counters start from a 0.
+    await eventually('count(sharq_jobs_requeued_total{queue_type=~"sms|email"} == 0) == 2', 'requeue counters at 0');
     // Dequeue everything left without finishing: expiries make requeues and discards.
     for (const type of ['sms', 'email']) {
-      while ((await request(`${server.url}/dequeue/${type}/`)).status === 200);
+      while ((await server.api.get(`/dequeue/${type}/`)).status === 200);
     }
     await eventually('sum(increase(sharq_jobs_requeued_total[1m])) > 0', 'a requeue');
 

@@ -8,7 +8,7 @@ import promClient from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request, startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
 import { abs, assertToolPasses, composeConfig, readText, runTool, yamllint } from './tools.js';
 
 /** A server's start-up takes ~13 s at a load of 30 on 2 cores: a deadline for a loaded machine, not a hang. */
@@ -56,9 +56,9 @@ describe('GET /metrics of the real CLI', () => {
 
   test('passes promtool check metrics, but for the *_total gauges prom-client itself names', SLOW, async () => {
     const job = { job_id: 'j1', interval: 10, payload: {} };
-    assert.equal((await request(`${server.url}/enqueue/sms/q1/`, { body: job })).status, 201);
-    assert.equal((await request(`${server.url}/dequeue/sms/`)).status, 200);
-    const scrape = await request(`${server.url}/metrics`);
+    assert.equal((await server.api.post('/enqueue/sms/q1/', job)).status, 201);
+    assert.equal((await server.api.get('/dequeue/sms/')).status, 200);
+    const scrape = await server.api.get('/metrics');
     assert.equal(scrape.status, 200);
 
     const run = await runTool('promtool', ['check', 'metrics'], { input: scrape.text });

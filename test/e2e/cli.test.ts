@@ -154,7 +154,7 @@ describe('a running server', () => {
     void server.exited.then((c) => (code = c));
     await waitFor(() => code !== undefined || server.stdout().includes(`Listening on: 127.0.0.1:${listenPort}`), {
       what: `the banner on port ${listenPort}`,
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
     });
     assert.equal(code, undefined, `server exited (${String(code)}):\n${server.stderr()}\n${server.stdout()}`);
     return server;

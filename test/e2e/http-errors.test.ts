@@ -114,7 +114,7 @@ describe('routing', () => {
     for (const [method, path] of [
       ['GET', '/nope/'],
       ['GET', '/nope'],
-      ['POST', '/enqueue/a/'],
+      ['POST', '/enqueue/'], // /enqueue/<type>/ is the batch route (SPEC 5.2)
       ['GET', '/dequeue/a/b/'],
       ['GET', '/metrics/a/b/c/'],
       ['POST', '/finish/a/b/'],

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { freePort } from '../helpers/ports.js';
+import { killOnExit } from '../helpers/process.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { cliPath, repoRoot, request, startServer } from '../helpers/server.js';
+import { cliPath, repoRoot, startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A server's start-up takes ~13 s at a load of 30 on 2 cores: a deadline for a loaded machine, not a hang. */
@@ -46,8 +47,8 @@ describe('on a pipe', () => {
   test('with accesslog "-": every stdout line is a JSON entry or a combined-format access line; no file "-"', SLOW, async () => {
     const server = await startServer({ redisPort: redis.port, config: { 'sharq-server': { accesslog: '-' } }, startTimeoutMs: START_TIMEOUT_MS });
     try {
-      assert.equal((await request(`${server.url}/enqueue/sms/q1/`, { body: { job_id: 'a', interval: 0, payload: {} } })).status, 201);
-      assert.equal((await request(`${server.url}/nope`)).status, 404);
+      assert.equal((await server.api.post('/enqueue/sms/q1/', { job_id: 'a', interval: 0, payload: {} })).status, 201);
+      assert.equal((await server.api.get('/nope')).status, 404);
       await waitFor(() => server.stdout().includes('"GET /nope HTTP/1.1" 404'), { what: 'the access line of GET /nope', timeoutMs: 10_000 });
       for (const line of server.stdout().split('\n').filter((l) => l !== '')) {
         if (line.startsWith('{')) JSON.parse(line);
@@ -71,7 +72,7 @@ describe('on a pipe', () => {
     const quiet = await startServer({ redisPort: redis.port, startTimeoutMs: START_TIMEOUT_MS });
     try {
       for (const s of [server, quiet]) {
-        assert.equal((await request(`${s.url}/enqueue/sms/q-secret/`, { body: { job_id: 'id-secret', interval: 0, payload: {} } })).status, 201);
+        assert.equal((await s.api.post('/enqueue/sms/q-secret/', { job_id: 'id-secret', interval: 0, payload: {} })).status, 201);
       }
       const entry = await waitFor(
         () => jsonLines(server.stdout()).find((e) => e.level === 'http' && e.method === 'POST'),
@@ -101,6 +102,7 @@ describe('on a TTY', () => {
     );
     const command = [process.execPath, cliPath, '--config', file].map((w) => `'${w}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    killOnExit(child);
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     try {

@@ -23,6 +23,8 @@ describe('health', () => {
       host: server.host,
       port: server.port,
       tls: false,
+      minReplicasAck: 0,
+      replicaAckTimeoutMs: 1000,
       clustered: false,
       clusterNodes: [],
       sentinels: [],

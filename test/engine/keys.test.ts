@@ -59,24 +59,31 @@ describe('key layout: the scripts write exactly the keys src/engine/keys.ts name
     // j1 expires with requeue_limit 0: discarded into the dead letters.
     await waitForExpiry(engine, 'sms');
     assert.equal((await engine.requeue()).get('sms')?.discarded, 1);
-    await expect([t.ready, t.queues, t.totals, t.dead, q1.queue, q1.jobs, q2.idle, g.queueTypes], 'after requeue');
+    await expect([t.ready, t.queues, t.totals, t.deadIndex, t.deadJobs, q1.queue, q1.jobs, q2.idle, g.queueTypes], 'after requeue');
 
     // An active job put back by requeue (the script derives the queue's keys itself).
     await enqueueJob(engine, 'sms', 'q2', 'k2', { intervalMs: 0, requeueLimit: 1 });
     await pollDequeue(engine, 'sms');
     await waitForExpiry(engine, 'sms');
     assert.equal((await engine.requeue()).get('sms')?.requeued, 1);
-    await expect([t.ready, t.queues, t.totals, t.dead, q1.queue, q1.jobs, q2.queue, q2.jobs, g.queueTypes], 'after requeue back');
+    await expect([t.ready, t.queues, t.totals, t.deadIndex, t.deadJobs, q1.queue, q1.jobs, q2.queue, q2.jobs, g.queueTypes], 'after requeue back');
+
+    // A delayed job: parked in the type's delayed set, counted per queue; a purge removes both.
+    await engine.enqueue({ queueType: 'sms', queueId: 'q1', jobId: 'd1', intervalMs: 1000, payload: 1, delayMs: 60_000 });
+    await expect(
+      [t.ready, t.queues, t.totals, t.deadIndex, t.deadJobs, t.delayed, t.delayedCounts, q1.queue, q1.jobs, q2.queue, q2.jobs, g.queueTypes],
+      'after a delayed enqueue',
+    );
 
     assert.equal(await engine.setInterval('sms', 'q1', 5), true);
-    assert.deepEqual(await engine.clearQueue('sms', 'q1', true), { queuedRemoved: 1, activeRemoved: 0 });
+    assert.deepEqual(await engine.clearQueue('sms', 'q1', true), { queuedRemoved: 1, activeRemoved: 1 });
     assert.deepEqual(await engine.clearQueue('sms', 'q2', true), { queuedRemoved: 1, activeRemoved: 0 });
     await engine.health();
     const left = await snapshot();
     for (const key of left) {
-      assert.ok([t.totals, t.dead, q1.idle, q2.idle, g.queueTypes, g.deepStatus].includes(key), `unexpected key ${key}`);
+      assert.ok([t.totals, t.deadIndex, t.deadJobs, q1.idle, q2.idle, g.queueTypes, g.deepStatus].includes(key), `unexpected key ${key}`);
     }
-    for (const key of [t.totals, t.dead, g.queueTypes, g.deepStatus]) assert.ok(left.includes(key), `${key} exists`);
+    for (const key of [t.totals, t.deadIndex, t.deadJobs, g.queueTypes, g.deepStatus]) assert.ok(left.includes(key), `${key} exists`);
   });
 
   test('every key of one queue type hashes to one cluster slot; types differ', async () => {

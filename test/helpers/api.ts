@@ -20,16 +20,13 @@ export interface ApiServer {
 
 /**
  * A real Redis and the real CLI (2 workers by default) for the tests of one file: started in
- * before(), stopped in after(). Tests keep apart by using queue types of their own. No job expires
- * (an hour) unless `config` says otherwise: on a loaded machine a second between a dequeue and the
- * next can pass, and a requeued job would break a test about something else.
+ * before(), stopped in after(). Tests keep apart by using queue types of their own.
  */
 export function serverForFile(options: Omit<StartServerOptions, 'redisPort'> = {}): ApiServer {
   let started: ApiServer | undefined;
   before(async () => {
     const redis = await startRedis();
-    const config = { ...options.config, sharq: { job_expire_interval: '3600000', ...options.config?.sharq } };
-    const server = await startServer({ workers: 2, ...options, config, redisPort: redis.port });
+    const server = await startServer({ workers: 2, ...options, redisPort: redis.port });
     started = { redis, server, api: server.api };
   });
   after(async () => {

@@ -13,9 +13,14 @@ export interface ConfigSettings {
   overrides?: ConfigOverrides;
 }
 
+/**
+ * No job expires (an hour) unless a test asks for it (`overrides.sharq.job_expire_interval`): on a
+ * loaded machine a second can pass between a dequeue and the next request, and a requeued job
+ * breaks a test about something else.
+ */
 export function configText({ redisPort, port, workers = 2, overrides = {} }: ConfigSettings): string {
   const sections: Record<ConfigSection, Record<string, string>> = {
-    sharq: { job_expire_interval: '1000', job_requeue_interval: '1000', default_job_requeue_limit: '-1' },
+    sharq: { job_expire_interval: '3600000', job_requeue_interval: '1000', default_job_requeue_limit: '-1' },
     'sharq-server': { host: '127.0.0.1', port: String(port), workers: String(workers), shutdown_timeout: '5000' },
     redis: { db: '0', key_prefix: 'sharq_test', conn_type: 'tcp_sock', host: '127.0.0.1', port: String(redisPort) },
   };

@@ -8,9 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { configText, type ConfigOverrides } from './config.js';
-import { httpClient, type HttpClient } from './http.js';
+import { httpClient, onResponse, type HttpClient } from './http.js';
+import { checkExchange } from './openapi-validator.js';
 import { freePort } from './ports.js';
 import { atExit, childPids, spawnChild, waitWhileRunning, type ExitStatus } from './process.js';
+
+// Every reply of the servers the tests start is checked against openapi.json (SPEC 5.10): a reply that
+// drifts from the document fails the request, and so the test that made it.
+onResponse(checkExchange);
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');

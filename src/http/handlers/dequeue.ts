@@ -1,8 +1,14 @@
 import { failure } from '../reply.js';
 import type { Reply, RouteInput, RouteDeps } from '../types.js';
+import { dequeueParams, dequeueWaitOrCount } from './dequeue-wait.js';
 
-/** GET /dequeue/ (type `default`) and GET /dequeue/:queue_type/ */
-export async function dequeue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
+/** GET /dequeue/ (type `default`) and GET /dequeue/:queue_type/; with `wait` or `count` see dequeue-wait.ts. */
+export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const { engine, onJobEvent } = deps;
+  if (input.query !== '') {
+    const params = dequeueParams(input.query, deps.waitBatch);
+    if (params.count !== undefined || (params.waitMs ?? 0) > 0) return dequeueWaitOrCount(input, params, deps);
+  }
   const queueType = input.params.queue_type ?? 'default';
   const result = await engine.dequeue(queueType);
   if (result.kind === 'empty') return failure(404);

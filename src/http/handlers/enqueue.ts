@@ -24,6 +24,8 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
     payload: body.payload,
     requeueLimit: body.requeue_limit,
     maxQueuedLength: limit,
+    cost: body.cost,
+    delayMs: body.delay_ms,
   });
   // As the original: the length before this enqueue is told whenever a limit was asked for.
   const length = limit === undefined ? {} : { current_queue_length: result.lengthBefore };
@@ -36,7 +38,7 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
       onJobEvent?.('duplicate', String(queueType));
       return {
         status: 201,
-        body: { status: 'queued', duplicate: true, message: 'job_id is already queued or active in this queue', ...length },
+        body: { status: 'queued', duplicate: true, message: 'job_id is already queued, delayed or active in this queue', ...length },
       };
     case 'rejected':
       onJobEvent?.('rejected', String(queueType));

@@ -1,0 +1,47 @@
+-- dequeue_batch: hand out up to `count` jobs of the queue type, each as dequeue.lua would (same
+-- function), all at this call's Redis time: a queue with an interval is ready again only after
+-- it, so it gives at most one job per call; a queue with interval 0 may give several (FIFO).
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:active
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- Each chosen queue's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:stats:<minute> are derived
+-- from KEYS[1] (same hash tag, so the same cluster slot).
+-- ARGV[1] job expire interval (ms)
+-- ARGV[2] count: the most jobs to hand out (bounded by the caller)
+--
+-- Reply: {next_ready_ms, queue_id, job_id, payload, requeues_remaining, queue_length_after, ...}
+--   next_ready_ms: when fewer than count jobs came out, ms from now until the type's next queue is
+--   ready (0: now), or -1 when the type has no queued job; 0 when count jobs came out.
+-- Cost: O(count log n) in ready queues; up to 3 inconsistent heads repaired per call.
+
+-- @include common
+-- @include lifecycle
+-- @include jobs
+
+local ready_key = KEYS[1]
+local tag = tag_of(ready_key, ':ready')
+local expire_us, count = tonumber(ARGV[1]) * 1000, tonumber(ARGV[2])
+local now = now_us()
+promote_due(tag, now, PROMOTE_PER_CALL)
+local budget = { left = 3 }
+local reply = { 0 }
+local handed = 0
+local tally = new_tally()
+while handed < count do
+  local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, expire_us, budget, tally)
+  if not out then break end
+  handed = handed + 1
+  reply[#reply + 1] = out.qid
+  reply[#reply + 1] = out.jid
+  reply[#reply + 1] = out.job.payload
+  reply[#reply + 1] = out.job.remaining
+  reply[#reply + 1] = out.queue_length
+end
+write_tally(tally, KEYS[4], tag, now, 'deq')
+if handed < count and budget.left > 0 then
+  local next_us = next_ready_us(tag, ready_key)
+  reply[1] = next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
+end
+return reply

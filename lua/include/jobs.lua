@@ -1,0 +1,127 @@
+-- Per-job steps shared by the single-job scripts and their batch forms (enqueue/enqueue_batch,
+-- dequeue/dequeue_batch, finish/finish_batch), spliced in after common and lifecycle at
+-- "-- @include jobs".
+-- Every key is derived from the type's tag, so a batch stays in the type's cluster slot.
+
+-- The type's queued total and the per-minute stats of a call. A single-job script passes no tally
+-- and counts at once; a batch script passes one and writes it once at its end (write_tally), which
+-- saves two Redis calls per job.
+local function new_tally()
+  return { queued = 0, per_queue = {}, queues = {} }
+end
+
+local function count_job(tally, totals_key, tag, now, what, qid, queued_delta)
+  if not tally then
+    redis.call('HINCRBY', totals_key, 'queued', queued_delta)
+    count_in_stats(tag, now, what, qid)
+    return
+  end
+  tally.queued = tally.queued + queued_delta
+  local n = tally.per_queue[qid]
+  if not n then tally.queues[#tally.queues + 1] = qid end
+  tally.per_queue[qid] = (n or 0) + 1
+end
+
+local function write_tally(tally, totals_key, tag, now, what)
+  if #tally.queues == 0 then return end
+  redis.call('HINCRBY', totals_key, 'queued', tally.queued)
+  local total = 0
+  for _, qid in ipairs(tally.queues) do total = total + tally.per_queue[qid] end
+  local key = count_type_in_stats(tag, now, what, total)
+  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, tally.per_queue[qid]) end
+end
+
+-- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
+-- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
+-- delay_ms}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
+-- its delayed jobs included (max queued length counts them).
+local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally)
+  local queue_key, jobs_key = queue_key_of(tag, j.qid), jobs_key_of(tag, j.qid)
+  local listed = redis.call('LLEN', queue_key)
+  local queue_length = listed + delayed_in_queue(tag, j.qid)
+  if redis.call('HEXISTS', jobs_key, j.jid) == 1 then
+    return 'duplicate', queue_length
+  end
+  if j.max_len and queue_length >= j.max_len then
+    return 'rejected', queue_length
+  end
+
+  local m = read_meta(queues_key, j.qid)
+  if not m then
+    m = revive_meta(tag, j.qid, j.interval_ms)
+  elseif not m.pinned and m.interval ~= j.interval_ms then
+    apply_interval(ready_key, j.qid, m, j.interval_ms, now)
+  end
+
+  redis.call('HSET', jobs_key, j.jid, format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload }))
+  write_meta(queues_key, j.qid, m)
+  if j.delay_ms > 0 then
+    -- The body is stored now (duplicates count it); promote_due queues it when due.
+    add_delayed(tag, j.qid, j.jid, now + j.delay_ms * 1000)
+    count_job(tally, totals_key, tag, now, 'enq', j.qid, 0)
+    return 'queued', queue_length
+  end
+  redis.call('RPUSH', queue_key, j.jid)
+  if listed == 0 then
+    local ready_at = earliest_dequeue(m, now)
+    redis.call('ZADD', ready_key, ready_at, j.qid)
+    signal_ready(tag, ready_at)
+  end
+  count_job(tally, totals_key, tag, now, 'enq', j.qid, 1)
+  return 'queued', queue_length
+end
+
+-- Hands out the next job of the type from the queue that has been ready longest at `now`.
+-- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
+-- budget.left bounds the inconsistent heads (a ready queue without a job) repaired and skipped.
+-- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
+local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
+  while budget.left > 0 do
+    local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)[1]
+    if not qid then return nil end
+
+    local queue_key = queue_key_of(tag, qid)
+    local jid = redis.call('LPOP', queue_key)
+    if not jid then
+      redis.call('ZREM', ready_key, qid)
+    else
+      local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
+      local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
+      local job = raw and parse_job(raw)
+      local spent_us = m.interval * 1000 * (job and job.cost or 1)
+      local queue_length = redis.call('LLEN', queue_key)
+      if queue_length > 0 then
+        redis.call('ZADD', ready_key, now + spent_us, qid)
+      else
+        redis.call('ZREM', ready_key, qid)
+      end
+      if job then
+        m.active = m.active + 1
+        m.last = now + spent_us - m.interval * 1000
+        write_meta(queues_key, qid, m)
+        redis.call('ZADD', active_key, now + expire_us, qid .. ':' .. jid)
+        count_job(tally, totals_key, tag, now, 'deq', qid, -1)
+        return { qid = qid, jid = jid, job = job, queue_length = queue_length }
+      end
+      -- A job id without its body cannot be handed out; drop it and look again.
+      redis.call('HINCRBY', totals_key, 'queued', -1)
+      save_or_forget(tag, queues_key, qid, m, now, 0)
+    end
+    budget.left = budget.left - 1
+  end
+  return nil
+end
+
+-- Acknowledges an active job and forgets it. Returns 1, or 0 when the job is not active.
+local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_ms)
+  if redis.call('ZREM', active_key, qid .. ':' .. jid) == 0 then
+    return 0
+  end
+  redis.call('HDEL', jobs_key_of(tag, qid), jid)
+  local m = read_meta(queues_key, qid)
+  if m then
+    if m.active > 0 then m.active = m.active - 1 end
+    save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
+  end
+  return 1
+end

@@ -1,0 +1,100 @@
+-- The job lifecycle beyond queued and active: delayed jobs and dead letters. Spliced in after
+-- common (it uses its functions) by scripts that say "-- @include lifecycle". Every key here is
+-- derived from the type's tag, so a script stays in the type's cluster slot.
+
+-- Delayed jobs promoted per enqueue or dequeue call before it does its own work: bounds the cost of
+-- a call however many jobs came due at once (the leader's promoter, src/process/delayed-promoter.ts,
+-- moves the rest in batches of its own).
+local PROMOTE_PER_CALL = 20
+
+local function delayed_key_of(tag) return tag .. ':delayed' end
+local function dead_index_key_of(tag) return tag .. ':dead_index' end
+local function dead_jobs_key_of(tag) return tag .. ':dead_jobs' end
+
+local function add_delayed_count(tag, qid, delta)
+  local key = tag .. ':delayed_counts'
+  if redis.call('HINCRBY', key, qid, delta) <= 0 then redis.call('HDEL', key, qid) end
+end
+
+-- Parks a job (its body already in <tag>:jobs:<qid>) until due_us.
+local function add_delayed(tag, qid, jid, due_us)
+  redis.call('ZADD', delayed_key_of(tag), due_us, qid .. ':' .. jid)
+  add_delayed_count(tag, qid, 1)
+end
+
+-- Earliest due time (us) of a delayed job of the type, or nil.
+local function next_due_us(tag)
+  local head = redis.call('ZRANGE', delayed_key_of(tag), 0, 0, 'WITHSCORES')
+  return head[2] and tonumber(head[2]) or nil
+end
+
+-- The earliest time (us) a queue of the type becomes ready or a delayed job of it comes due, or nil
+-- when it has neither queued nor delayed jobs (long-polling waiters set their timer by it).
+local function next_ready_us(tag, ready_key)
+  local head = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
+  local ready_us, due_us = head[2] and tonumber(head[2]), next_due_us(tag)
+  if ready_us and due_us then return math.min(ready_us, due_us) end
+  return ready_us or due_us
+end
+
+-- Moves up to `limit` delayed jobs due by `now` to the tail of their queues, earliest due first
+-- (FIFO by due time). A queue that gets its first job is ready from the job's due time, or later
+-- when its rate limit says so. Returns the number of jobs moved and whether more are due.
+-- Cost: O(log n + limit) in delayed jobs of the type.
+local function promote_due(tag, now, limit)
+  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  if #due == 0 then return 0, false end
+  local members = {}
+  for i = 1, #due, 2 do members[#members + 1] = due[i] end
+  redis.call('ZREM', delayed_key_of(tag), unpack(members))
+
+  local queues_key = tag .. ':queues'
+  local moved = 0
+  for i = 1, #due, 2 do
+    local qid, jid = string.match(due[i], '^([^:]+):(.+)$')
+    add_delayed_count(tag, qid, -1)
+    -- A body removed by a purge leaves nothing to promote.
+    if redis.call('HEXISTS', jobs_key_of(tag, qid), jid) == 1 then
+      local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
+      if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
+        local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
+        redis.call('ZADD', tag .. ':ready', ready_at, qid)
+        signal_ready(tag, ready_at)
+      end
+      write_meta(queues_key, qid, m)
+      moved = moved + 1
+    end
+  end
+  if moved > 0 then redis.call('HINCRBY', tag .. ':totals', 'queued', moved) end
+  return moved, #members == limit
+end
+
+-- A dead-letter entry (the value in <tag>:dead_jobs):
+--   "<discarded_at_ms>|<reason>|<interval_ms>|<job record>"
+-- with the job record of format_job as it was discarded (its requeue_limit, cost and payload) and the
+-- queue's interval then, so a replay can revive a queue that has gone idle since. Parsed in
+-- TypeScript by src/engine/dead-letters.ts.
+local function parse_dead(raw)
+  local at_ms, reason, interval, record = string.match(raw, '^(%d+)|([^|]*)|(%d+)|(.*)$')
+  return { at_ms = tonumber(at_ms), reason = reason, interval = tonumber(interval), job = parse_job(record) }
+end
+
+-- Keeps a discarded job; a job id discarded again replaces its older entry (and becomes newest).
+local function add_dead_letter(tag, qid, jid, job, interval_ms, reason, at_ms)
+  local member = qid .. ':' .. jid
+  local seq = redis.call('HINCRBY', tag .. ':totals', 'dead_seq', 1)
+  redis.call('ZADD', dead_index_key_of(tag), seq, member)
+  redis.call('HSET', dead_jobs_key_of(tag), member,
+    int_str(at_ms) .. '|' .. reason .. '|' .. int_str(interval_ms) .. '|' .. format_job(job))
+end
+
+-- Drops the oldest dead letters beyond `limit`, at most `max_drop` of them per call (a lowered
+-- dead_letter_limit is reached over several calls).
+local function trim_dead_letters(tag, limit, max_drop)
+  local over = math.min(redis.call('ZCARD', dead_index_key_of(tag)) - limit, max_drop)
+  if over <= 0 then return end
+  local popped = redis.call('ZPOPMIN', dead_index_key_of(tag), over)
+  local members = {}
+  for i = 1, #popped, 2 do members[#members + 1] = popped[i] end
+  redis.call('HDEL', dead_jobs_key_of(tag), unpack(members))
+end

@@ -1,0 +1,72 @@
+// The client's public types: the wire types of openapi.json in camelCase, so they cannot drift from it.
+import type { Camelize, Schemas, WithoutStatus } from './wire.js';
+
+/** A job handed out by dequeue; `payload` is typed by the caller (it is whatever JSON was enqueued). */
+export type Job<P = unknown> = Omit<Camelize<Schemas['BatchJob']>, 'payload'> & { payload: P };
+
+export interface JobRef {
+  queueId: string;
+  jobId: string;
+}
+
+export interface JobAddress extends JobRef {
+  queueType: string;
+}
+
+export interface EnqueueJob<P = unknown> {
+  queueId: string;
+  jobId: string;
+  /** ms between two dequeues of this queue. */
+  interval: number;
+  payload: P;
+  requeueLimit?: number;
+  maxQueuedLength?: number;
+  cost?: number;
+  delayMs?: number;
+}
+
+export interface EnqueueInput<P = unknown> extends EnqueueJob<P> {
+  queueType: string;
+}
+
+export type EnqueueResult = Omit<Camelize<WithoutStatus<Schemas['Queued']>>, 'message'>;
+
+export type BatchEnqueueResult =
+  | ({ status: 'queued' } & EnqueueResult)
+  | { status: 'failure'; code: Schemas['BatchEnqueueFailure']['code']; message: string; currentQueueLength?: number };
+
+export interface DequeueInput {
+  /** Default `default`, as the original's GET /dequeue/. */
+  queueType?: string;
+  /** Long-poll: wait up to this many ms for a job (server maximum `max_wait_ms`). */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+export type JobStatus =
+  | Camelize<WithoutStatus<Schemas['JobQueued']>>
+  | Camelize<WithoutStatus<Schemas['JobDelayed']>>
+  | Camelize<WithoutStatus<Schemas['JobActive']>>
+  | Camelize<WithoutStatus<Schemas['JobDead']>>;
+
+export type Touched = Camelize<WithoutStatus<Schemas['Touched']>>;
+export type QueueSummary = Camelize<Schemas['QueueSummary']>;
+export type QueueTotals = Camelize<NonNullable<Schemas['Queues']['totals']>>;
+export interface QueuePage {
+  queues: QueueSummary[];
+  nextCursor: Cursor;
+  /** Totals of the whole type, when the server gives them. */
+  totals?: QueueTotals;
+}
+export type WaitingJob<P = unknown> = Omit<Camelize<Schemas['WaitingJob']>, 'payload'> & { payload: P };
+export type JobPage<P = unknown> = Omit<WithoutStatus<Schemas['Jobs']>, 'jobs'> & { jobs: Array<WaitingJob<P>> };
+export type DeadJob<P = unknown> = Omit<Camelize<Schemas['DeadJob']>, 'payload'> & { payload: P };
+export type Cursor = Schemas['Cursor'];
+export type GlobalMetrics = Camelize<WithoutStatus<Schemas['GlobalMetrics']>>;
+export type QueueMetrics = Camelize<WithoutStatus<Schemas['QueueMetrics']>>;
+
+export interface DeleteQueueResult {
+  /** False when the queue had no jobs (the original's "Failure"). */
+  removed: boolean;
+  message: string;
+}

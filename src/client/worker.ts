@@ -1,0 +1,204 @@
+// runWorker: the poll loop every SharQ user writes by hand, done once. Long-polls for jobs (in
+// batches when asked), runs the handler, finishes on success, leaves a failed job to expire (the
+// server requeues it up to its requeue_limit), keeps the lease of a slow job alive, backs off while
+// the server is unavailable, and stops gracefully on an AbortSignal.
+import { SharqClient, type SharqClientOptions } from './client.js';
+import { SharqError, SharqNotFoundError, SharqProtocolError, SharqUnavailableError } from './errors.js';
+import { backoffMs, pause } from './transport.js';
+import type { Job } from './types.js';
+import { startLease, type LeaseOptions } from './lease.js';
+
+export interface WorkerJob<P = unknown> extends Job<P> {
+  queueType: string;
+  /** Aborted when the lease is lost (the job expired and may run elsewhere): stop work early. */
+  signal: AbortSignal;
+}
+
+export type WorkerEvent =
+  | { type: 'job-started'; job: Job }
+  | { type: 'job-finished'; job: Job; durationMs: number }
+  /** The handler threw: the job is left to expire and come back (or to be discarded past its requeue limit). */
+  | { type: 'job-failed'; job: Job; error: unknown; durationMs: number }
+  /** The handler succeeded but the job was no longer active (it expired first). */
+  | { type: 'finish-lost'; job: Job; error: unknown }
+  | { type: 'lease-extended'; job: Job; expiresAtMs: number }
+  | { type: 'lease-lost'; job: Job }
+  /** The server (or its Redis) is unavailable or unreachable: the next attempt is in delayMs. */
+  | { type: 'backoff'; error: unknown; delayMs: number; attempt: number }
+  | { type: 'error'; error: unknown }
+  | { type: 'stopping'; inFlight: number };
+
+export interface WorkerOptions<P = unknown> extends SharqClientOptions, LeaseOptions {
+  queueType: string;
+  handler: (job: WorkerJob<P>) => Promise<void> | void;
+  /** Jobs run at once. Default 1. */
+  concurrency?: number;
+  /** Jobs asked for per dequeue (GET ?count=); 1 (the default) uses the single-job dequeue. */
+  batchSize?: number;
+  /** Long-poll wait per dequeue in ms (server maximum `max_wait_ms`). Default 20000. */
+  waitMs?: number;
+  /** Pause after a dequeue that found nothing sooner than half its wait (a server without long-poll). Default 250. */
+  idlePauseMs?: number;
+  /** First back-off after an unavailable server; doubles up to maxBackoffMs. Default 250 / 10000. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Stops the worker: no new job is taken; the running ones finish; then runWorker resolves. */
+  signal?: AbortSignal;
+  /** Everything the worker has to say (it never writes to the console). */
+  onEvent?: (event: WorkerEvent) => void;
+  /** Use this client instead of making one from url/token. */
+  client?: SharqClient;
+}
+
+export interface WorkerSummary {
+  finished: number;
+  failed: number;
+}
+
+/** Handler slots; a poller reserves the slots of the jobs it asks for before it asks. */
+class Slots {
+  private used = 0;
+  private waiters: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  get free(): number {
+    return this.size - this.used;
+  }
+  get inUse(): number {
+    return this.used;
+  }
+  take(count: number): void {
+    this.used += count;
+  }
+  give(count = 1): void {
+    this.used -= count;
+    this.wake();
+  }
+  wake(): void {
+    this.waiters.splice(0).forEach((wake) => wake());
+  }
+  /** Resolves when a slot is free (or, with `all`, when every slot is), or once `stop` aborts. */
+  async wait(all: boolean, stop?: AbortSignal): Promise<void> {
+    while ((all ? this.used > 0 : this.free <= 0) && !stop?.aborted) {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+}
+
+export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise<WorkerSummary> {
+  const client = options.client ?? new SharqClient(options);
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const batchSize = Math.max(1, options.batchSize ?? 1);
+  const waitMs = options.waitMs ?? 20_000;
+  const idlePauseMs = options.idlePauseMs ?? 250;
+  const baseBackoffMs = options.backoffMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 10_000;
+  const { queueType } = options;
+  // Stops the pollers: the caller's signal, or an error no retry can fix (so no long-poll lingers).
+  const halt = new AbortController();
+  const signal = halt.signal;
+  const onStop = (): void => halt.abort(options.signal?.reason);
+  if (options.signal?.aborted) onStop();
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  const emit = (event: WorkerEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A throwing hook must not stop the worker.
+    }
+  };
+  const slots = new Slots(concurrency);
+  const summary: WorkerSummary = { finished: 0, failed: 0 };
+  let fatal: unknown;
+
+  /** Finishes the job (retrying through a short outage); false when the server no longer had it active. */
+  async function finish(job: Job): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.finish({ queueType, queueId: job.queueId, jobId: job.jobId });
+        summary.finished++;
+        return true;
+      } catch (error) {
+        // A retried finish whose first attempt went through answers 404: count it done, it was.
+        if (error instanceof SharqNotFoundError && attempt > 0) {
+          summary.finished++;
+          return true;
+        }
+        if (error instanceof SharqUnavailableError && attempt < 5) {
+          await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
+          continue;
+        }
+        emit({ type: 'finish-lost', job, error });
+        return false;
+      }
+    }
+  }
+
+  async function run(job: Job<P>): Promise<void> {
+    const started = Date.now();
+    const lease = startLease(client, queueType, job, options, emit);
+    emit({ type: 'job-started', job });
+    try {
+      await options.handler({ ...job, queueType, signal: lease.signal });
+    } catch (error) {
+      lease.stop();
+      summary.failed++;
+      emit({ type: 'job-failed', job, error, durationMs: Date.now() - started });
+      return;
+    }
+    lease.stop();
+    if (lease.signal.aborted) {
+      emit({ type: 'finish-lost', job, error: new SharqNotFoundError('the lease was lost before the handler returned') });
+      return;
+    }
+    if (await finish(job)) emit({ type: 'job-finished', job, durationMs: Date.now() - started });
+  }
+
+  /** One poll loop: reserve slots, long-poll for that many jobs, start them, give back the rest. */
+  async function poll(): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted && fatal === undefined) {
+      await slots.wait(false, signal);
+      if (signal.aborted || fatal !== undefined) return;
+      const asked = Math.min(batchSize, slots.free);
+      slots.take(asked);
+      const polledAt = Date.now();
+      let jobs: Array<Job<P>> = [];
+      try {
+        jobs =
+          batchSize > 1
+            ? await client.dequeue<P>({ queueType, waitMs, count: asked, signal })
+            : [await client.dequeue<P>({ queueType, waitMs, signal })].filter((j): j is Job<P> => j !== null);
+        failures = 0;
+      } catch (error) {
+        slots.give(asked);
+        if (signal.aborted) return;
+        if (error instanceof SharqUnavailableError || error instanceof SharqProtocolError) {
+          const delayMs = backoffMs(baseBackoffMs, failures, maxBackoffMs);
+          emit({ type: 'backoff', error, delayMs, attempt: ++failures });
+          await pause(delayMs, signal).catch(() => undefined);
+          continue;
+        }
+        // 400 (bad queue type or wait), 401 (token): no retry can fix them.
+        fatal ??= error;
+        emit({ type: 'error', error });
+        halt.abort(error);
+        return;
+      }
+      if (jobs.length < asked) slots.give(asked - jobs.length);
+      for (const job of jobs) void run(job).finally(() => slots.give());
+      if (jobs.length === 0 && Date.now() - polledAt < waitMs / 2) await pause(idlePauseMs, signal).catch(() => undefined);
+    }
+  }
+
+  // Single-job dequeues: one long-poll per slot, so handlers are never starved by one poller's
+  // round trips. Batches: one poller asks for as many jobs as there are free slots.
+  const pollers = batchSize > 1 ? 1 : concurrency;
+  const wakePollers = (): void => slots.wake();
+  signal.addEventListener('abort', wakePollers, { once: true });
+  await Promise.all(Array.from({ length: pollers }, () => poll()));
+  emit({ type: 'stopping', inFlight: slots.inUse });
+  await slots.wait(true);
+  options.signal?.removeEventListener('abort', onStop);
+  if (fatal !== undefined) throw fatal instanceof SharqError ? fatal : new SharqError(String(fatal), { cause: fatal });
+  return summary;
+}

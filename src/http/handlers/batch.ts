@@ -1,0 +1,98 @@
+// Batch enqueue and finish (SPEC 5.2): one result per job, in order. The envelope is checked
+// before anything is written (a bad one is a 400 for the whole request); each job then succeeds
+// or fails on its own.
+import type { BatchEnqueueJob, BatchEnqueueResult, BatchFinishResult } from '../../engine/batch.js';
+import * as valid from '../../engine/validation.js';
+import { ValidationError } from '../../errors.js';
+import { jsonObjectBody, type JsonObject } from '../body.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
+
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The `jobs` array of the body: 1 to max_batch entries, else a 400 for the whole request. */
+function jobsOf(input: RouteInput, maxBatch: number): unknown[] {
+  const jobs = jsonObjectBody(input.body).jobs;
+  if (!Array.isArray(jobs) || jobs.length === 0 || jobs.length > maxBatch) {
+    const got = Array.isArray(jobs) ? `${jobs.length} jobs` : jobs === undefined ? 'nothing' : typeof jobs;
+    throw new ValidationError('jobs', `\`jobs\` has an invalid value: expected an array of 1-${maxBatch} jobs, got ${got}`);
+  }
+  return jobs;
+}
+
+/** max_queued_length may come at the top level of a job or inside its payload, as for a single enqueue. */
+function maxQueuedLength(job: JsonObject): unknown {
+  if (job.max_queued_length !== undefined) return job.max_queued_length;
+  return isObject(job.payload) ? job.payload.max_queued_length : undefined;
+}
+
+const NOT_AN_OBJECT = { kind: 'invalid', field: 'jobs', message: 'each job must be a JSON object' } as const;
+
+function enqueueResultJson(result: BatchEnqueueResult): object {
+  switch (result.kind) {
+    case 'queued':
+      return { status: 'queued' };
+    case 'duplicate':
+      return { status: 'queued', duplicate: true };
+    case 'rejected':
+      return { status: 'failure', code: 429, message: 'max_queued_length reached', current_queue_length: result.lengthBefore };
+    case 'invalid':
+      return { status: 'failure', code: 400, message: result.message };
+  }
+}
+
+export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const { batch, maxBatch, onBatchSize } = deps.waitBatch;
+  const queueType = valid.identifier('queue_type', input.params.queue_type);
+  const jobs = jobsOf(input, maxBatch);
+  const wellFormed: { index: number; job: BatchEnqueueJob }[] = [];
+  const results: BatchEnqueueResult[] = jobs.map((job, index) => {
+    if (!isObject(job)) return NOT_AN_OBJECT;
+    wellFormed.push({
+      index,
+      job: {
+        queueId: job.queue_id,
+        jobId: job.job_id,
+        intervalMs: job.interval,
+        payload: job.payload,
+        requeueLimit: job.requeue_limit,
+        maxQueuedLength: maxQueuedLength(job),
+        cost: job.cost,
+        delayMs: job.delay_ms,
+      },
+    });
+    return NOT_AN_OBJECT;
+  });
+  const outcome = await batch.enqueue(queueType, wellFormed.map((w) => w.job));
+  wellFormed.forEach((w, i) => {
+    results[w.index] = outcome[i] as BatchEnqueueResult;
+  });
+  onBatchSize?.('enqueue', queueType, jobs.length);
+  for (const result of results) {
+    if (result.kind === 'queued') deps.onJobEvent?.('enqueued', queueType);
+    else if (result.kind === 'duplicate') deps.onJobEvent?.('duplicate', queueType);
+    else if (result.kind === 'rejected') deps.onJobEvent?.('rejected', queueType);
+  }
+  return { status: 200, body: { status: 'success', results: results.map(enqueueResultJson) } };
+}
+
+function finishResultJson(result: BatchFinishResult): object {
+  if (result === true) return { status: 'success' };
+  if (result === false) return { status: 'failure' };
+  return { status: 'failure', message: result.message };
+}
+
+export async function finishBatch(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const { batch, maxBatch, onBatchSize } = deps.waitBatch;
+  const queueType = valid.identifier('queue_type', input.params.queue_type);
+  const jobs = jobsOf(input, maxBatch);
+  const results = await batch.finish(
+    queueType,
+    jobs.map((job) => (isObject(job) ? { queueId: job.queue_id, jobId: job.job_id } : { queueId: undefined, jobId: undefined })),
+  );
+  onBatchSize?.('finish', queueType, jobs.length);
+  for (const result of results) if (result === true) deps.onJobEvent?.('finished', queueType);
+  return { status: 200, body: { status: 'success', results: results.map(finishResultJson) } };
+}

@@ -1,0 +1,114 @@
+// openapi.json is the contract: a real linter (Redocly) accepts it, every route the server has is in
+// it, and the response validator the e2e tests use accepts what the document says and nothing else.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { ROUTES } from '../../src/http/routes.js';
+import { checkExchange, openapiDocument, responseProblems, unseenResponses } from '../helpers/openapi-validator.js';
+import { repoRoot } from '../helpers/server.js';
+
+const execFileAsync = promisify(execFile);
+
+test('redocly lint accepts openapi.json with no error and no warning', async () => {
+  const cli = path.join(repoRoot, 'node_modules', '.bin', 'redocly');
+  // Exit code 1 on errors; the JSON report (stdout) counts both errors and warnings.
+  const { stdout } = await execFileAsync(cli, ['lint', 'openapi.json', '--format=json'], {
+    cwd: repoRoot,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: unknown[] };
+  assert.deepEqual(report.totals, { errors: 0, warnings: 0, ignored: 0 }, JSON.stringify(report.problems, null, 2));
+});
+
+test('the document has the version of the package', () => {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  assert.equal((openapiDocument as unknown as { info: { version: string } }).info.version, pkg.version);
+});
+
+test('every route of the server is in the document with its method', () => {
+  // Static file subtrees (the console's /ui/*) are not part of the JSON API.
+  for (const route of ROUTES.filter((r) => !r.path.endsWith('*'))) {
+    const documented = route.path.replace(/:([a-z_]+)/g, '{$1}');
+    const item = openapiDocument.paths[documented];
+    assert.ok(item, `openapi.json lacks ${documented}`);
+    assert.ok(item[route.method.toLowerCase() as 'get'], `openapi.json lacks ${route.method} ${documented}`);
+  }
+});
+
+test('every operation is public only where SPEC 5.8 says so', () => {
+  const publicOps: string[] = [];
+  for (const [template, item] of Object.entries(openapiDocument.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (method === 'parameters') continue;
+      const security = (op as { security?: unknown[] }).security;
+      if (Array.isArray(security) && security.length === 0) publicOps.push(`${method.toUpperCase()} ${template}`);
+      else assert.ok((op as { responses: Record<string, unknown> }).responses['401'], `${method} ${template} lacks 401`);
+    }
+  }
+  assert.deepEqual(publicOps.sort(), ['GET /', 'GET /deepstatus/', 'GET /openapi.json']);
+  const publicRoutes = ROUTES.filter((r) => r.public && !r.path.endsWith('*')).map((r) => `${r.method} ${r.path}`);
+  assert.deepEqual(publicRoutes.sort(), publicOps.sort(), 'the route table and the document agree on what needs no token');
+});
+
+test('the validator accepts documented replies', () => {
+  const ok = [
+    { method: 'GET', path: '/', status: 200, body: { message: 'Hello, SharQ!' } },
+    { method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued' } },
+    { method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued', duplicate: true, message: 'x' } },
+    { method: 'POST', path: '/enqueue/sms/q1/', status: 429, body: { status: 'failure', message: 'full', current_queue_length: 3 } },
+    { method: 'GET', path: '/dequeue/sms/?wait=100', status: 200, body: { status: 'success', queue_id: 'q', job_id: 'j', payload: null, requeues_remaining: -1, current_queue_length: 0 } },
+    { method: 'GET', path: '/dequeue/sms/?count=2', status: 200, body: { status: 'success', jobs: [{ queue_id: 'q', job_id: 'j', payload: [1], requeues_remaining: 2, current_queue_length: 1 }] } },
+    { method: 'GET', path: '/dequeue/', status: 404, body: { status: 'failure' } },
+    { method: 'GET', path: '/job/sms/q/j/', status: 200, body: { status: 'success', state: 'active', expires_at_ms: 1, requeues_remaining: 0 } },
+    { method: 'GET', path: '/dead/sms/', status: 200, body: { status: 'success', jobs: [], next_cursor: null } },
+    { method: 'POST', path: '/finish/sms/', status: 401, body: { status: 'failure', message: 'no token' }, headers: { 'www-authenticate': 'Bearer' } },
+    { method: 'GET', path: '/metrics', status: 200, body: '# HELP x\n' },
+    { method: 'HEAD', path: '/metrics/', status: 200, body: undefined },
+    { method: 'PUT', path: '/finish/sms/q/j/', status: 405, body: { status: 'failure', message: 'no' }, headers: { allow: 'POST' } },
+    { method: 'HEAD', path: '/dequeue/sms/', status: 405, body: '', headers: { allow: 'GET' } },
+    { method: 'GET', path: '/dequeue', status: 308, body: { status: 'redirect', location: '/dequeue/' } },
+    { method: 'GET', path: '/nope/', status: 404, body: { status: 'failure', message: 'no such route' } },
+  ];
+  for (const r of ok) assert.deepEqual(responseProblems(r), [], JSON.stringify(r));
+  const unseen = unseenResponses();
+  assert.ok(!unseen.includes('enqueue 201') && unseen.includes('enqueue 413'), 'coverage counts what was seen');
+});
+
+test('the validator rejects replies that drift from the document', () => {
+  const drifted: Array<[Parameters<typeof responseProblems>[0], RegExp]> = [
+    [{ method: 'POST', path: '/enqueue/sms/q1/', status: 200, body: { status: 'queued' } }, /status 200 is not documented/],
+    [{ method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued', extra: 1 } }, /additional/],
+    [{ method: 'GET', path: '/dequeue/sms/', status: 200, body: { status: 'success', queue_id: 'q', job_id: 'j', payload: 1, current_queue_length: 0 } }, /requeues_remaining|oneOf/],
+    [{ method: 'GET', path: '/job/sms/q/j/', status: 200, body: { status: 'success', state: 'lost' } }, /state|oneOf|discriminator/],
+    [{ method: 'POST', path: '/finish/sms/q/j/', status: 500, body: { status: 'failure', message: 'internal error' } }, /500 is not documented/],
+    [{ method: 'GET', path: '/deepstatus/', status: 401, body: { status: 'failure', message: 'x' } }, /401 is not documented/],
+    [{ method: 'POST', path: '/finish/sms/q/j/', status: 401, body: { status: 'failure', message: 'x' }, headers: {} }, /WWW-Authenticate missing/],
+    [{ method: 'GET', path: '/metrics/sms/', status: 200, body: { status: 'success', queue_ids: ['not valid!'] } }, /pattern/],
+    [{ method: 'PUT', path: '/finish/sms/q/j/', status: 404, body: { status: 'failure', message: 'x' } }, /expected 405/],
+    [{ method: 'GET', path: '/nope/', status: 200, body: {} }, /does not have/],
+  ];
+  for (const [r, pattern] of drifted) {
+    const problems = responseProblems(r);
+    assert.ok(problems.length > 0, `accepted ${JSON.stringify(r)}`);
+    assert.match(problems.join('\n'), pattern);
+  }
+});
+
+test('checkExchange (the e2e HTTP helper observer) throws on drift and passes a conforming reply', () => {
+  const exchange = (status: number, body: unknown) => ({ method: 'POST', path: '/finish/t/q/j/', response: { status, body, headers: {} } });
+  checkExchange(exchange(200, { status: 'success' }));
+  assert.throws(() => checkExchange(exchange(200, { status: 'success', extra: true })), /does not match openapi.json/);
+});
+
+test('with the served routes, an operation documented ahead of its route answers as an unknown path', () => {
+  const served = new Set(['POST /enqueue/{queue_type}/{queue_id}/']);
+  const notYet = { method: 'POST', path: '/enqueue/a/', status: 404, body: { status: 'failure', message: 'no such route' } };
+  assert.deepEqual(responseProblems(notYet, served), []);
+  assert.match(responseProblems(notYet).join(''), /404 is not documented/);
+  assert.match(responseProblems({ method: 'POST', path: '/enqueue/a/q/', status: 404, body: { status: 'failure' } }, served).join(''), /404 is not documented/);
+});

@@ -1,0 +1,78 @@
+// Every lifecycle route on a real Redis Cluster (3 masters) through the real CLI: delayed enqueue,
+// job status in each state, touch, dead letters listed, replayed and deleted, for queue types whose
+// slots live on different masters.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
+import { request } from '../helpers/fetch.js';
+import { startServer, type ServerHandle } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+
+let cluster: RedisClusterHandle;
+let server: ServerHandle;
+
+type Json = Record<string, unknown>;
+const call = (method: string, path: string, body?: unknown) =>
+  request(`${server.url}${path}`, { method, ...(body === undefined ? {} : { body }) });
+
+before(async () => {
+  cluster = await startRedisCluster({ masters: 3 });
+  const first = cluster.nodes[0];
+  assert.ok(first);
+  server = await startServer({
+    redisPort: first.port,
+    workers: 2,
+    config: {
+      sharq: { job_expire_interval: '2000', job_requeue_interval: '100' },
+      redis: { clustered: 'true', cluster_nodes: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',') },
+    },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+  await cluster?.stop();
+});
+
+describe('lifecycle routes on Redis Cluster', () => {
+  // Several types: their hash tags spread them over the masters.
+  for (const type of ['alpha', 'bravo', 'charlie', 'delta']) {
+    test(`type ${type}`, async () => {
+      const enq = (id: string, extra: Json = {}) =>
+        call('POST', `/enqueue/${type}/q/`, { job_id: id, interval: 0, payload: { id }, ...extra });
+      assert.equal((await enq('later', { delay_ms: 1500 })).status, 201);
+      assert.equal(((await call('GET', `/job/${type}/q/later/`)).body as Json).state, 'delayed');
+      const out = await waitFor(
+        async () => {
+          const r = await call('GET', `/dequeue/${type}/`);
+          return r.status === 200 ? (r.body as Json) : undefined;
+        },
+        { what: 'the delayed job', intervalMs: 20, timeoutMs: 15_000 },
+      );
+      assert.equal(out.job_id, 'later');
+      assert.equal(((await call('GET', `/job/${type}/q/later/`)).body as Json).state, 'active');
+      assert.equal((await call('POST', `/touch/${type}/q/later/`, { extend_ms: 60_000 })).status, 200);
+      assert.equal((await call('POST', `/finish/${type}/q/later/`)).status, 200);
+
+      assert.equal((await enq('doomed', { requeue_limit: 0 })).status, 201);
+      assert.deepEqual(((await call('GET', `/job/${type}/q/doomed/`)).body as Json).position, 0);
+      assert.equal((await call('GET', `/dequeue/${type}/`)).status, 200);
+      await waitFor(async () => ((await call('GET', `/job/${type}/q/doomed/`)).body as Json).state === 'dead', {
+        what: 'the job discarded',
+        timeoutMs: 15_000,
+      });
+      const dead = (await call('GET', `/dead/${type}/`)).body as { jobs: Json[] };
+      assert.deepEqual(dead.jobs.map((j) => j.job_id), ['doomed']);
+      assert.deepEqual((await call('POST', `/dead/${type}/replay/`, { all: true })).body, { status: 'success', replayed: 1 });
+      assert.equal(((await call('GET', `/job/${type}/q/doomed/`)).body as Json).state, 'queued');
+      assert.equal((await call('GET', `/dequeue/${type}/`)).status, 200);
+      await waitFor(async () => ((await call('GET', `/job/${type}/q/doomed/`)).body as Json).state === 'dead', {
+        what: 'the replayed job discarded again',
+        timeoutMs: 15_000,
+      });
+      assert.deepEqual((await call('DELETE', `/dead/${type}/`)).body, { status: 'success', deleted: 1 });
+      assert.equal((await call('GET', `/job/${type}/q/doomed/`)).status, 404);
+    });
+  }
+});
