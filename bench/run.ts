@@ -15,6 +15,7 @@ import { startBenchRedis } from './lib/redis.js';
 import { renderTable, rowsFor } from './lib/report.js';
 import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
+import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
 import { lifecycleScenario } from './scenarios/lifecycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
@@ -26,7 +27,7 @@ import { rateAccuracyLongPollScenario } from './scenarios/rate-accuracy-long-pol
 import { batchCycleScenario } from './scenarios/batch-cycle.js';
 import { wakeLatencyScenario } from './scenarios/wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-10). */
+/** In the order they run; `--scenario` also accepts their numbers (1-11). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   rateAccuracyLongPollScenario,
   batchCycleScenario,
   wakeLatencyScenario,
+  clusterScaleScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

@@ -46,7 +46,8 @@ export interface ServerSettings {
 export function benchConfig(s: ServerSettings): ConfigOverrides {
   return {
     sharq: { job_expire_interval: String(s.jobExpireIntervalMs), job_requeue_interval: String(s.jobRequeueIntervalMs) },
-    'sharq-server': { log_level: 'warn' },
+    // info, not warn: off a TTY the "Listening on" line the harness waits for is an info log entry.
+    'sharq-server': { log_level: 'info' },
     redis: { key_prefix: s.keyPrefix ?? BENCH_KEY_PREFIX },
   };
 }

@@ -67,9 +67,11 @@ export async function topUpAndLoadDequeue(
   run: number,
   spec: FillSpec,
   fullSize: number,
+  beforeLoad?: () => Promise<void>,
 ): Promise<LoadResult> {
   const missing = fullSize - (await queuedJobs(ctx.redis.admin, spec.queueType));
   if (missing > 0) await enqueueJobs(ctx.redis, { ...spec, jobIdPrefix: `t${run}-` }, missing);
+  await beforeLoad?.();
   return ctx.load.run({
     url: server.url,
     connections: CONNECTIONS,

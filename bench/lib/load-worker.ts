@@ -15,6 +15,8 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const RESTART_SEQUENCE = null as unknown as autocannon.Request;
 
 interface CycleContext {
+  /** The queue type of this cycle (one of profile.queueTypes when it spreads over several). */
+  queueType?: string;
   queueId?: string;
   jobId?: string;
 }
@@ -60,14 +62,17 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
         {
           method: 'POST',
           headers: JSON_HEADERS,
-          setupRequest: (req) => {
+          setupRequest: (req, context) => {
             const n = counters.sequence++;
-            return { ...req, path: `/enqueue/${profile.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, 0) };
+            const ctx = context as CycleContext;
+            const types = profile.queueTypes ?? 1;
+            ctx.queueType = types > 1 ? `${profile.queueType}${n % types}` : profile.queueType;
+            return { ...req, path: `/enqueue/${ctx.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, 0) };
           },
         },
         {
           method: 'GET',
-          path: `/dequeue/${profile.queueType}/`,
+          setupRequest: (req, context) => ({ ...req, path: `/dequeue/${(context as CycleContext).queueType ?? profile.queueType}/` }),
           onResponse: (status, body, context) => {
             if (status !== 200) return;
             const reply = JSON.parse(body) as { queue_id?: unknown; job_id?: unknown };
@@ -83,7 +88,7 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
           setupRequest: (req, context) => {
             const ctx = context as CycleContext;
             if (ctx.queueId === undefined || ctx.jobId === undefined) return RESTART_SEQUENCE;
-            return { ...req, path: `/finish/${profile.queueType}/${ctx.queueId}/${ctx.jobId}/` };
+            return { ...req, path: `/finish/${ctx.queueType ?? profile.queueType}/${ctx.queueId}/${ctx.jobId}/` };
           },
           onResponse: (status) => {
             if (status === 200) counters.cycles += 1;

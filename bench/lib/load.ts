@@ -32,6 +32,8 @@ export interface FinishProfile {
 export interface CycleProfile {
   kind: 'cycle';
   queueType: string;
+  /** Spread over this many queue types, named queueType + 0..n-1 (default 1: queueType itself). */
+  queueTypes?: number;
   queues: number;
   idPrefix: string;
 }

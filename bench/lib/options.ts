@@ -45,6 +45,7 @@ function planFor(quick: boolean, durationSec: number, runs: number): Plan {
     rateQueues: 50,
     rateJobsPerQueue: quick ? 4 : 30,
     rateIntervalMs: 200,
+    clusterRequeueTypes: quick ? 2000 : 10000,
     memoryLayouts: quick
       ? [
           { queues: 100, jobsPerQueue: 100 },

@@ -38,6 +38,8 @@ export interface Plan {
   rateJobsPerQueue: number;
   rateIntervalMs: number;
   memoryLayouts: Array<{ queues: number; jobsPerQueue: number }>;
+  /** Queue types of the cluster scenario's requeue pass. */
+  clusterRequeueTypes: number;
 }
 
 export interface BenchContext {

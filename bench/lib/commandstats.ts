@@ -1,0 +1,27 @@
+// Redis time spent in the server's scripts, from INFO commandstats: reset before a load, read after.
+// The scripts run by EVALSHA (EVAL on a NOSCRIPT fallback), so both are summed; Redis keeps no
+// per-script figures, which is why the single-operation scenario reads them one route at a time.
+
+import type { Redis } from 'ioredis';
+
+export interface ScriptTime {
+  calls: number;
+  usec: number;
+}
+
+/** CONFIG RESETSTAT: zeroes commandstats (and the other INFO counters) on this node. */
+export async function resetScriptTime(redis: Redis): Promise<void> {
+  await redis.config('RESETSTAT');
+}
+
+/** Calls and µs of EVALSHA + EVAL since the last reset. */
+export async function scriptTime(redis: Redis): Promise<ScriptTime> {
+  const text = await redis.info('commandstats');
+  let calls = 0;
+  let usec = 0;
+  for (const match of text.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+),usec=(\d+)/gm)) {
+    calls += Number(match[2]);
+    usec += Number(match[3]);
+  }
+  return { calls, usec };
+}
