@@ -62,7 +62,14 @@ export class WakeSubscriber {
 
   private async join(channel: string): Promise<void> {
     const connection = this.options.connection;
-    this.connecting ??= connection.status === 'wait' ? connection.connect() : Promise.resolve();
+    // A connect that failed (Redis down when the first waiter came) is forgotten, so a later waiter
+    // connects again instead of meeting the same rejection forever.
+    this.connecting ??= (connection.status === 'wait' || connection.status === 'end' ? connection.connect() : Promise.resolve()).catch(
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
     await this.connecting;
     if (this.sharded) {
       try {
