@@ -92,6 +92,7 @@ export class PrimaryMetrics {
     this.seenTypes.add(queueType);
     this.requeued.inc({ queue_type: queueType }, 0);
     this.discarded.inc({ queue_type: queueType }, 0);
+    this.promoted.inc({ queue_type: queueType }, 0);
   }
 
   setLeader = (leading: boolean): void => {
@@ -99,6 +100,7 @@ export class PrimaryMetrics {
   };
 
   delayedPromoted = (queueType: string, count: number): void => {
+    this.seeType(queueType);
     this.promoted.inc({ queue_type: queueType }, count);
   };
 
