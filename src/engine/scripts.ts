@@ -51,7 +51,18 @@ export function defineScript(
   if (!(command in redis)) redis.defineCommand(command, { numberOfKeys, lua: source });
   const call = (redis as unknown as Record<string, DefinedCommand>)[command];
   if (!call) throw new Error(`script ${name} could not be registered`);
-  const direct = call.bind(redis);
+  const evalsha = call.bind(redis);
+  // A node without the script in its cache (restarted, or a replica promoted by a failover) answers
+  // NOSCRIPT, and ioredis does not fall back to EVAL for auto-pipelined calls. NOSCRIPT means the
+  // script did not run, so running its source once with EVAL (which caches it there) is safe.
+  const direct = async (...keysAndArgs: ScriptArg[]): Promise<unknown> => {
+    try {
+      return await evalsha(...keysAndArgs);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(source, numberOfKeys, ...keysAndArgs);
+    }
+  };
   // With min_replicas_ack, a job state change is answered only once WAIT confirmed it (SPEC 5.9).
   const ack = replicaAck !== undefined && replicaAck.replicas > 0 && changesJobs(name) ? replicaAck : undefined;
   const bound =
