@@ -2,7 +2,7 @@
 // ARGV and decodes its reply into a named type, so no caller ever sees a tuple.
 import { queueKeys, typeKeys } from './keys.js';
 import type { ReplicaAck } from './replica-ack.js';
-import { defineScript, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
+import { ScriptSet, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
 
 export type EnqueueOutcome = 'queued' | 'duplicate' | 'rejected';
 
@@ -84,33 +84,25 @@ export function text(script: string, value: unknown): string {
   return value;
 }
 
-const SCRIPT_NAMES = ['enqueue', 'dequeue', 'finish', 'interval', 'clear_queue', 'requeue', 'lock_renew', 'lock_release'];
+const SCRIPT_NAMES = ['enqueue', 'dequeue', 'finish', 'interval', 'clear_queue', 'requeue', 'lock_renew', 'lock_release'] as const;
 
 const ENQUEUE_OUTCOMES: readonly string[] = ['queued', 'duplicate', 'rejected'];
 
 /** Every script of lua/, registered once on one connection, behind typed methods. */
 export class ScriptCommands {
-  private readonly call: Record<string, ScriptCall> = {};
+  private readonly scripts: ScriptSet<(typeof SCRIPT_NAMES)[number]>;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keyPrefix: string,
-    private readonly observe?: CommandObserver,
-    private readonly replicaAck?: ReplicaAck,
+    observe?: CommandObserver,
+    replicaAck?: ReplicaAck,
   ) {
-    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
-    // one, so a script first defined while a pipeline is pending (the leader's requeue pass beside
-    // the delayed-job promoter) is missing from it and the call crashes the process.
-    for (const name of SCRIPT_NAMES) this.script(name);
+    this.scripts = new ScriptSet(redis, SCRIPT_NAMES, observe, replicaAck);
   }
 
-  private script(name: string): ScriptCall {
-    let call = this.call[name];
-    if (!call) {
-      call = defineScript(this.redis, name, this.observe, this.replicaAck);
-      this.call[name] = call;
-    }
-    return call;
+  private script(name: (typeof SCRIPT_NAMES)[number]): ScriptCall {
+    return this.scripts.get(name);
   }
 
   async enqueue(c: EnqueueCall): Promise<EnqueueReply> {

@@ -3,7 +3,7 @@
 // keys.ts and decodes the reply into a named type.
 import { ReplyShapeError, int, list, text } from './commands.js';
 import { queueKeys, typeKeys } from './keys.js';
-import { defineScript, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
+import { ScriptSet, type CommandObserver, type RedisClient, type ScriptCall } from './scripts.js';
 import type { ReplicaAck } from './replica-ack.js';
 
 export type JobStatusReply =
@@ -46,27 +46,19 @@ function score(script: string, value: unknown): number {
 const SCRIPTS = ['touch', 'job_status', 'promote', 'dead_list', 'dead_replay', 'dead_delete', 'dead_migrate'] as const;
 
 export class LifecycleCommands {
-  private readonly call: Record<string, ScriptCall> = {};
+  private readonly scripts: ScriptSet<(typeof SCRIPTS)[number]>;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly keyPrefix: string,
-    private readonly observe?: CommandObserver,
-    private readonly replicaAck?: ReplicaAck,
+    observe?: CommandObserver,
+    replicaAck?: ReplicaAck,
   ) {
-    // Defined up front: ioredis copies the defined scripts into an auto-pipeline when it creates
-    // one, so a script first defined while a pipeline is pending is missing from it and the call
-    // crashes the process ("pipeline[functionName] is not a function").
-    for (const name of SCRIPTS) this.script(name);
+    this.scripts = new ScriptSet(redis, SCRIPTS, observe, replicaAck);
   }
 
-  private script(name: string): ScriptCall {
-    let call = this.call[name];
-    if (!call) {
-      call = defineScript(this.redis, name, this.observe, this.replicaAck);
-      this.call[name] = call;
-    }
-    return call;
+  private script(name: (typeof SCRIPTS)[number]): ScriptCall {
+    return this.scripts.get(name);
   }
 
   /** The new expiry (us), or undefined when the job is not active. */

@@ -84,3 +84,23 @@ export function defineScript(
     }
   };
 }
+
+/**
+ * A fixed set of scripts, all defined on one connection when the set is made. Up front on purpose:
+ * ioredis copies the defined scripts into an auto-pipeline when it creates one, so a script first
+ * defined while a pipeline is pending is missing from it and the call crashes the process
+ * ("pipeline[functionName] is not a function").
+ */
+export class ScriptSet<Name extends string> {
+  private readonly calls = new Map<Name, ScriptCall>();
+
+  constructor(redis: RedisClient, names: readonly Name[], observe?: CommandObserver, replicaAck?: ReplicaAck) {
+    for (const name of names) this.calls.set(name, defineScript(redis, name, observe, replicaAck));
+  }
+
+  get(name: Name): ScriptCall {
+    const call = this.calls.get(name);
+    if (!call) throw new Error(`script ${name} is not in this set`);
+    return call;
+  }
+}
