@@ -142,7 +142,11 @@ describe('delayed jobs', { concurrency: true }, () => {
     await enqueueDelayed(engine, 'bg', 'q', 'j', 200);
     promoter.start();
     try {
-      await waitFor(async () => (await engine.reads.queueLength('bg', 'q')) === 1, { what: 'the job promoted', intervalMs: 10 });
+      // The promoter reports after its script returns: wait for the report, not only the effect.
+      await waitFor(async () => promoted.length > 0 && (await engine.reads.queueLength('bg', 'q')) === 1, {
+        what: 'the job promoted and reported',
+        intervalMs: 10,
+      });
       assert.deepEqual(promoted, [1]);
     } finally {
       await promoter.stop();
