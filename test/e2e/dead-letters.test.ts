@@ -1,32 +1,16 @@
 // The dead-letter routes end to end: list (paged), replay one and all, delete, 400s.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request } from '../helpers/fetch.js';
-import { startServer, type ServerHandle } from '../helpers/server.js';
+import { serverForFile } from '../helpers/api.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServerHandle;
-let server: ServerHandle;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({
-    redisPort: redis.port,
-    workers: 2,
-    config: { sharq: { job_expire_interval: '100', job_requeue_interval: '50', dead_letter_limit: '4' } },
-  });
-});
-
-after(async () => {
-  await server?.stop();
-  await redis?.stop();
+const file = serverForFile({
+  config: { sharq: { job_expire_interval: '100', job_requeue_interval: '50', dead_letter_limit: '4' } },
 });
 
 type Json = Record<string, unknown>;
-const call = (method: string, path: string, body?: unknown) =>
-  request(`${server.url}${path}`, { method, ...(body === undefined ? {} : { body }) });
+const call = (method: string, path: string, body?: unknown) => file.api.request(method, path, body);
 
 /** Enqueues with requeue_limit 0, dequeues and waits for the leader to discard, one by one. */
 async function discard(type: string, ids: string[]): Promise<void> {
@@ -102,6 +86,6 @@ describe('dead letters', () => {
       assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(body)}`);
       assert.match(String((r.body as Json).message), field, `${method} ${path}`);
     }
-    assert.equal((await request(`${server.url}/dead/dl/replay/`, { method: 'POST', rawBody: 'nope' })).status, 400);
+    assert.equal((await file.api.request('POST', '/dead/dl/replay/', undefined, { rawBody: 'nope' })).status, 400);
   });
 });

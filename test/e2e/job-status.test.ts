@@ -1,31 +1,15 @@
 // GET /job/<queue_type>/<queue_id>/<job_id>/ end to end: the real CLI (2 workers) on a real Redis.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request } from '../helpers/fetch.js';
-import { startServer, type ServerHandle } from '../helpers/server.js';
+import { serverForFile } from '../helpers/api.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServerHandle;
-let server: ServerHandle;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({
-    redisPort: redis.port,
-    workers: 2,
+const file = serverForFile({
     config: { sharq: { job_expire_interval: '2000', job_requeue_interval: '100' } },
-  });
 });
 
-after(async () => {
-  await server?.stop();
-  await redis?.stop();
-});
-
-const call = (method: string, path: string, body?: unknown) =>
-  request(`${server.url}${path}`, { method, ...(body === undefined ? {} : { body }) });
+const call = (method: string, path: string, body?: unknown) => file.api.request(method, path, body);
 
 describe('GET /job/', () => {
   test('queued, delayed, active, dead, and 404 once finished or unknown', async () => {

@@ -1,31 +1,15 @@
 // POST /touch/ end to end: a job kept touched outlives many requeue passes; a lapsed one is requeued.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
-import { request } from '../helpers/fetch.js';
-import { startServer, type ServerHandle } from '../helpers/server.js';
+import { serverForFile } from '../helpers/api.js';
 import { waitFor } from '../helpers/wait.js';
 
-let redis: RedisServerHandle;
-let server: ServerHandle;
-
-before(async () => {
-  redis = await startRedis();
-  server = await startServer({
-    redisPort: redis.port,
-    workers: 2,
+const file = serverForFile({
     config: { sharq: { job_expire_interval: '1000', job_requeue_interval: '50' } },
-  });
 });
 
-after(async () => {
-  await server?.stop();
-  await redis?.stop();
-});
-
-const call = (method: string, path: string, body?: unknown) =>
-  request(`${server.url}${path}`, { method, ...(body === undefined ? {} : { body }) });
+const call = (method: string, path: string, body?: unknown) => file.api.request(method, path, body);
 
 describe('POST /touch/', () => {
   test('keeps a long job active across many passes; 404 once it is not active', async () => {
@@ -63,7 +47,7 @@ describe('POST /touch/', () => {
       assert.equal(r.status, 400, `extend_ms ${String(extend)}`);
       assert.match(String((r.body as Record<string, unknown>).message), /extend_ms/);
     }
-    assert.equal((await request(`${server.url}/touch/tx/q/j/`, { method: 'POST', rawBody: '{' })).status, 400);
+    assert.equal((await file.api.request('POST', '/touch/tx/q/j/', undefined, { rawBody: '{' })).status, 400);
   });
 
   test('Prometheus: touches counted per type', async () => {
