@@ -4,7 +4,7 @@
 import { ValidationError } from '../errors.js';
 import type { DequeuedJob, EnqueueResult, QueueEngine } from './engine.js';
 import { typeKeys } from './keys.js';
-import { defineScript, type ScriptArg, type ScriptCall } from './scripts.js';
+import { ScriptSet, type ScriptArg } from './scripts.js';
 import * as valid from './validation.js';
 
 /** Jobs per script call: about a millisecond of Redis time at most. */
@@ -54,15 +54,11 @@ function invalid(error: unknown): InvalidJob {
 
 /** The batch operations of an engine (same Redis client, key prefix and options). */
 export class BatchEngine {
-  private readonly scripts: Record<'enqueue_batch' | 'dequeue_batch' | 'finish_batch', ScriptCall>;
+  private readonly scripts: ScriptSet<'enqueue_batch' | 'dequeue_batch' | 'finish_batch'>;
 
   constructor(readonly engine: QueueEngine) {
     const { redis, options } = engine;
-    this.scripts = {
-      enqueue_batch: defineScript(redis, 'enqueue_batch', options.observeCommand, options.replicaAck),
-      dequeue_batch: defineScript(redis, 'dequeue_batch', options.observeCommand, options.replicaAck),
-      finish_batch: defineScript(redis, 'finish_batch', options.observeCommand, options.replicaAck),
-    };
+    this.scripts = new ScriptSet(redis, ['enqueue_batch', 'dequeue_batch', 'finish_batch'], options.observeCommand, options.replicaAck);
   }
 
   /** Results in the order of the jobs; invalid jobs are not sent to Redis. */
@@ -96,7 +92,7 @@ export class BatchEngine {
     const register = this.engine.registerType(type);
     for (let from = 0; from < pending.length; from += BATCH_CHUNK) {
       const chunk = pending.slice(from, from + BATCH_CHUNK);
-      const reply = (await this.scripts.enqueue_batch(
+      const reply = (await this.scripts.get('enqueue_batch')(
         [t.ready, t.queues, t.totals],
         chunk.flatMap((job) => job.args),
       )) as (string | number)[];
@@ -116,7 +112,7 @@ export class BatchEngine {
     const jobs: DequeuedJob[] = [];
     for (;;) {
       const asked = Math.min(count - jobs.length, BATCH_CHUNK);
-      const reply = (await this.scripts.dequeue_batch(keys, [this.engine.options.jobExpireIntervalMs, asked])) as (
+      const reply = (await this.scripts.get('dequeue_batch')(keys, [this.engine.options.jobExpireIntervalMs, asked])) as (
         | string
         | number
       )[];
@@ -155,7 +151,7 @@ export class BatchEngine {
     const t = typeKeys(keyPrefix, type);
     for (let from = 0; from < pending.length; from += BATCH_CHUNK) {
       const chunk = pending.slice(from, from + BATCH_CHUNK);
-      const reply = (await this.scripts.finish_batch(
+      const reply = (await this.scripts.get('finish_batch')(
         [t.active, t.queues],
         [idleQueueTtlMs, ...chunk.flatMap((job) => [job.queueId, job.jobId])],
       )) as number[];
