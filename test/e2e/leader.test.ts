@@ -189,6 +189,8 @@ describe('requeue leader', () => {
       what: 'the follower to take the released lock',
       timeoutMs: 10_000,
     });
+    // Its log line follows the lock by a moment: wait for it, then check it came once.
+    await waitFor(() => becameLeaderCount(follower) >= 1, { what: "the follower's leader log line", timeoutMs: 5_000 });
     assert.equal(becameLeaderCount(follower), 1);
   });
 
