@@ -74,11 +74,12 @@ const CLEAR_BATCH = 500;
  * Requeue calls of one pass: each near REQUEUE_CALL_TARGET_US of Redis time, at most
  * REQUEUE_LANES_PER_NODE of them in flight per node while a type has full batches (so a stretch of
  * pipelined calls Redis runs back to back stays a few ms), and up to REQUEUE_FIRST_CALLS_PER_NODE
- * first calls at once (each with a batch so small the stretch stays as short).
+ * first calls at once (each with a batch so small the stretch stays as short; many in flight hide
+ * the round trip, which is most of a pass over many types with little due each).
  */
 const REQUEUE_CALL_TARGET_US = 1000;
 const REQUEUE_LANES_PER_NODE = 3;
-const REQUEUE_FIRST_CALLS_PER_NODE = 32;
+const REQUEUE_FIRST_CALLS_PER_NODE = 128;
 const MAX_CLEAR_STEPS = 10_000;
 
 /**

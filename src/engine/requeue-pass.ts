@@ -87,8 +87,9 @@ function drainNode(types: string[], step: Step, plan: RequeuePassPlan, sizer: Ba
       }
       if (inFlight === 0 && !failed) resolve();
     };
-    // First calls are many at once: each gets a share of what lanesPerNode full calls would take.
-    const firstBatch = (): number => Math.max(1, Math.floor((sizer.batch * plan.lanesPerNode) / plan.firstCallsPerNode));
+    // First calls are many at once: each gets a share of what lanesPerNode full calls would take,
+    // but at least 2, so a type with one expired job is done in one call (a batch it fills is called again).
+    const firstBatch = (): number => Math.max(2, Math.floor((sizer.batch * plan.lanesPerNode) / plan.firstCallsPerNode));
     const call = (type: string, batch: number): void => {
       inFlight += 1;
       step(type, batch).then(
