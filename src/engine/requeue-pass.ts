@@ -37,13 +37,14 @@ export class BatchSizer {
   }
 
   /**
-   * Learns from a call that handled `jobs` jobs in `tookUs` (calls with few jobs say little). A call
+   * Learns from a call that handled `jobs` jobs in `tookUs`. Calls with few jobs say little, unless
+   * they filled their batch (else a batch shrunk below that could never grow back). A call
    * can take far longer than its work when Redis waits for a core, which no batch size avoids: the
    * estimate follows the cheaper calls at once and creeps up on the dearer ones, so one stall does
    * not shrink every later batch.
    */
-  observe(jobs: number, tookUs: number): void {
-    if (jobs < 10) return;
+  observe(jobs: number, tookUs: number, filled: boolean): void {
+    if (jobs < 10 && !filled) return;
     const sample = tookUs / jobs;
     if (this.perJobUs === undefined || sample < this.perJobUs) this.perJobUs = sample;
     else this.perJobUs = Math.min(sample, this.perJobUs * 1.1);
@@ -100,7 +101,7 @@ function drainNode(types: string[], step: Step, plan: RequeuePassPlan, sizer: Ba
           c.discarded += reply.discarded;
           c.calls += 1;
           counts.set(type, c);
-          sizer.observe(reply.requeued + reply.discarded, reply.tookUs);
+          sizer.observe(reply.requeued + reply.discarded, reply.tookUs, reply.more);
           if (!reply.more) full.delete(type);
           else if (!full.has(type)) {
             full.add(type);

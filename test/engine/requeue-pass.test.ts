@@ -80,13 +80,19 @@ describe('requeue pass scheduling', () => {
   test('batches follow the call time: dear jobs get smaller batches, a lone stall does not shrink them for good', () => {
     const sizer = new BatchSizer(PLAN);
     assert.equal(sizer.batch, PLAN.maxBatch, 'nothing learned yet: the largest batch');
-    sizer.observe(100, 4000); // 40 us a job
+    sizer.observe(100, 4000, true); // 40 us a job
     assert.equal(sizer.batch, 25);
-    sizer.observe(25, 250); // 10 us a job: follows at once
+    sizer.observe(25, 250, true); // 10 us a job: follows at once
     assert.equal(sizer.batch, 100);
-    sizer.observe(100, 50_000); // a stall: 500 us a job
+    sizer.observe(100, 50_000, true); // a stall: 500 us a job
     assert.ok(sizer.batch >= 90, `after one stall: ${sizer.batch}`);
-    sizer.observe(3, 30_000); // too few jobs to say anything
+    sizer.observe(3, 30_000, false); // too few jobs to say anything
     assert.ok(sizer.batch >= 90);
+
+    const slow = new BatchSizer(PLAN);
+    slow.observe(2, 1000, true); // 500 us a job from the start: batches of 2
+    assert.equal(slow.batch, 2);
+    slow.observe(2, 20, true); // a full batch of 2 still teaches: cheap again
+    assert.equal(slow.batch, 100);
   });
 });
