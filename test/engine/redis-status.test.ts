@@ -5,10 +5,9 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import winston from 'winston';
 
-import type { RedisSection } from '../../src/interfaces.js';
 import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { RedisStatus } from '../../src/redis/status.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import { startRedis, tcpRedisSection, type RedisServerHandle } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 function capturingLogger(): { logger: winston.Logger; lines: string[] } {
@@ -27,11 +26,7 @@ describe('RedisStatus', () => {
   let client: RedisClient;
   before(async () => {
     server = await startRedis();
-    const section: RedisSection = {
-      db: 0, keyPrefix: 'status', connType: 'tcp_sock', host: server.host, port: server.port, tls: false,
-      minReplicasAck: 0, replicaAckTimeoutMs: 1000, clustered: false, clusterNodes: [], sentinels: [],
-    };
-    client = createRedis(section, { connectionName: 'status-test', commandTimeoutMs: 1000 });
+    client = createRedis(tcpRedisSection(server, 'status'), { connectionName: 'status-test', commandTimeoutMs: 1000 });
     await client.connect();
   });
   after(async () => {

@@ -5,9 +5,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { Redis } from 'ioredis';
 
-import type { RedisSection } from '../../src/interfaces.js';
 import { createRedis, isRedisUnavailable, type RedisClient } from '../../src/redis/client.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import { startRedis, tcpRedisSection, type RedisServerHandle } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 async function errorOf(work: Promise<unknown>): Promise<Error> {
@@ -25,12 +24,8 @@ describe('isRedisUnavailable', () => {
   let redis: RedisClient;
   before(async () => {
     server = await startRedis();
-    const section: RedisSection = {
-      db: 0, keyPrefix: 'unavailable', connType: 'tcp_sock', host: server.host, port: server.port, tls: false,
-      minReplicasAck: 0, replicaAckTimeoutMs: 1000, clustered: false, clusterNodes: [], sentinels: [],
-    };
     // The production connection factory, so the errors are the ones the server meets.
-    redis = createRedis(section, { connectionName: 'unavailable-test', commandTimeoutMs: 5000 });
+    redis = createRedis(tcpRedisSection(server, 'unavailable'), { connectionName: 'unavailable-test', commandTimeoutMs: 5000 });
     await redis.connect();
   });
   after(async () => {
@@ -45,7 +40,7 @@ describe('isRedisUnavailable', () => {
       // Our WAIT pipeline's shape: a first command answered, then a blocking one in flight when the
       // connection closes. ioredis cannot safely resend such a pipeline, so it aborts it.
       const inFlight = redis.pipeline().exists('unavailable:slot').blpop('unavailable:nothing', 3).exec();
-      await waitFor(async () => (await killer.client('LIST')).includes('cmd=blpop'), { what: 'the BLPOP to block' });
+      await waitFor(async () => String(await killer.client('LIST')).includes('cmd=blpop'), { what: 'the BLPOP to block' });
       await killer.client('KILL', 'ID', String(id));
       // exec() resolves with one [error, reply] pair per command.
       const [, [error] = [null]] = (await inFlight) ?? [];
