@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { SharqClient } from '../../src/client/client.js';
 import type { Job } from '../../src/client/types.js';
 import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
+import { responseProblems } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { withDeadline } from '../helpers/wait.js';
@@ -21,18 +22,21 @@ const ROUNDS = 8;
 let redis: RedisServerHandle;
 let server: ServerHandle;
 let client: SharqClient;
+const drift: string[] = [];
+const onReply = (r: Parameters<typeof responseProblems>[0]) => drift.push(...responseProblems(r));
 
 // Jobs never expire during the test (the harness's default job_expire_interval is an hour): a job that
 // is active at the end was handed out and not finished, never requeued behind the test's back.
 before(async () => {
   redis = await startRedis();
   server = await startServer({ redisPort: redis.port, workers: 2 });
-  client = new SharqClient({ url: server.url });
+  client = new SharqClient({ url: server.url, onReply });
 });
 
 after(async () => {
   await server?.stop();
   await redis?.stop();
+  assert.deepEqual(drift, [], 'replies that do not match openapi.json');
 });
 
 const ref = (i: number) => ({ queueId: `q${i % QUEUES}`, jobId: `j${i}` });
@@ -66,7 +70,7 @@ for (let round = 0; round < ROUNDS; round++) {
     let dequeuesAfterStop = 0;
     const events: WorkerEvent[] = [];
     // Counts the dequeues the worker sends once stopped (there must be none).
-    const watched = new SharqClient({ url: server.url });
+    const watched = new SharqClient({ url: server.url, onReply });
     const dequeue = watched.dequeue.bind(watched);
     watched.dequeue = ((input: Parameters<SharqClient['dequeue']>[0]) => {
       if (stop.signal.aborted) dequeuesAfterStop++;
