@@ -68,9 +68,6 @@ class Slots {
   private used = 0;
   private waiters: Array<() => void> = [];
   constructor(private readonly size: number) {}
-  get inUse(): number {
-    return this.used;
-  }
   /**
    * Waits for a free slot, then takes up to `max` of the free ones; 0 once `stop` aborts. Checking and
    * taking happen in one step: several pollers woken by one freed slot cannot all take it.
@@ -212,7 +209,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       }
       // Jobs received are run even if the stop came while their reply was being read: the server
       // handed them out before it, and leaving them would hold them until they expire. (Should a
-      // server send more than asked, the extra ones run too and hold slots: give() goes negative.)
+      // server send more than asked, the extras run too: a negative give() takes their slots.)
       slots.give(asked - jobs.length);
       for (const job of jobs) start(job);
       if (jobs.length === 0 && Date.now() - polledAt < waitMs / 2) await pause(idlePauseMs, signal).catch(() => undefined);
