@@ -309,17 +309,18 @@ async function main(): Promise<void> {
         irPerBatchJob: [],
       }),
     );
-    // Warm-up (script cache, an idle record for every queue), not counted.
+    // Warm-up (script cache, an idle record for every queue the measured rounds use), not counted.
+    const batchRounds = Math.ceil((rounds * IN_FLIGHT) / BATCH);
     for (const v of variants) {
-      for (let round = 0; round < (2 * QUEUES) / IN_FLIGHT; round += 1) await singleRound(v, round, 'warm');
-      for (let round = 0; round < (2 * QUEUES) / BATCH; round += 1) await batchRound(v, round, 'warm');
+      for (let round = 0; round < Math.min(rounds, QUEUES / IN_FLIGHT); round += 1) await singleRound(v, round, 'warm');
+      for (let round = 0; round < Math.min(batchRounds, QUEUES / BATCH); round += 1) await batchRound(v, round, 'warm');
     }
     await instructions?.();
     for (let rep = 0; rep < reps; rep += 1) {
       for (const v of variants) Object.assign(v, { phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0 });
       // Round by round in turn, so every variant sees the same load on the machine.
       for (let round = 0; round < rounds; round += 1) for (const v of variants) await singleRound(v, round, `r${rep}`);
-      for (let round = 0; round < Math.ceil((rounds * IN_FLIGHT) / BATCH); round += 1) {
+      for (let round = 0; round < batchRounds; round += 1) {
         for (const v of variants) await batchRound(v, round, `r${rep}`);
       }
       variants.forEach((v, i) => record(v, figures[i] as Figures));
