@@ -64,7 +64,7 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally
   redis.call('RPUSH', queue_key, j.jid)
   if listed == 0 then
     local ready_at = earliest_dequeue(m, now)
-    redis.call('ZADD', ready_key, ready_at, j.qid)
+    redis.call('ZADD', ready_key, int_str(ready_at), j.qid)
     signal_ready(tag, ready_at)
   end
   count_job(tally, totals_key, tag, now, 'enq', j.qid, 1)
@@ -77,7 +77,7 @@ end
 -- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
 local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
   while budget.left > 0 do
-    local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)[1]
+    local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', int_str(now), 'LIMIT', '0', '1')[1]
     if not qid then return nil end
 
     local queue_key = queue_key_of(tag, qid)
@@ -91,7 +91,7 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       local spent_us = m.interval * 1000 * (job and job.cost or 1)
       local queue_length = redis.call('LLEN', queue_key)
       if queue_length > 0 then
-        redis.call('ZADD', ready_key, now + spent_us, qid)
+        redis.call('ZADD', ready_key, int_str(now + spent_us), qid)
       else
         redis.call('ZREM', ready_key, qid)
       end
@@ -99,7 +99,7 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
         m.active = m.active + 1
         m.last = now + spent_us - m.interval * 1000
         write_meta(queues_key, qid, m)
-        redis.call('ZADD', active_key, now + expire_us, qid .. ':' .. jid)
+        redis.call('ZADD', active_key, int_str(now + expire_us), qid .. ':' .. jid)
         count_job(tally, totals_key, tag, now, 'deq', qid, -1)
         return { qid = qid, jid = jid, job = job, queue_length = queue_length }
       end

@@ -42,7 +42,7 @@ end
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
 -- Cost: O(log n + limit) in delayed jobs of the type.
 local function promote_due(tag, now, limit)
-  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', int_str(now), 'WITHSCORES', 'LIMIT', '0', limit)
   if #due == 0 then return 0, false end
   local members = {}
   for i = 1, #due, 2 do members[#members + 1] = due[i] end
@@ -58,7 +58,7 @@ local function promote_due(tag, now, limit)
       local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
       if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
         local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
-        redis.call('ZADD', tag .. ':ready', ready_at, qid)
+        redis.call('ZADD', tag .. ':ready', int_str(ready_at), qid)
         signal_ready(tag, ready_at)
       end
       write_meta(queues_key, qid, m)
