@@ -30,9 +30,14 @@ if redis.replicate_commands then redis.replicate_commands() end
 
 local STATS_TTL_MS = 11 * 60 * 1000
 
+-- Read once per script call: every later use (signal_ready's delay) takes the same instant.
+local script_now_us = nil
 local function now_us()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+  if not script_now_us then
+    local t = redis.call('TIME')
+    script_now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  return script_now_us
 end
 
 -- tostring() would print large numbers as 1.7e+15; keep every digit. Whole numbers go through '%d'
@@ -83,11 +88,15 @@ end
 -- and an interval pinned while it was idle; otherwise the enqueue's interval applies.
 local function revive_meta(tag, qid, interval_ms)
   local key = idle_key_of(tag, qid)
-  local raw = redis.call('GET', key)
+  -- GETDEL (Redis 6.2+) reads and removes the record in one call; older servers take GET and DEL.
+  local raw = redis.pcall('GETDEL', key)
+  if type(raw) == 'table' and raw.err then
+    raw = redis.call('GET', key)
+    if raw then redis.call('DEL', key) end
+  end
   if not raw then
     return { interval = interval_ms, pinned = false, active = 0, last = 0 }
   end
-  redis.call('DEL', key)
   local m = parse_meta(raw)
   m.active = 0
   if not m.pinned then m.interval = interval_ms end
