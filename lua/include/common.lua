@@ -118,8 +118,13 @@ local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
+-- True once this script call has seen the type's delayed set empty (promote_due peeks at it), so
+-- no queue of the type has a delayed job; add_delayed clears it.
+local type_has_no_delayed = false
+
 -- Delayed jobs of a queue (they keep it live: its interval must still be known when they come due).
 local function delayed_in_queue(tag, qid)
+  if type_has_no_delayed then return 0 end
   return tonumber(redis.call('HGET', tag .. ':delayed_counts', qid) or '0')
 end
 

@@ -31,37 +31,52 @@ local function write_tally(tally, totals_key, tag, now, what)
   for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, tally.per_queue[qid]) end
 end
 
+-- The queue's length, its delayed jobs included (what max queued length counts).
+local function queue_length_of(tag, qid)
+  return redis.call('LLEN', queue_key_of(tag, qid)) + delayed_in_queue(tag, qid)
+end
+
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
 -- delay_ms}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
 -- its delayed jobs included (max queued length counts them).
+-- Without a max length, HSETNX stores the body and finds a duplicate in one call, and the length
+-- comes from RPUSH's answer; a queue whose meta is unchanged is not written again.
 local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally)
   local queue_key, jobs_key = queue_key_of(tag, j.qid), jobs_key_of(tag, j.qid)
-  local listed = redis.call('LLEN', queue_key)
-  local queue_length = listed + delayed_in_queue(tag, j.qid)
-  if redis.call('HEXISTS', jobs_key, j.jid) == 1 then
-    return 'duplicate', queue_length
+  local queue_length = nil
+  if j.max_len then
+    queue_length = queue_length_of(tag, j.qid)
+    if queue_length >= j.max_len then
+      if redis.call('HEXISTS', jobs_key, j.jid) == 1 then return 'duplicate', queue_length end
+      return 'rejected', queue_length
+    end
   end
-  if j.max_len and queue_length >= j.max_len then
-    return 'rejected', queue_length
+  local record = format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload })
+  if redis.call('HSETNX', jobs_key, j.jid, record) == 0 then
+    return 'duplicate', queue_length or queue_length_of(tag, j.qid)
   end
 
   local m = read_meta(queues_key, j.qid)
+  local meta_changed = true
   if not m then
     m = revive_meta(tag, j.qid, j.interval_ms)
   elseif not m.pinned and m.interval ~= j.interval_ms then
     apply_interval(ready_key, j.qid, m, j.interval_ms, now)
+  else
+    meta_changed = false
   end
+  if meta_changed then write_meta(queues_key, j.qid, m) end
 
-  redis.call('HSET', jobs_key, j.jid, format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload }))
-  write_meta(queues_key, j.qid, m)
   if j.delay_ms > 0 then
+    queue_length = queue_length or queue_length_of(tag, j.qid)
     -- The body is stored now (duplicates count it); promote_due queues it when due.
     add_delayed(tag, j.qid, j.jid, now + j.delay_ms * 1000)
     count_job(tally, totals_key, tag, now, 'enq', j.qid, 0)
     return 'queued', queue_length
   end
-  redis.call('RPUSH', queue_key, j.jid)
+  local listed = redis.call('RPUSH', queue_key, j.jid) - 1
+  queue_length = queue_length or listed + delayed_in_queue(tag, j.qid)
   if listed == 0 then
     local ready_at = earliest_dequeue(m, now)
     redis.call('ZADD', ready_key, int_str(ready_at), j.qid)
