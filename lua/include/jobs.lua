@@ -90,16 +90,26 @@ end
 -- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
 -- budget.left bounds the inconsistent heads (a ready queue without a job) repaired and skipped.
 -- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
+-- The ready set's head is popped (ZPOPMIN) and goes back only while its queue keeps jobs, or as it
+-- was when it is not ready yet; then budget.ready_head_us keeps its score (false: the set is empty),
+-- so next_ready_us need not read it again.
 local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
   while budget.left > 0 do
-    local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', int_str(now), 'LIMIT', '0', '1')[1]
-    if not qid then return nil end
+    local head = redis.call('ZPOPMIN', ready_key)
+    local qid = head[1]
+    if not qid then
+      budget.ready_head_us = false
+      return nil
+    end
+    if tonumber(head[2]) > now then
+      redis.call('ZADD', ready_key, head[2], qid)
+      budget.ready_head_us = tonumber(head[2])
+      return nil
+    end
 
     local queue_key = queue_key_of(tag, qid)
     local jid = redis.call('LPOP', queue_key)
-    if not jid then
-      redis.call('ZREM', ready_key, qid)
-    else
+    if jid then
       local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
       local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
       local job = raw and parse_job(raw)
@@ -107,8 +117,6 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       local queue_length = redis.call('LLEN', queue_key)
       if queue_length > 0 then
         redis.call('ZADD', ready_key, int_str(now + spent_us), qid)
-      else
-        redis.call('ZREM', ready_key, qid)
       end
       if job then
         m.active = m.active + 1
