@@ -43,7 +43,10 @@ end
 -- tostring() would print large numbers as 1.7e+15; keep every digit. Whole numbers go through '%d'
 -- (an integer conversion), a fraction of the cost of '%.0f' (glibc's multi-precision float printing).
 -- Redis prints a number argument of redis.call with '%.17g', so hot calls pass int_str(n) instead.
+-- -1 and 0-9 (counts, deltas, costs, requeue limits) skip string.format altogether.
 local function int_str(n)
+  if n >= 0 and n <= 9 and n % 1 == 0 then return string.char(48 + n) end
+  if n == -1 then return '-1' end
   if n % 1 == 0 and n > -9007199254740992 and n < 9007199254740992 then return string.format('%d', n) end
   return string.format('%.0f', n)
 end
@@ -170,7 +173,7 @@ end
 local function count_type_in_stats(tag, now, what, n)
   local minute_ms = math.floor(now / 60000000) * 60000
   local key = tag .. ':stats:' .. int_str(minute_ms)
-  if redis.call('HINCRBY', key, what, n) == n then
+  if redis.call('HINCRBY', key, what, int_str(n)) == n then
     redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
   end
   return key
@@ -178,7 +181,7 @@ end
 
 local function count_in_stats(tag, now, what, qid)
   local key = count_type_in_stats(tag, now, what, 1)
-  redis.call('HINCRBY', key, what .. ':' .. qid, 1)
+  redis.call('HINCRBY', key, what .. ':' .. qid, '1')
 end
 
 -- A job record (the value in <tag>:jobs:<qid>): "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>".

@@ -12,7 +12,7 @@ end
 
 local function count_job(tally, totals_key, tag, now, what, qid, queued_delta)
   if not tally then
-    redis.call('HINCRBY', totals_key, 'queued', queued_delta)
+    redis.call('HINCRBY', totals_key, 'queued', int_str(queued_delta))
     count_in_stats(tag, now, what, qid)
     return
   end
@@ -24,11 +24,11 @@ end
 
 local function write_tally(tally, totals_key, tag, now, what)
   if #tally.queues == 0 then return end
-  redis.call('HINCRBY', totals_key, 'queued', tally.queued)
+  redis.call('HINCRBY', totals_key, 'queued', int_str(tally.queued))
   local total = 0
   for _, qid in ipairs(tally.queues) do total = total + tally.per_queue[qid] end
   local key = count_type_in_stats(tag, now, what, total)
-  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, tally.per_queue[qid]) end
+  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, int_str(tally.per_queue[qid])) end
 end
 
 -- The queue's length, its delayed jobs included (what max queued length counts).
