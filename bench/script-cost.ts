@@ -258,7 +258,7 @@ function printCommands(v: Variant): void {
   console.log(`\n[${v.label}] per script call: the commands it made and their us (the rest is Lua and call overhead)`);
   for (const [name, stats] of v.phases.totals) {
     const script = v.phases.script(name);
-    const inner = [...stats].filter(([command]) => command !== 'script' && command !== 'cpu').sort((a, b) => b[1].calls - a[1].calls);
+    const inner = [...stats].filter(([command]) => !['script', 'cpu', 'ir'].includes(command)).sort((a, b) => b[1].calls - a[1].calls);
     const innerUsec = inner.reduce((sum, [, stat]) => sum + stat.usec, 0);
     const count = inner.reduce((sum, [, stat]) => sum + stat.calls, 0);
     console.log(`  ${name}: ${(script.usec / script.calls).toFixed(2)} us/call; ${(count / script.calls).toFixed(2)} commands taking ${(innerUsec / script.calls).toFixed(2)} us`);
