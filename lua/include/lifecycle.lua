@@ -31,7 +31,7 @@ end
 -- Earliest due time (us) of a delayed job of the type, or nil.
 local function next_due_us(tag)
   if peeked_next_due_us ~= nil then return peeked_next_due_us or nil end
-  local head = redis.call('ZRANGE', delayed_key_of(tag), 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
   return head[2] and tonumber(head[2]) or nil
 end
 
@@ -41,7 +41,7 @@ end
 local function next_ready_us(tag, ready_key, ready_head_us)
   local ready_us = ready_head_us
   if ready_us == nil then
-    local head = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
+    local head = redis.call('ZRANGE', ready_key, '0', '0', 'WITHSCORES')
     ready_us = head[2] and tonumber(head[2])
   end
   local due_us = next_due_us(tag)
@@ -55,7 +55,7 @@ end
 -- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: a peek at the
 -- earliest due time settles those in one call (and tells when the type has no delayed job at all).
 local function promote_due(tag, now, limit)
-  local head = redis.call('ZRANGE', delayed_key_of(tag), 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
   if not head[2] then
     type_has_no_delayed, peeked_next_due_us = true, false
     return 0, false
