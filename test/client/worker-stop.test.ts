@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { SharqClient } from '../../src/client/client.js';
 import type { Job } from '../../src/client/types.js';
 import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
-import { responseProblems } from '../helpers/openapi-validator.js';
+import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { withDeadline } from '../helpers/wait.js';
@@ -23,7 +23,7 @@ let redis: RedisServerHandle;
 let server: ServerHandle;
 let client: SharqClient;
 const drift: string[] = [];
-const onReply = (r: Parameters<typeof responseProblems>[0]) => drift.push(...responseProblems(r));
+const onReply = (r: Parameters<typeof seeReply>[0]) => drift.push(...seeReply(r));
 
 // Jobs never expire during the test (the harness's default job_expire_interval is an hour): a job that
 // is active at the end was handed out and not finished, never requeued behind the test's back.

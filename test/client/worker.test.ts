@@ -9,7 +9,7 @@ import { SharqValidationError } from '../../src/client/errors.js';
 import type { Job } from '../../src/client/types.js';
 import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
 import { ROUTES } from '../../src/http/routes.js';
-import { responseProblems } from '../helpers/openapi-validator.js';
+import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,7 +34,7 @@ before(async () => {
     workers: 2,
     config: { sharq: { job_expire_interval: String(JOB_EXPIRE_MS), job_requeue_interval: '200' } },
   });
-  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...responseProblems(r)) });
+  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...seeReply(r)) });
 });
 
 after(async () => {
