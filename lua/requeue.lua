@@ -29,6 +29,11 @@ local active_key, ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3],
 local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tag = tag_of(active_key, ':active')
 local now = now_us()
+-- now_us() is the script's one moment (read once); the call's own duration needs a second reading.
+local function took_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2]) - now
+end
 -- Members per multi-key command: unpack stays well inside Lua's stack limit.
 local CHUNK = 1000
 
@@ -51,7 +56,7 @@ end
 -- the order between batches).
 local expired = redis.call('ZREVRANGEBYSCORE', active_key, now, '-inf', 'LIMIT', 0, batch)
 if #expired == 0 then
-  return { 0, 0, 0, now_us() - now }
+  return { 0, 0, 0, took_us() }
 end
 chunked(expired, CHUNK, function(i, j) return redis.call('ZREM', active_key, unpack(expired, i, j)) end)
 
@@ -150,4 +155,4 @@ end
 if discarded > 0 and dead_limit > 0 then
   trim_dead_letters(tag, dead_limit, batch + 1000)
 end
-return { requeued, discarded, #expired == batch and 1 or 0, now_us() - now }
+return { requeued, discarded, #expired == batch and 1 or 0, took_us() }
