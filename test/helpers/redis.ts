@@ -14,7 +14,7 @@ import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
 export interface StartRedisOptions {
   /** Fixed port; default: a free one (never 6379). */
