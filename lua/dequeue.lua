@@ -12,8 +12,9 @@
 --        {0, next_ready_us}  when no queue is ready: the earliest time a queue becomes ready or a delayed
 --                            job comes due (-1 when the type has neither queued nor delayed jobs)
 --
--- Cost: ZRANGEBYSCORE ... LIMIT 0 1 is O(log n) in ready queues; promoting up to PROMOTE_PER_CALL due
--- delayed jobs first is O(log d) in delayed jobs; everything else is O(1).
+-- Cost: ZPOPMIN of the ready set's head (and ZADD back while its queue keeps jobs) is O(log n) in
+-- ready queues; promoting up to PROMOTE_PER_CALL due delayed jobs first is O(log d) in delayed
+-- jobs; everything else is O(1).
 -- Up to 3 inconsistent heads (a ready queue without a job) are repaired and skipped per call.
 
 -- @include common
@@ -32,4 +33,4 @@ end
 if budget.left == 0 then
   return { 0, -1 }
 end
-return { 0, next_ready_us(tag, ready_key) or -1 }
+return { 0, next_ready_us(tag, ready_key, budget.ready_head_us) or -1 }

@@ -41,7 +41,7 @@ while handed < count do
 end
 write_tally(tally, KEYS[4], tag, now, 'deq')
 if handed < count and budget.left > 0 then
-  local next_us = next_ready_us(tag, ready_key)
+  local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
   reply[1] = next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
 end
 return reply

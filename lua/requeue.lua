@@ -3,7 +3,8 @@
 -- discarded into the type's dead letters. The decision and the move happen in this one
 -- script, so overlapping passes can never requeue a job twice or past its limit, and a lease
 -- extended by touch (lua/touch.lua) before this script runs is seen here: the expired jobs are read
--- from the active set inside this script, never from an earlier read.
+-- from the active set inside this script, never from an earlier read. Several calls of one type may
+-- be in flight at once (the pass pipelines them): each takes the latest expired jobs still there.
 --
 -- KEYS[1] <tag>:active
 -- KEYS[2] <tag>:ready
@@ -16,8 +17,10 @@
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
 --
--- Reply: {requeued, discarded, more} where more = 1 when the batch was full (call again).
--- Cost: O(b log n) for b = batch size, n = active jobs of the type.
+-- Reply: {requeued, discarded, more, took_us} where more = 1 when the batch was full (call again)
+--   and took_us is the Redis time the call took (the pass sizes its batches by it).
+-- Cost: O(b log n) for b = batch size, n = active jobs of the type; about two commands per queue
+--   of the batch plus a few per call (and per discarded job, its dead letter).
 
 -- @include common
 -- @include lifecycle
@@ -26,80 +29,125 @@ local active_key, ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3],
 local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tag = tag_of(active_key, ':active')
 local now = now_us()
+-- now_us() is the script's one moment (read once); the call's own duration needs a second reading.
+local function took_us()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2]) - now
+end
+-- Members per multi-key command: unpack stays well inside Lua's stack limit.
+local CHUNK = 1000
+
+-- send(first, last) for items[first..last] in runs of at most `step` items (one command each, so
+-- unpack stays inside Lua's stack limit); returns every table reply's elements in order and the
+-- last reply (LPUSH's final length).
+local function chunked(items, step, send)
+  local replies, last = {}, nil
+  for i = 1, #items, step do
+    last = send(i, math.min(i + step - 1, #items))
+    if type(last) == 'table' then
+      for _, value in ipairs(last) do replies[#replies + 1] = value end
+    end
+  end
+  return replies, last
+end
 
 -- Latest expired first: a pass of several batches pushes its earliest expired jobs last, so they
 -- lead their queues in expiry order whatever the batch boundaries (earliest first would reverse
 -- the order between batches).
 local expired = redis.call('ZREVRANGEBYSCORE', active_key, now, '-inf', 'LIMIT', 0, batch)
 if #expired == 0 then
-  return { 0, 0, 0 }
+  return { 0, 0, 0, took_us() }
 end
+chunked(expired, CHUNK, function(i, j) return redis.call('ZREM', active_key, unpack(expired, i, j)) end)
 
--- One ZREM per 1000 members (unpack stays well inside Lua's stack limit).
-for i = 1, #expired, 1000 do
-  redis.call('ZREM', active_key, unpack(expired, i, math.min(i + 999, #expired)))
-end
-
--- Per queue, the job ids to put back, latest expired first.
-local order, back, metas = {}, {}, {}
-local requeued, discarded = 0, 0
-
+-- Calls per queue rather than per job: a storm over many queues costs a few commands per job, and
+-- one over few queues a few per queue. `order` keeps the queues in first-seen order, `ids` each
+-- queue's job ids latest expired first.
+local order, ids = {}, {}
 for _, member in ipairs(expired) do
   local qid, jid = string.match(member, '^([^:]+):(.+)$')
-  local m = metas[qid]
-  if not m then
-    m = read_meta(queues_key, qid)
-    if m then
-      metas[qid] = m
-      order[#order + 1] = qid
-      back[qid] = {}
-    end
+  local list = ids[qid]
+  if not list then
+    list = {}
+    ids[qid] = list
+    order[#order + 1] = qid
   end
-  if m and m.active > 0 then m.active = m.active - 1 end
-
-  local jobs_key = jobs_key_of(tag, qid)
-  local raw = redis.call('HGET', jobs_key, jid)
-  if raw and m then
-    local job = parse_job(raw)
-    if job.remaining == 0 then
-      redis.call('HDEL', jobs_key, jid)
-      if dead_limit > 0 then
-        add_dead_letter(tag, qid, jid, job, m.interval, 'requeue_limit_reached', math.floor(now / 1000))
-      end
-      discarded = discarded + 1
-    else
-      if job.remaining > 0 then
-        job.remaining = job.remaining - 1
-        redis.call('HSET', jobs_key, jid, format_job(job))
-      end
-      local ids = back[qid]
-      ids[#ids + 1] = jid
-      requeued = requeued + 1
-    end
-  elseif raw then
-    -- No meta means the queue was purged while this job ran: drop the orphan body.
-    redis.call('HDEL', jobs_key, jid)
-  end
+  list[#list + 1] = jid
 end
 
+-- Every queue's meta in HMGET calls of CHUNK fields.
+local metas = {}
+local meta_raws = chunked(order, CHUNK, function(i, j) return redis.call('HMGET', queues_key, unpack(order, i, j)) end)
+for k, qid in ipairs(order) do
+  if meta_raws[k] then metas[qid] = parse_meta(meta_raws[k]) end
+end
+
+local requeued, discarded = 0, 0
+local meta_fields, ready_pairs = {}, {}
+local earliest_ready = nil
 for _, qid in ipairs(order) do
-  local m, ids = metas[qid], back[qid]
-  if #ids > 0 then
-    -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
-    local length = 0
-    for i = 1, #ids, 1000 do
-      length = redis.call('LPUSH', queue_key_of(tag, qid), unpack(ids, i, math.min(i + 999, #ids)))
+  local m, jids = metas[qid], ids[qid]
+  local jobs_key = jobs_key_of(tag, qid)
+  local raws = chunked(jids, CHUNK, function(i, j) return redis.call('HMGET', jobs_key, unpack(jids, i, j)) end)
+  if not m then
+    -- No meta means the queue was purged while these jobs ran: drop the orphan bodies.
+    local orphans = {}
+    for k, jid in ipairs(jids) do
+      if raws[k] then orphans[#orphans + 1] = jid end
     end
-    if length == #ids then
-      local ready_at = earliest_dequeue(m, now)
-      redis.call('ZADD', ready_key, ready_at, qid)
-      signal_ready(tag, ready_at)
-    end
-    write_meta(queues_key, qid, m)
+    chunked(orphans, CHUNK, function(i, j) return redis.call('HDEL', jobs_key, unpack(orphans, i, j)) end)
   else
-    save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
+    m.active = math.max(0, m.active - #jids)
+    local back, counted, dropped = {}, {}, {}
+    for k, jid in ipairs(jids) do
+      local raw = raws[k]
+      if raw then
+        -- Every record form starts with "<requeues_remaining>|": a job requeued forever (-1) is
+        -- read no further; the others are parsed to count down or to be discarded.
+        local remaining = tonumber(string.match(raw, '^%-?%d+'))
+        if remaining == 0 then
+          dropped[#dropped + 1] = jid
+          if dead_limit > 0 then
+            add_dead_letter(tag, qid, jid, parse_job(raw), m.interval, 'requeue_limit_reached', math.floor(now / 1000))
+          end
+        else
+          if remaining > 0 then
+            local job = parse_job(raw)
+            job.remaining = remaining - 1
+            counted[#counted + 1] = jid
+            counted[#counted + 1] = format_job(job)
+          end
+          back[#back + 1] = jid
+        end
+      end
+    end
+    if #dropped > 0 then
+      chunked(dropped, CHUNK, function(i, j) return redis.call('HDEL', jobs_key, unpack(dropped, i, j)) end)
+      discarded = discarded + #dropped
+    end
+    chunked(counted, 2 * CHUNK, function(i, j) return redis.call('HSET', jobs_key, unpack(counted, i, j)) end)
+    if #back > 0 then
+      -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
+      local queue_key = queue_key_of(tag, qid)
+      local _, length = chunked(back, CHUNK, function(i, j) return redis.call('LPUSH', queue_key, unpack(back, i, j)) end)
+      if length == #back then
+        local ready_at = earliest_dequeue(m, now)
+        ready_pairs[#ready_pairs + 1] = ready_at
+        ready_pairs[#ready_pairs + 1] = qid
+        if not earliest_ready or ready_at < earliest_ready then earliest_ready = ready_at end
+      end
+      meta_fields[#meta_fields + 1] = qid
+      meta_fields[#meta_fields + 1] = format_meta(m)
+      requeued = requeued + #back
+    else
+      save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
+    end
   end
 end
+
+chunked(ready_pairs, 2 * CHUNK, function(i, j) return redis.call('ZADD', ready_key, unpack(ready_pairs, i, j)) end)
+chunked(meta_fields, 2 * CHUNK, function(i, j) return redis.call('HSET', queues_key, unpack(meta_fields, i, j)) end)
+if earliest_ready then signal_ready(tag, earliest_ready) end
 if requeued > 0 then
   redis.call('HINCRBY', totals_key, 'queued', requeued)
 end
@@ -107,4 +155,4 @@ end
 if discarded > 0 and dead_limit > 0 then
   trim_dead_letters(tag, dead_limit, batch + 1000)
 end
-return { requeued, discarded, #expired == batch and 1 or 0 }
+return { requeued, discarded, #expired == batch and 1 or 0, took_us() }

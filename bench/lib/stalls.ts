@@ -30,6 +30,8 @@ export interface SlowlogSummary {
   /** Longest EVALSHA/EVAL/FCALL, in ms. */
   maxScriptMs: number;
   scriptCalls: number;
+  /** Sum of every script call's time, in ms. */
+  totalScriptMs: number;
   /** Longest command of any kind, in ms, and its name. */
   maxAnyMs: number;
   maxAnyCommand: string;
@@ -44,7 +46,7 @@ export async function stopSlowlog(redis: Redis): Promise<SlowlogSummary> {
   await redis.call('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
   const entries = (await redis.call('SLOWLOG', 'GET', '-1')) as unknown;
   await redis.call('SLOWLOG', 'RESET');
-  const summary: SlowlogSummary = { maxScriptMs: 0, scriptCalls: 0, maxAnyMs: 0, maxAnyCommand: '' };
+  const summary: SlowlogSummary = { maxScriptMs: 0, scriptCalls: 0, totalScriptMs: 0, maxAnyMs: 0, maxAnyCommand: '' };
   if (!Array.isArray(entries)) return summary;
   for (const entry of entries) {
     if (!isEntry(entry)) continue;
@@ -52,6 +54,7 @@ export async function stopSlowlog(redis: Redis): Promise<SlowlogSummary> {
     const command = String(entry[3][0] ?? '').toUpperCase();
     if (command === 'EVALSHA' || command === 'EVAL' || command === 'FCALL') {
       summary.scriptCalls += 1;
+      summary.totalScriptMs += ms;
       summary.maxScriptMs = Math.max(summary.maxScriptMs, ms);
     }
     if (ms > summary.maxAnyMs) {

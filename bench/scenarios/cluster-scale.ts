@@ -1,10 +1,15 @@
-// 11. Scale-out on Redis Cluster: the full cycle over 30 queue types against 1 shard (the bench's plain
-// redis-server: ioredis never connects to a one-master cluster wired by hand) and against a real
-// local cluster of 3 masters (clustered = true).
+// 11. Scale-out on Redis Cluster: the full cycle over 30 queue types (the load generator sends each
+// type the same share of cycles) against a real local cluster of 1 master and one of 3 masters
+// (both clustered = true, so the comparison is cluster against cluster).
 // Per shard count: cycles/s, each master's share of the script time (INFO commandstats per node;
 // target: the busiest within 1.5x the idlest), and one requeue pass over many queue types (plan
 // clusterRequeueTypes, one expired job each) timed by the bench's own engine with the server
 // stopped, then the same pass with nothing to requeue. Target: the 3-shard pass no longer than 1-shard.
+// A queue type lives in one slot (its hash tag), so 30 types over 3 even slot ranges land as their
+// names hash (e.g. 13/9/8) and the masters' load follows that, not the server. Redis Cluster evens
+// such a load by where slots live, so the 3-master cluster is built as an operator would rebalance
+// it: the 30 types' slots dealt 10 per master, the other slots in even ranges. The log shows how the
+// types would fall on even ranges, and every run reports script time per type held on each master.
 // On this 2-core machine the masters share the cores with the server and the load: 3 shards cannot
 // add capacity here; the figures show the spread and the pass, not a host's worth of shards.
 
@@ -12,6 +17,8 @@ import { parseConfig } from '../../src/config/config.js';
 import { engineOptions, QueueEngine } from '../../src/engine/engine.js';
 import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import type { RedisNode } from '../../src/interfaces.js';
+import { typeTag } from '../../src/engine/keys.js';
+import { keySlot } from '../../src/redis/key-slot.js';
 import { startRedisCluster } from '../../test/helpers/cluster.js';
 import { configText, type ConfigOverrides } from '../../test/helpers/config.js';
 import { startServer } from '../../test/helpers/server.js';
@@ -31,16 +38,38 @@ const SHARD_COUNTS = [1, 3] as const;
 const SHARE_TARGET = 1.5;
 const FILL_IN_FLIGHT = 500;
 const KEY_PREFIX = 'sharq_cbench';
+const CYCLE_TYPE_PREFIX = 'ct';
+/** The load's queue types (ct0..ct29, as the load generator names them) and their slots. */
+const CYCLE_TYPES = Array.from({ length: QUEUE_TYPES }, (_, i) => `${CYCLE_TYPE_PREFIX}${i}`);
+const CYCLE_TYPE_SLOTS = CYCLE_TYPES.map((type) => keySlot(typeTag(KEY_PREFIX, type)));
 
-/** What the server and the bench's engine connect to: a plain Redis (1 shard) or a cluster. */
+/** What the server and the bench's engine connect to: a cluster of 1 or more masters. */
 interface Shards {
   nodes: RedisNode[];
-  clustered: boolean;
+}
+
+type SlotRange = [number, number, [string, number, ...unknown[]], ...unknown[]];
+
+/** How many of the load's types each admin's node serves, by CLUSTER SLOTS. */
+async function typesPerMaster(admins: Redis[]): Promise<number[]> {
+  const ranges = (await admins[0]?.call('CLUSTER', 'SLOTS')) as SlotRange[];
+  const portOf = (slot: number): number | undefined => ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+  return admins.map((admin) => CYCLE_TYPE_SLOTS.filter((slot) => portOf(slot) === admin.options.port).length);
+}
+
+/** How the load's types would fall on `masters` even slot ranges (no slots dealt). */
+function typesPerEvenRange(masters: number): number[] {
+  const share = Math.ceil(16384 / masters);
+  const counts = Array.from({ length: masters }, () => 0);
+  for (const slot of CYCLE_TYPE_SLOTS) {
+    const master = Math.floor(slot / share);
+    counts[master] = (counts[master] ?? 0) + 1;
+  }
+  return counts;
 }
 
 function clusterOverrides(target: Shards): ConfigOverrides {
   const base = benchConfig({ jobExpireIntervalMs: LONG_EXPIRE_MS, jobRequeueIntervalMs: LEADER_INTERVAL_MS, keyPrefix: KEY_PREFIX });
-  if (!target.clustered) return base;
   return { ...base, redis: { ...base.redis, clustered: 'true', cluster_nodes: target.nodes.map((n) => `${n.host}:${n.port}`).join(',') } };
 }
 
@@ -71,6 +100,8 @@ async function cycleRuns(ctx: BenchContext, cluster: Shards, shards: number, adm
     startTimeoutMs: 90000,
   });
   const runs: Sample[][] = [];
+  const held = await typesPerMaster(admins);
+  ctx.log(`  ${shards} shard(s): the ${QUEUE_TYPES} types per master ${held.join(' / ')} (on even slot ranges they would be ${typesPerEvenRange(shards).join(' / ')})`);
   try {
     for (let run = 0; run < ctx.plan.runs; run += 1) {
       await Promise.all(admins.map(resetScriptTime));
@@ -79,12 +110,16 @@ async function cycleRuns(ctx: BenchContext, cluster: Shards, shards: number, adm
         connections: CONNECTIONS,
         durationSec: ctx.plan.durationSec,
         warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
-        profile: { kind: 'cycle', queueType: 'ct', queueTypes: QUEUE_TYPES, queues: QUEUES, idPrefix: `s${shards}r${run}` },
+        profile: { kind: 'cycle', queueType: CYCLE_TYPE_PREFIX, queueTypes: QUEUE_TYPES, queues: QUEUES, idPrefix: `s${shards}r${run}` },
       });
       const perNode = await Promise.all(admins.map(scriptTime));
       const usec = perNode.map((n) => n.usec);
       const total = usec.reduce((a, b) => a + b, 0);
-      ctx.log(`  ${shards} shard(s) run ${run + 1}: script ms per master ${usec.map((u) => (u / 1000).toFixed(0)).join(' / ')}`);
+      const perType = usec.map((u, i) => u / Math.max(1, held[i] ?? 0));
+      ctx.log(
+        `  ${shards} shard(s) run ${run + 1}: script ms per master ${usec.map((u) => (u / 1000).toFixed(0)).join(' / ')}, ` +
+          `per type held ${perType.map((u) => (u / 1000).toFixed(1)).join(' / ')}`,
+      );
       const samples: Sample[] = [
         { metric: `${shards} shard(s): cycles/s`, unit: '', value: result.cycles / result.elapsedSec, kind: 'other' },
         { metric: `${shards} shard(s): script time per cycle`, unit: 'us', value: total / Math.max(1, result.cycles), kind: 'other' },
@@ -148,15 +183,12 @@ async function measureOn(ctx: BenchContext, shards: number, target: Shards): Pro
 }
 
 async function measureShards(ctx: BenchContext, shards: number): Promise<Sample[][]> {
-  if (shards === 1) {
-    await ctx.redis.flushAll();
-    return measureOn(ctx, 1, { nodes: [{ host: '127.0.0.1', port: ctx.redis.port }], clustered: false });
-  }
-  const cluster = await startRedisCluster({ masters: shards, readyTimeoutMs: 60000 });
+  // One master: wired by hand (redis-cli refuses it); three: the load's slots dealt 10 per master.
+  const cluster = await startRedisCluster({ masters: shards, readyTimeoutMs: 60000, dealtSlots: shards > 1 ? CYCLE_TYPE_SLOTS : [] });
   const removeCleanup = onCleanup(() => cluster.stop());
   try {
     ctx.log(`  ${shards}-master cluster up on ports ${cluster.nodes.map((n) => n.port).join(', ')}`);
-    return await measureOn(ctx, shards, { nodes: cluster.nodes, clustered: true });
+    return await measureOn(ctx, shards, { nodes: cluster.nodes });
   } finally {
     await cluster.stop();
     removeCleanup();

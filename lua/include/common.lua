@@ -30,13 +30,24 @@ if redis.replicate_commands then redis.replicate_commands() end
 
 local STATS_TTL_MS = 11 * 60 * 1000
 
+-- Read once per script call: every later use (signal_ready's delay) takes the same instant.
+local script_now_us = nil
 local function now_us()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+  if not script_now_us then
+    local t = redis.call('TIME')
+    script_now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  end
+  return script_now_us
 end
 
--- tostring() would print large numbers as 1.7e+15; keep every digit.
+-- tostring() would print large numbers as 1.7e+15; keep every digit. Whole numbers go through '%d'
+-- (an integer conversion), a fraction of the cost of '%.0f' (glibc's multi-precision float printing).
+-- Redis prints a number argument of redis.call with '%.17g', so hot calls pass int_str(n) instead.
+-- -1 and 0-9 (counts, deltas, costs, requeue limits) skip string.format altogether.
 local function int_str(n)
+  if n >= 0 and n <= 9 and n % 1 == 0 then return string.char(48 + n) end
+  if n == -1 then return '-1' end
+  if n % 1 == 0 and n > -9007199254740992 and n < 9007199254740992 then return string.format('%d', n) end
   return string.format('%.0f', n)
 end
 
@@ -80,11 +91,15 @@ end
 -- and an interval pinned while it was idle; otherwise the enqueue's interval applies.
 local function revive_meta(tag, qid, interval_ms)
   local key = idle_key_of(tag, qid)
-  local raw = redis.call('GET', key)
+  -- GETDEL (Redis 6.2+) reads and removes the record in one call; older servers take GET and DEL.
+  local raw = redis.pcall('GETDEL', key)
+  if type(raw) == 'table' and raw.err then
+    raw = redis.call('GET', key)
+    if raw then redis.call('DEL', key) end
+  end
   if not raw then
     return { interval = interval_ms, pinned = false, active = 0, last = 0 }
   end
-  redis.call('DEL', key)
   local m = parse_meta(raw)
   m.active = 0
   if not m.pinned then m.interval = interval_ms end
@@ -106,8 +121,13 @@ local function forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
 end
 
+-- True once this script call has seen the type's delayed set empty (promote_due peeks at it), so
+-- no queue of the type has a delayed job; add_delayed clears it.
+local type_has_no_delayed = false
+
 -- Delayed jobs of a queue (they keep it live: its interval must still be known when they come due).
 local function delayed_in_queue(tag, qid)
+  if type_has_no_delayed then return 0 end
   return tonumber(redis.call('HGET', tag .. ':delayed_counts', qid) or '0')
 end
 
@@ -145,7 +165,7 @@ local function apply_interval(ready_key, qid, m, interval_ms, now)
   score = tonumber(score)
   local floor = score <= now and score or now
   local ready_at = math.max(floor, m.last + interval_ms * 1000)
-  redis.call('ZADD', ready_key, ready_at, qid)
+  redis.call('ZADD', ready_key, int_str(ready_at), qid)
   if ready_at < score then signal_ready(tag_of(ready_key, ':ready'), ready_at) end
 end
 
@@ -153,7 +173,7 @@ end
 local function count_type_in_stats(tag, now, what, n)
   local minute_ms = math.floor(now / 60000000) * 60000
   local key = tag .. ':stats:' .. int_str(minute_ms)
-  if redis.call('HINCRBY', key, what, n) == n then
+  if redis.call('HINCRBY', key, what, int_str(n)) == n then
     redis.call('PEXPIREAT', key, int_str(minute_ms + STATS_TTL_MS))
   end
   return key
@@ -161,7 +181,7 @@ end
 
 local function count_in_stats(tag, now, what, qid)
   local key = count_type_in_stats(tag, now, what, 1)
-  redis.call('HINCRBY', key, what .. ':' .. qid, 1)
+  redis.call('HINCRBY', key, what .. ':' .. qid, '1')
 end
 
 -- A job record (the value in <tag>:jobs:<qid>): "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>".

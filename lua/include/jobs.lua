@@ -12,7 +12,7 @@ end
 
 local function count_job(tally, totals_key, tag, now, what, qid, queued_delta)
   if not tally then
-    redis.call('HINCRBY', totals_key, 'queued', queued_delta)
+    redis.call('HINCRBY', totals_key, 'queued', int_str(queued_delta))
     count_in_stats(tag, now, what, qid)
     return
   end
@@ -24,47 +24,62 @@ end
 
 local function write_tally(tally, totals_key, tag, now, what)
   if #tally.queues == 0 then return end
-  redis.call('HINCRBY', totals_key, 'queued', tally.queued)
+  redis.call('HINCRBY', totals_key, 'queued', int_str(tally.queued))
   local total = 0
   for _, qid in ipairs(tally.queues) do total = total + tally.per_queue[qid] end
   local key = count_type_in_stats(tag, now, what, total)
-  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, tally.per_queue[qid]) end
+  for _, qid in ipairs(tally.queues) do redis.call('HINCRBY', key, what .. ':' .. qid, int_str(tally.per_queue[qid])) end
+end
+
+-- The queue's length, its delayed jobs included (what max queued length counts).
+local function queue_length_of(tag, qid)
+  return redis.call('LLEN', queue_key_of(tag, qid)) + delayed_in_queue(tag, qid)
 end
 
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
 -- delay_ms}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
 -- its delayed jobs included (max queued length counts them).
+-- Without a max length, HSETNX stores the body and finds a duplicate in one call, and the length
+-- comes from RPUSH's answer; a queue whose meta is unchanged is not written again.
 local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally)
   local queue_key, jobs_key = queue_key_of(tag, j.qid), jobs_key_of(tag, j.qid)
-  local listed = redis.call('LLEN', queue_key)
-  local queue_length = listed + delayed_in_queue(tag, j.qid)
-  if redis.call('HEXISTS', jobs_key, j.jid) == 1 then
-    return 'duplicate', queue_length
+  local queue_length = nil
+  if j.max_len then
+    queue_length = queue_length_of(tag, j.qid)
+    if queue_length >= j.max_len then
+      if redis.call('HEXISTS', jobs_key, j.jid) == 1 then return 'duplicate', queue_length end
+      return 'rejected', queue_length
+    end
   end
-  if j.max_len and queue_length >= j.max_len then
-    return 'rejected', queue_length
+  local record = format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload })
+  if redis.call('HSETNX', jobs_key, j.jid, record) == 0 then
+    return 'duplicate', queue_length or queue_length_of(tag, j.qid)
   end
 
   local m = read_meta(queues_key, j.qid)
+  local meta_changed = true
   if not m then
     m = revive_meta(tag, j.qid, j.interval_ms)
   elseif not m.pinned and m.interval ~= j.interval_ms then
     apply_interval(ready_key, j.qid, m, j.interval_ms, now)
+  else
+    meta_changed = false
   end
+  if meta_changed then write_meta(queues_key, j.qid, m) end
 
-  redis.call('HSET', jobs_key, j.jid, format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload }))
-  write_meta(queues_key, j.qid, m)
   if j.delay_ms > 0 then
+    queue_length = queue_length or queue_length_of(tag, j.qid)
     -- The body is stored now (duplicates count it); promote_due queues it when due.
     add_delayed(tag, j.qid, j.jid, now + j.delay_ms * 1000)
     count_job(tally, totals_key, tag, now, 'enq', j.qid, 0)
     return 'queued', queue_length
   end
-  redis.call('RPUSH', queue_key, j.jid)
+  local listed = redis.call('RPUSH', queue_key, j.jid) - 1
+  queue_length = queue_length or listed + delayed_in_queue(tag, j.qid)
   if listed == 0 then
     local ready_at = earliest_dequeue(m, now)
-    redis.call('ZADD', ready_key, ready_at, j.qid)
+    redis.call('ZADD', ready_key, int_str(ready_at), j.qid)
     signal_ready(tag, ready_at)
   end
   count_job(tally, totals_key, tag, now, 'enq', j.qid, 1)
@@ -75,31 +90,39 @@ end
 -- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
 -- budget.left bounds the inconsistent heads (a ready queue without a job) repaired and skipped.
 -- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
+-- The ready set's head is popped (ZPOPMIN) and goes back only while its queue keeps jobs, or as it
+-- was when it is not ready yet; then budget.ready_head_us keeps its score (false: the set is empty),
+-- so next_ready_us need not read it again.
 local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
   while budget.left > 0 do
-    local qid = redis.call('ZRANGEBYSCORE', ready_key, '-inf', now, 'LIMIT', 0, 1)[1]
-    if not qid then return nil end
+    local head = redis.call('ZPOPMIN', ready_key)
+    local qid = head[1]
+    if not qid then
+      budget.ready_head_us = false
+      return nil
+    end
+    if tonumber(head[2]) > now then
+      redis.call('ZADD', ready_key, head[2], qid)
+      budget.ready_head_us = tonumber(head[2])
+      return nil
+    end
 
     local queue_key = queue_key_of(tag, qid)
     local jid = redis.call('LPOP', queue_key)
-    if not jid then
-      redis.call('ZREM', ready_key, qid)
-    else
+    if jid then
       local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
       local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
       local job = raw and parse_job(raw)
       local spent_us = m.interval * 1000 * (job and job.cost or 1)
       local queue_length = redis.call('LLEN', queue_key)
       if queue_length > 0 then
-        redis.call('ZADD', ready_key, now + spent_us, qid)
-      else
-        redis.call('ZREM', ready_key, qid)
+        redis.call('ZADD', ready_key, int_str(now + spent_us), qid)
       end
       if job then
         m.active = m.active + 1
         m.last = now + spent_us - m.interval * 1000
         write_meta(queues_key, qid, m)
-        redis.call('ZADD', active_key, now + expire_us, qid .. ':' .. jid)
+        redis.call('ZADD', active_key, int_str(now + expire_us), qid .. ':' .. jid)
         count_job(tally, totals_key, tag, now, 'deq', qid, -1)
         return { qid = qid, jid = jid, job = job, queue_length = queue_length }
       end

@@ -7,6 +7,10 @@
 -- moves the rest in batches of its own).
 local PROMOTE_PER_CALL = 20
 
+-- The earliest due time as promote_due's peek found it when it promoted nothing (false: no delayed
+-- job), or nil when not known; add_delayed forgets it.
+local peeked_next_due_us = nil
+
 local function delayed_key_of(tag) return tag .. ':delayed' end
 local function dead_index_key_of(tag) return tag .. ':dead_index' end
 local function dead_jobs_key_of(tag) return tag .. ':dead_jobs' end
@@ -18,21 +22,29 @@ end
 
 -- Parks a job (its body already in <tag>:jobs:<qid>) until due_us.
 local function add_delayed(tag, qid, jid, due_us)
+  type_has_no_delayed = false
+  peeked_next_due_us = nil
   redis.call('ZADD', delayed_key_of(tag), due_us, qid .. ':' .. jid)
   add_delayed_count(tag, qid, 1)
 end
 
 -- Earliest due time (us) of a delayed job of the type, or nil.
 local function next_due_us(tag)
-  local head = redis.call('ZRANGE', delayed_key_of(tag), 0, 0, 'WITHSCORES')
+  if peeked_next_due_us ~= nil then return peeked_next_due_us or nil end
+  local head = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
   return head[2] and tonumber(head[2]) or nil
 end
 
 -- The earliest time (us) a queue of the type becomes ready or a delayed job of it comes due, or nil
 -- when it has neither queued nor delayed jobs (long-polling waiters set their timer by it).
-local function next_ready_us(tag, ready_key)
-  local head = redis.call('ZRANGE', ready_key, 0, 0, 'WITHSCORES')
-  local ready_us, due_us = head[2] and tonumber(head[2]), next_due_us(tag)
+-- ready_head_us: the ready set's earliest score if the caller has just read it (false: empty).
+local function next_ready_us(tag, ready_key, ready_head_us)
+  local ready_us = ready_head_us
+  if ready_us == nil then
+    local head = redis.call('ZRANGE', ready_key, '0', '0', 'WITHSCORES')
+    ready_us = head[2] and tonumber(head[2])
+  end
+  local due_us = next_due_us(tag)
   if ready_us and due_us then return math.min(ready_us, due_us) end
   return ready_us or due_us
 end
@@ -40,9 +52,20 @@ end
 -- Moves up to `limit` delayed jobs due by `now` to the tail of their queues, earliest due first
 -- (FIFO by due time). A queue that gets its first job is ready from the job's due time, or later
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
--- Cost: O(log n + limit) in delayed jobs of the type.
+-- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: a peek at the
+-- earliest due time settles those in one call (and tells when the type has no delayed job at all).
 local function promote_due(tag, now, limit)
-  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local head = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
+  if not head[2] then
+    type_has_no_delayed, peeked_next_due_us = true, false
+    return 0, false
+  end
+  if tonumber(head[2]) > now then
+    peeked_next_due_us = tonumber(head[2])
+    return 0, false
+  end
+  peeked_next_due_us = nil
+  local due = redis.call('ZRANGEBYSCORE', delayed_key_of(tag), '-inf', int_str(now), 'WITHSCORES', 'LIMIT', '0', limit)
   if #due == 0 then return 0, false end
   local members = {}
   for i = 1, #due, 2 do members[#members + 1] = due[i] end
@@ -58,7 +81,7 @@ local function promote_due(tag, now, limit)
       local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
       if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
         local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
-        redis.call('ZADD', tag .. ':ready', ready_at, qid)
+        redis.call('ZADD', tag .. ':ready', int_str(ready_at), qid)
         signal_ready(tag, ready_at)
       end
       write_meta(queues_key, qid, m)

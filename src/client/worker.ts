@@ -42,7 +42,10 @@ export interface WorkerOptions<P = unknown> extends SharqClientOptions, LeaseOpt
   /** First back-off after an unavailable server; doubles up to maxBackoffMs. Default 250 / 10000. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Stops the worker: no new job is taken; the running ones finish; then runWorker resolves. */
+  /**
+   * Stops the worker: no dequeue is sent any more and the long-polls waiting are abandoned; the jobs
+   * already received are handled, their finishes answered, and then runWorker resolves.
+   */
   signal?: AbortSignal;
   /** Everything the worker has to say (it never writes to the console). */
   onEvent?: (event: WorkerEvent) => void;
@@ -50,37 +53,40 @@ export interface WorkerOptions<P = unknown> extends SharqClientOptions, LeaseOpt
   client?: SharqClient;
 }
 
+/** What the worker did, exact once runWorker resolves: finished + failed + lost = jobs handled. */
 export interface WorkerSummary {
+  /** The handler resolved and the server took the finish. */
   finished: number;
+  /** The handler threw: the job was left to expire and come back. */
   failed: number;
+  /** The handler resolved but the job was no longer active (lease lost, or finish answered 404): `finish-lost`. */
+  lost: number;
 }
 
-/** Handler slots; a poller reserves the slots of the jobs it asks for before it asks. */
+/** Handler slots: a poller takes the slots of the jobs it asks for before it asks. */
 class Slots {
   private used = 0;
   private waiters: Array<() => void> = [];
   constructor(private readonly size: number) {}
-  get free(): number {
-    return this.size - this.used;
+  /**
+   * Waits for a free slot, then takes up to `max` of the free ones; 0 once `stop` aborts. Checking and
+   * taking happen in one step: several pollers woken by one freed slot cannot all take it.
+   */
+  async take(max: number, stop: AbortSignal): Promise<number> {
+    while (this.used >= this.size && !stop.aborted) {
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+    if (stop.aborted) return 0;
+    const taken = Math.min(max, this.size - this.used);
+    this.used += taken;
+    return taken;
   }
-  get inUse(): number {
-    return this.used;
-  }
-  take(count: number): void {
-    this.used += count;
-  }
-  give(count = 1): void {
+  give(count: number): void {
     this.used -= count;
     this.wake();
   }
   wake(): void {
     this.waiters.splice(0).forEach((wake) => wake());
-  }
-  /** Resolves when a slot is free (or, with `all`, when every slot is), or once `stop` aborts. */
-  async wait(all: boolean, stop?: AbortSignal): Promise<void> {
-    while ((all ? this.used > 0 : this.free <= 0) && !stop?.aborted) {
-      await new Promise<void>((wake) => this.waiters.push(wake));
-    }
   }
 }
 
@@ -107,7 +113,9 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
   };
   const slots = new Slots(concurrency);
-  const summary: WorkerSummary = { finished: 0, failed: 0 };
+  const summary: WorkerSummary = { finished: 0, failed: 0, lost: 0 };
+  // Every job received, until its handler has returned and its finish has been answered.
+  const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
 
   /** Finishes the job (retrying through a short outage); false when the server no longer had it active. */
@@ -127,6 +135,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
           await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
           continue;
         }
+        summary.lost++;
         emit({ type: 'finish-lost', job, error });
         return false;
       }
@@ -147,20 +156,33 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
     lease.stop();
     if (lease.signal.aborted) {
+      summary.lost++;
       emit({ type: 'finish-lost', job, error: new SharqNotFoundError('the lease was lost before the handler returned') });
       return;
     }
     if (await finish(job)) emit({ type: 'job-finished', job, durationMs: Date.now() - started });
   }
 
-  /** One poll loop: reserve slots, long-poll for that many jobs, start them, give back the rest. */
+  /** Runs a received job in the slot taken for it; runWorker waits for it before it resolves. */
+  function start(job: Job<P>): void {
+    const running: Promise<void> = run(job)
+      .catch((error: unknown) => emit({ type: 'error', error }))
+      .finally(() => {
+        inFlight.delete(running);
+        slots.give(1);
+      });
+    inFlight.add(running);
+  }
+
+  /** One poll loop: take slots, long-poll for that many jobs, start them, give back the rest. */
   async function poll(): Promise<void> {
     let failures = 0;
     while (!signal.aborted && fatal === undefined) {
-      await slots.wait(false, signal);
-      if (signal.aborted || fatal !== undefined) return;
-      const asked = Math.min(batchSize, slots.free);
-      slots.take(asked);
+      const asked = await slots.take(batchSize, signal);
+      if (asked === 0 || fatal !== undefined) {
+        slots.give(asked);
+        return;
+      }
       const polledAt = Date.now();
       let jobs: Array<Job<P>> = [];
       try {
@@ -170,6 +192,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
             : [await client.dequeue<P>({ queueType, waitMs, signal })].filter((j): j is Job<P> => j !== null);
         failures = 0;
       } catch (error) {
+        // Aborted by the stop: a job the server handed out to this very request is left to expire.
         slots.give(asked);
         if (signal.aborted) return;
         if (error instanceof SharqUnavailableError || error instanceof SharqProtocolError) {
@@ -184,8 +207,11 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
         halt.abort(error);
         return;
       }
-      if (jobs.length < asked) slots.give(asked - jobs.length);
-      for (const job of jobs) void run(job).finally(() => slots.give());
+      // Jobs received are run even if the stop came while their reply was being read: the server
+      // handed them out before it, and leaving them would hold them until they expire. (Should a
+      // server send more than asked, the extras run too: a negative give() takes their slots.)
+      slots.give(asked - jobs.length);
+      for (const job of jobs) start(job);
       if (jobs.length === 0 && Date.now() - polledAt < waitMs / 2) await pause(idlePauseMs, signal).catch(() => undefined);
     }
   }
@@ -196,9 +222,10 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const wakePollers = (): void => slots.wake();
   signal.addEventListener('abort', wakePollers, { once: true });
   await Promise.all(Array.from({ length: pollers }, () => poll()));
-  emit({ type: 'stopping', inFlight: slots.inUse });
-  await slots.wait(true);
+  // No poller runs now, so no job is added to inFlight: wait for the handlers and finishes still going.
+  emit({ type: 'stopping', inFlight: inFlight.size });
+  await Promise.all(inFlight);
   options.signal?.removeEventListener('abort', onStop);
   if (fatal !== undefined) throw fatal instanceof SharqError ? fatal : new SharqError(String(fatal), { cause: fatal });
-  return summary;
+  return { ...summary };
 }

@@ -60,6 +60,8 @@ export interface RequeueStep {
   discarded: number;
   /** The batch was full: call again. */
   more: boolean;
+  /** Redis time the call took, in µs. */
+  tookUs: number;
 }
 
 export class ReplyShapeError extends Error {
@@ -190,9 +192,14 @@ export class ScriptCommands {
         [t.active, t.ready, t.queues, t.totals, t.deadIndex],
         [step.batch, step.deadLetterLimit, step.idleQueueTtlMs],
       ),
-      3,
+      4,
     );
-    return { requeued: int('requeue', reply[0]), discarded: int('requeue', reply[1]), more: int('requeue', reply[2]) === 1 };
+    return {
+      requeued: int('requeue', reply[0]),
+      discarded: int('requeue', reply[1]),
+      more: int('requeue', reply[2]) === 1,
+      tookUs: int('requeue', reply[3]),
+    };
   }
 
   /** Extends a lock's TTL if the holder still holds it. */

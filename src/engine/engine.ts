@@ -1,11 +1,15 @@
+import { Cluster } from 'ioredis';
+
 import { ScriptCommands, type DequeueResult, type EnqueueReply } from './commands.js';
-import { globalKeys, type GlobalKeys } from './keys.js';
+import { globalKeys, typeKeys, type GlobalKeys } from './keys.js';
 import { QueueReads } from './reads.js';
 import { LifecycleCommands } from './lifecycle-commands.js';
 import type { CommandObserver, RedisClient } from './scripts.js';
 import * as valid from './validation.js';
 import type { Config } from '../interfaces.js';
 import type { ReplicaAck } from './replica-ack.js';
+import { BatchSizer, runRequeuePass, type RequeueCounts, type RequeuePassPlan } from './requeue-pass.js';
+import { keySlot } from '../redis/key-slot.js';
 
 export type { DequeuedJob, DequeueResult, NoJobReady } from './commands.js';
 
@@ -56,12 +60,7 @@ export interface EnqueueRequest {
 
 export type EnqueueResult = EnqueueReply;
 
-export interface RequeueCounts {
-  requeued: number;
-  discarded: number;
-  /** Script calls made; each handles at most requeueBatchSize jobs. */
-  calls: number;
-}
+export type { RequeueCounts };
 
 export interface ClearQueueResult {
   queuedRemoved: number;
@@ -71,7 +70,16 @@ export interface ClearQueueResult {
 /** Registry entries are re-asserted this often, so a flushed registry heals by itself. */
 const TYPE_REGISTRY_REFRESH_MS = 60_000;
 const CLEAR_BATCH = 500;
-const REQUEUE_TYPES_IN_FLIGHT = 32;
+/**
+ * Requeue calls of one pass: each near REQUEUE_CALL_TARGET_US of Redis time, at most
+ * REQUEUE_LANES_PER_NODE of them in flight per node while a type has full batches (so a stretch of
+ * pipelined calls Redis runs back to back stays a few ms), and up to REQUEUE_FIRST_CALLS_PER_NODE
+ * first calls at once (each with a batch so small the stretch stays as short; many in flight hide
+ * the round trip, which is most of a pass over many types with little due each).
+ */
+const REQUEUE_CALL_TARGET_US = 1000;
+const REQUEUE_LANES_PER_NODE = 3;
+const REQUEUE_FIRST_CALLS_PER_NODE = 128;
 const MAX_CLEAR_STEPS = 10_000;
 
 /**
@@ -86,6 +94,9 @@ export class QueueEngine {
   /** The lifecycle scripts, used by src/engine/lifecycle.ts and dead-letters.ts. */
   readonly lifecycle: LifecycleCommands;
   private readonly registeredTypes = new Map<string, number>();
+  private readonly requeuePlan: RequeuePassPlan;
+  /** Per node, what its requeue calls cost: kept from pass to pass. */
+  private readonly batchSizers = new Map<string, BatchSizer>();
 
   constructor(
     /** The engine's connection; only src/engine/ and tests use it directly. */
@@ -96,6 +107,12 @@ export class QueueEngine {
     this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
     this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
     this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
+    this.requeuePlan = {
+      maxBatch: options.requeueBatchSize,
+      targetCallUs: REQUEUE_CALL_TARGET_US,
+      lanesPerNode: REQUEUE_LANES_PER_NODE,
+      firstCallsPerNode: REQUEUE_FIRST_CALLS_PER_NODE,
+    };
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
@@ -162,22 +179,27 @@ export class QueueEngine {
   }
 
   /**
-   * One requeue pass over every queue type, each in batches of requeueBatchSize jobs. Types are
-   * worked on REQUEUE_TYPES_IN_FLIGHT at a time: their calls pipeline on one connection and, on a
-   * Redis Cluster, run on every shard at once, so a pass does not grow with the number of shards.
+   * One requeue pass over every queue type, in batches of at most requeueBatchSize jobs sized to a
+   * call time (src/engine/requeue-pass.ts). On a Redis Cluster the types are grouped by the master
+   * serving their slot and the masters are worked on at once, so a pass does not grow with shards.
    */
   async requeue(): Promise<Map<string, RequeueCounts>> {
     const types = await this.queueTypes();
-    const counts = new Map<string, RequeueCounts>();
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      for (let i = next++; i < types.length; i = next++) {
-        const queueType = types[i] as string;
-        counts.set(queueType, await this.requeueType(queueType));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(REQUEUE_TYPES_IN_FLIGHT, types.length) }, lane));
+    const step = { deadLetterLimit: this.options.deadLetterLimit, idleQueueTtlMs: this.options.idleQueueTtlMs };
+    const counts = await runRequeuePass(
+      types,
+      (queueType) => this.nodeOf(queueType),
+      (queueType, batch) => this.commands.requeueStep(queueType, { ...step, batch }),
+      this.requeuePlan,
+      this.batchSizers,
+    );
     return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** The master serving a type's slot ("host:port"), or "" on a single Redis or before the slots are known. */
+  private nodeOf(queueType: string): string {
+    if (!(this.redis instanceof Cluster)) return '';
+    return this.redis.slots[keySlot(typeKeys(this.options.keyPrefix, queueType).active)]?.[0] ?? '';
   }
 
   async requeueType(queueType: string): Promise<RequeueCounts> {

@@ -37,8 +37,38 @@ export class ReplicaAckError extends RedisUnavailableError {
  * `slotKey`. WAIT counts per connection; ioredis has one connection per node and sends a pipeline to
  * the node owning its first key's slot, so EXISTS routes the WAIT to the connection (and Cluster node)
  * that just ran the script. Call it after the script has answered.
+ *
+ * WAIT blocks its connection, so the callers whose scripts answered in the same turn of the event
+ * loop share one: a WAIT sent after a script's reply arrived covers that script (a connection keeps
+ * its order), and under load one WAIT covers a whole pipeline of replies instead of one each.
  */
-export async function waitForReplicas(redis: RedisClient, slotKey: string, ack: ReplicaAck): Promise<void> {
+export function waitForReplicas(redis: RedisClient, slotKey: string, ack: ReplicaAck): Promise<void> {
+  let pending = pendingWaits.get(redis);
+  if (!pending) pendingWaits.set(redis, (pending = new Map()));
+  const group = redis.isCluster ? hashTagOf(slotKey) : '';
+  let shared = pending.get(group);
+  if (!shared) {
+    const waits = pending;
+    shared = Promise.resolve().then(() => {
+      waits.delete(group);
+      return sendWait(redis, slotKey, ack);
+    });
+    pending.set(group, shared);
+  }
+  return shared;
+}
+
+/** WAITs scheduled but not sent yet, per connection and per hash slot group (one group without a Cluster). */
+const pendingWaits = new WeakMap<RedisClient, Map<string, Promise<void>>>();
+
+/** Keys with the same hash tag live in one slot, so on one Cluster node and one connection. */
+function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}
+
+async function sendWait(redis: RedisClient, slotKey: string, ack: ReplicaAck): Promise<void> {
   const results = await redis.pipeline().exists(slotKey).wait(ack.replicas, ack.timeoutMs).exec();
   const [, [waitError, confirmed] = [null, 0]] = results ?? [];
   if (waitError) throw waitError;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { luaDir } from '../paths.js';
+import { pruneUnusedFunctions } from './lua-prune.js';
 import { changesJobs, waitForReplicas, type ReplicaAck } from './replica-ack.js';
 
 export type RedisClient = Redis | Cluster;
@@ -16,14 +17,17 @@ export type CommandObserver = (command: string, seconds: number) => void;
 const INCLUDE = /^-- @include ([a-z_]+)\s*$/m;
 const DECLARED_KEY = /^-- KEYS\[(\d+)\]/gm;
 
-/** A script's source with its `-- @include name` lines replaced by lua/include/name.lua. */
+/**
+ * A script's source with its `-- @include name` lines replaced by lua/include/name.lua, less the
+ * included functions it never calls (see lua-prune.ts).
+ */
 export function loadScriptSource(name: string): string {
   let source = readFileSync(path.join(luaDir, `${name}.lua`), 'utf8');
   for (let match = INCLUDE.exec(source); match; match = INCLUDE.exec(source)) {
     const included = readFileSync(path.join(luaDir, 'include', `${match[1]}.lua`), 'utf8');
     source = source.replace(match[0], () => included);
   }
-  return source;
+  return pruneUnusedFunctions(source);
 }
 
 /** The number of KEYS a script declares in its header. */

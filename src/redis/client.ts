@@ -79,10 +79,11 @@ export function describeRedis(cfg: RedisSection): string {
 }
 
 // Redis replies that mean "Redis cannot serve now", not "the request is wrong".
-const UNAVAILABLE_REPLY = /^(OOM|LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
+// UNBLOCKED: a blocking command (our WAIT) cut short because the master became a replica.
+const UNAVAILABLE_REPLY = /^(OOM|LOADING|READONLY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|BUSY|NOREPLICAS|UNBLOCKED)\b/;
 // ioredis's own words for a connection that is down, closed or too slow.
 const UNAVAILABLE_CLIENT =
-  /(Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)/;
+  /(Stream isn't writeable|Connection is closed|Command aborted due to connection close|Command timed out|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)/;
 
 /** The one place that decides whether an error means "Redis cannot serve now" (503), not a bug. */
 export function isRedisUnavailable(error: unknown): boolean {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { SharqClient } from '../../src/client/client.js';
 import { SharqNotFoundError } from '../../src/client/errors.js';
 import { ROUTES } from '../../src/http/routes.js';
-import { responseProblems } from '../helpers/openapi-validator.js';
+import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -24,7 +24,7 @@ function serves(method: string, path: string): { skip: string | false } {
 before(async () => {
   redis = await startRedis();
   server = await startServer({ redisPort: redis.port, workers: 2, config: { sharq: { job_expire_interval: '60000', job_requeue_interval: '200' } } });
-  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...responseProblems(r)) });
+  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...seeReply(r)) });
 });
 
 after(async () => {

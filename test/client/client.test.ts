@@ -10,7 +10,7 @@ import { SharqClient } from '../../src/client/client.js';
 import { SharqNotFoundError, SharqQueueFullError, SharqUnavailableError, SharqValidationError } from '../../src/client/errors.js';
 import type { ObservedReply } from '../../src/client/transport.js';
 import { ROUTES } from '../../src/http/routes.js';
-import { responseProblems } from '../helpers/openapi-validator.js';
+import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { repoRoot, startServer, type ServerHandle } from '../helpers/server.js';
 import { freePort } from '../helpers/ports.js';
@@ -21,7 +21,7 @@ let client: SharqClient;
 const drift: string[] = [];
 
 function checkReply(reply: ObservedReply): void {
-  drift.push(...responseProblems(reply));
+  drift.push(...seeReply(reply));
 }
 
 /** Routes other helpers are still building run once the server's table has them. */

@@ -1,18 +1,26 @@
 // openapi.json is the contract: a real linter (Redocly) accepts it, every route the server has is in
-// it, and the response validator the e2e tests use accepts what the document says and nothing else.
+// it, the response validator the e2e tests use accepts what the document says and nothing else, and
+// the suite-wide coverage check (npm test's posttest) fails while a documented reply goes unseen.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 
 import { ROUTES } from '../../src/http/routes.js';
-import { checkExchange, openapiDocument, responseProblems, unseenResponses } from '../helpers/openapi-validator.js';
+import { documentedPairs, readSeen } from '../helpers/openapi-coverage.js';
+import { checkExchange, openapiDocument, responseProblems, seeReply } from '../helpers/openapi-validator.js';
 import { repoRoot } from '../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
+
+// The made-up replies below must not count as the suite's coverage: this process records into its own folder.
+const seenDir = mkdtempSync(path.join(tmpdir(), 'sharq-openapi-seen-'));
+process.env.OPENAPI_SEEN_DIR = seenDir;
+after(() => rmSync(seenDir, { recursive: true, force: true }));
 
 test('redocly lint accepts openapi.json with no error and no warning', async () => {
   const cli = path.join(repoRoot, 'node_modules', '.bin', 'redocly');
@@ -75,8 +83,37 @@ test('the validator accepts documented replies', () => {
     { method: 'GET', path: '/nope/', status: 404, body: { status: 'failure', message: 'no such route' } },
   ];
   for (const r of ok) assert.deepEqual(responseProblems(r), [], JSON.stringify(r));
-  const unseen = unseenResponses();
-  assert.ok(!unseen.includes('enqueue 201') && unseen.includes('enqueue 413'), 'coverage counts what was seen');
+});
+
+test('the coverage check counts conforming replies seen by any test process, and fails listing the rest', async () => {
+  const check = (dir: string) =>
+    execFileAsync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'openapi-coverage.ts'), 'check', dir], { cwd: repoRoot })
+      .then(() => ({ code: 0, stderr: '' }))
+      .catch((error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }));
+
+  // responseProblems only checks; seeReply records a conforming reply, not a drifting one nor a HEAD.
+  assert.deepEqual(responseProblems({ method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued' } }), []);
+  assert.deepEqual([...readSeen(seenDir)], []);
+  assert.deepEqual(seeReply({ method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued' } }), []);
+  assert.notDeepEqual(seeReply({ method: 'POST', path: '/finish/sms/', status: 200, body: { status: 'nope' } }), []);
+  assert.deepEqual(seeReply({ method: 'HEAD', path: '/metrics/', status: 200, body: undefined }), []);
+  // Another process (as node --test runs each file) adds to the same folder.
+  const child = `import { seeReply } from ${JSON.stringify(path.join(repoRoot, 'test', 'helpers', 'openapi-validator.ts'))};
+    seeReply({ method: 'GET', path: '/', status: 200, body: { message: 'Hello, SharQ!' } });`;
+  await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { env: { ...process.env, OPENAPI_SEEN_DIR: seenDir } });
+  const seen = readSeen(seenDir);
+  assert.ok(seen.has('enqueue 201') && seen.has('hello 200'), [...seen].join());
+  assert.ok(!seen.has('finishBatch 200') && !seen.has('metrics 200'), [...seen].join());
+
+  const failed = await check(seenDir);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /^ {2}enqueue 413$/m);
+  assert.match(failed.stderr, /^ {2}finishBatch 200$/m);
+  assert.match(failed.stderr, /^ {2}metrics 200$/m);
+  assert.doesNotMatch(failed.stderr, /^ {2}(enqueue 201|hello 200)$/m);
+
+  writeFileSync(path.join(seenDir, 'everything.txt'), `${documentedPairs(openapiDocument).join('\n')}\n`);
+  assert.deepEqual(await check(seenDir), { code: 0, stderr: '' });
 });
 
 test('the validator rejects replies that drift from the document', () => {

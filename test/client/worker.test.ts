@@ -9,7 +9,7 @@ import { SharqValidationError } from '../../src/client/errors.js';
 import type { Job } from '../../src/client/types.js';
 import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
 import { ROUTES } from '../../src/http/routes.js';
-import { responseProblems } from '../helpers/openapi-validator.js';
+import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,7 +34,7 @@ before(async () => {
     workers: 2,
     config: { sharq: { job_expire_interval: String(JOB_EXPIRE_MS), job_requeue_interval: '200' } },
   });
-  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...responseProblems(r)) });
+  client = new SharqClient({ url: server.url, onReply: (r) => drift.push(...seeReply(r)) });
 });
 
 after(async () => {
@@ -80,7 +80,7 @@ test('every job is handled once and finished', async (t) => {
   });
   await waitFor(() => rec.of('job-finished').length === 60, { what: '60 finished jobs', timeoutMs: 60_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 60, failed: 0 });
+  assert.deepEqual(await worker, { finished: 60, failed: 0, lost: 0 });
   assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i));
   assert.equal(await queued('w_ok'), 0);
   assert.equal(await client.dequeue({ queueType: 'w_ok' }), null, 'nothing left active or queued');
@@ -106,7 +106,7 @@ test('a failing handler leaves the job to expire: it comes back and is then fini
   });
   await waitFor(() => rec.of('job-finished').length === 1, { what: 'the retried job to finish', timeoutMs: 60_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 1, failed: 1 });
+  assert.deepEqual(await worker, { finished: 1, failed: 1, lost: 0 });
   assert.equal(attempts.length, 2);
   assert.equal(attempts[0]?.requeuesRemaining, 3);
   assert.equal(attempts[1]?.requeuesRemaining, 2, 'the second run is the requeued job');
@@ -140,7 +140,7 @@ test('graceful stop: running jobs finish, nothing is taken after the stop, nothi
   await waitFor(() => rec.of('stopping').length === 1, { what: 'the worker to stop polling', timeoutMs: 10_000 });
   assert.equal(resolved, false, 'runWorker waits for the jobs in flight');
   for (const open of gates) open();
-  assert.deepEqual(await worker, { finished: 3, failed: 0 });
+  assert.deepEqual(await worker, { finished: 3, failed: 0, lost: 0 });
   assert.equal(rec.of('job-started').length, 3, 'no job taken after the stop');
   assert.equal(await queued('w_stop', 3), 5, 'the five new jobs wait in their queues');
   for (const id of ['j0', 'j1', 'j2']) {
@@ -172,7 +172,7 @@ test('a slow handler keeps its lease: the job is not handed out again', { skip: 
   });
   await waitFor(() => rec.of('job-finished').length === 1, { what: 'the slow job to finish', timeoutMs: 60_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 1, failed: 0 });
+  assert.deepEqual(await worker, { finished: 1, failed: 0, lost: 0 });
   assert.equal(runs, 1);
   assert.ok(rec.of('lease-extended').length >= 2, 'the lease was extended while the handler ran');
   assert.equal(rec.of('lease-lost').length, 0);
@@ -186,7 +186,7 @@ test('batchSize dequeues several jobs per call', { skip: !serves('POST', '/finis
   const worker = runWorker({ url: server.url, queueType: 'w_batch', concurrency: 10, batchSize: 10, waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
   await waitFor(() => rec.of('job-finished').length === 20, { what: '20 finished jobs', timeoutMs: 30_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 20, failed: 0 });
+  assert.deepEqual(await worker, { finished: 20, failed: 0, lost: 0 });
 });
 
 test('an error no retry can fix (400 on a bad queue type) stops every poller and rejects runWorker', async () => {

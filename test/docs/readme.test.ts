@@ -58,3 +58,16 @@ test('every sharq_ metric is documented', async () => {
   for (const name of names) assert.ok(readme.includes(`\`${name}`), `README lacks metric ${name}`);
   redis.disconnect();
 });
+
+test("CI runs README's test command, so npm test's OpenAPI coverage check (posttest) runs there too", () => {
+  assert.ok(readme.includes('\nnpm ci && npm test\n'), "README's command to run the tests");
+  // .ci/run's last commands are README's, npm's own flags aside; a file argument to npm test would make
+  // the coverage check judge a part of the suite.
+  const ciCommands = readFileSync(path.join(repoRoot, '.ci', 'run'), 'utf8')
+    .split('\n')
+    .filter((line) => /^npm /.test(line));
+  assert.deepEqual(ciCommands, ['npm ci --no-fund --no-audit', 'npm test']);
+  const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts.pretest ?? '', /openapi-coverage\.ts clear/);
+  assert.match(scripts.posttest ?? '', /openapi-coverage\.ts check/);
+});

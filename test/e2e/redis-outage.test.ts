@@ -113,6 +113,18 @@ describe('Redis outage', () => {
 
   test('Redis restarted on the same port: the server recovers by itself', async () => {
     await redis.restart();
+    // Every worker (new connections spread over both) answers again; only then may any request
+    // land on either of them.
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 2 * workers; i++) {
+          const res = await server.api.request('GET', '/deepstatus/', undefined, { headers: { connection: 'close' } });
+          if (res.status !== 200) return false;
+        }
+        return true;
+      },
+      { what: 'deepstatus 200 on every worker', timeoutMs: 15_000, intervalMs: 100 },
+    );
     const queueId = `q${Date.now()}`;
     await waitFor(
       async () => {
@@ -125,18 +137,6 @@ describe('Redis outage', () => {
     assert.equal(deq.status, 200, deq.text);
     assert.deepEqual((deq.body as { payload: unknown }).payload, { ok: true });
     assert.equal((await server.api.post(`/finish/outage/${queueId}/after/`)).status, 200);
-
-    // Every worker (new connections spread over both) answers again.
-    await waitFor(
-      async () => {
-        for (let i = 0; i < 2 * workers; i++) {
-          const res = await server.api.request('GET', '/deepstatus/', undefined, { headers: { connection: 'close' } });
-          if (res.status !== 200) return false;
-        }
-        return true;
-      },
-      { what: 'deepstatus 200 on every worker', timeoutMs: 15_000, intervalMs: 100 },
-    );
 
     // Each process that logged the outage logs its end, once.
     await waitFor(

@@ -93,8 +93,8 @@ function unboundedCalls(file: string, text: string): string[] {
       problems.push(`${where}: ${call.command} without LIMIT`);
     }
     if (['ZRANGE', 'ZREVRANGE', 'LRANGE'].includes(call.command)) {
-      // Only constant, small ranges (ZRANGE key 0 0): never to the end (-1) or up to a variable.
-      const [start, stop] = call.args.split(',').slice(2, 4).map((part) => Number(part.trim()));
+      // Only constant, small ranges (ZRANGE key 0 0, or '0' '0'): never to the end (-1) or up to a variable.
+      const [start, stop] = call.args.split(',').slice(2, 4).map((part) => Number(part.trim().replace(/^(['"])(-?\d+)\1$/, '$2')));
       if (!Number.isInteger(start) || !Number.isInteger(stop) || (stop as number) < 0) {
         problems.push(`${where}: ${call.command} over an unbounded range: ${call.args}`);
       }
@@ -129,6 +129,7 @@ describe('bounded work per Redis call', () => {
       "redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)",
       "redis.pcall('ZREVRANGEBYSCORE', KEYS[1], now, '-inf')",
       "redis.call('ZRANGE', KEYS[1], 0, -1)",
+      "redis.call('ZRANGE', KEYS[1], '0', '-1')",
       "redis.call('LRANGE', KEYS[1], 0, n)",
       "redis.call('HSCAN', KEYS[1], '0')",
       'redis.call(cmd, KEYS[1])',
@@ -140,6 +141,7 @@ describe('bounded work per Redis call', () => {
       "-- redis.call('KEYS', '*') in a comment",
       "redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', tostring(f(1)), 'LIMIT', 0, 1)",
       "redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')",
+      "redis.call('ZRANGE', KEYS[1], '0', '0', 'WITHSCORES')",
       "redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', 10)",
       "redis.call('GET', KEYS[1] .. ':x')",
     ];

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { QueueEngine } from '../../src/engine/engine.js';
-import type { RedisSection } from '../../src/interfaces.js';
 import { createRedis, type RedisClient } from '../../src/redis/client.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../helpers/engine.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import { startRedis, tcpRedisSection, type RedisServerHandle } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 describe('health', () => {
@@ -16,20 +15,7 @@ describe('health', () => {
   before(async () => {
     server = await startRedis();
     // The production connection factory: no offline queue, so an outage fails fast.
-    const section: RedisSection = {
-      db: 0,
-      keyPrefix: 'health',
-      connType: 'tcp_sock',
-      host: server.host,
-      port: server.port,
-      tls: false,
-      minReplicasAck: 0,
-      replicaAckTimeoutMs: 1000,
-      clustered: false,
-      clusterNodes: [],
-      sentinels: [],
-    };
-    client = createRedis(section, { connectionName: 'health-test', commandTimeoutMs: 1000 });
+    client = createRedis(tcpRedisSection(server, 'health'), { connectionName: 'health-test', commandTimeoutMs: 1000 });
     await client.connect();
     engine = new QueueEngine(client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: 'health' });
   });

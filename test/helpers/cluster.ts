@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 import type { RedisNode } from '../../src/interfaces.js';
 import { freePortPair } from './ports.js';
-import { redisCli, startRedis, type RedisServerHandle } from './redis.js';
+import { HOST, redisCli, startRedis, type RedisServerHandle } from './redis.js';
 import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
@@ -19,6 +19,8 @@ export interface StartRedisClusterOptions {
   masters?: number;
   /** How long to wait for cluster_state:ok; default 30 s. */
   readyTimeoutMs?: number;
+  /** Slots dealt out round-robin over the masters (the rest in even shares); default none. */
+  dealtSlots?: number[];
 }
 
 export interface RedisClusterHandle {
@@ -40,6 +42,9 @@ async function startNode(): Promise<RedisServerHandle> {
           '--cluster-enabled', 'yes',
           '--cluster-config-file', 'nodes.conf',
           '--cluster-node-timeout', '2000',
+          // A node that has met no other does not know its own address and lists its slots at
+          // host "": clients then cannot follow CLUSTER SLOTS to a one-master cluster.
+          '--cluster-announce-ip', HOST,
         ],
       });
     } catch (err) {
@@ -48,12 +53,38 @@ async function startNode(): Promise<RedisServerHandle> {
   }
 }
 
-// redis-cli --cluster create refuses fewer than 3 masters; smaller clusters are wired by hand.
-async function assignSlotsByHand(servers: RedisServerHandle[]): Promise<void> {
-  const share = Math.ceil(SLOTS / servers.length);
+/** Inclusive [from, to] runs of consecutive slots. */
+function slotRanges(slots: number[]): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (const slot of [...slots].sort((a, b) => a - b)) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[1] === slot - 1) last[1] = slot;
+    else ranges.push([slot, slot]);
+  }
+  return ranges;
+}
+
+/**
+ * Master i's slots: an even share of 0..16383, except that `dealtSlots` are dealt out round-robin
+ * (the first to master 0, the next to master 1, ...), as an operator moves hot slots to even a load.
+ */
+function slotsOfMasters(masters: number, dealtSlots: number[]): number[][] {
+  const share = Math.ceil(SLOTS / masters);
+  const dealt = new Map<number, number>();
+  dealtSlots.forEach((slot, i) => {
+    if (!dealt.has(slot)) dealt.set(slot, i % masters);
+  });
+  const owned: number[][] = Array.from({ length: masters }, () => []);
+  for (let slot = 0; slot < SLOTS; slot++) owned[dealt.get(slot) ?? Math.floor(slot / share)]?.push(slot);
+  return owned;
+}
+
+// redis-cli --cluster create refuses fewer than 3 masters and knows only even shares: such clusters are wired by hand.
+async function assignSlotsByHand(servers: RedisServerHandle[], dealtSlots: number[]): Promise<void> {
+  const owned = slotsOfMasters(servers.length, dealtSlots);
   await Promise.all(
     servers.map((server, i) =>
-      redisCli(server.port, 'cluster', 'addslotsrange', String(i * share), String(Math.min(SLOTS, (i + 1) * share) - 1)),
+      redisCli(server.port, 'cluster', 'addslotsrange', ...slotRanges(owned[i] ?? []).flatMap(([from, to]) => [String(from), String(to)])),
     ),
   );
   const [first, ...others] = servers;
@@ -85,6 +116,7 @@ async function isClusterReady(server: RedisServerHandle, masters: number): Promi
 export async function startRedisCluster({
   masters = 3,
   readyTimeoutMs = 30_000,
+  dealtSlots = [],
 }: StartRedisClusterOptions = {}): Promise<RedisClusterHandle> {
   if (!Number.isInteger(masters) || masters < 1) throw new Error(`masters must be a positive integer, got ${masters}`);
   const servers: RedisServerHandle[] = [];
@@ -93,14 +125,14 @@ export async function startRedisCluster({
   };
   try {
     for (let i = 0; i < masters; i++) servers.push(await startNode());
-    if (masters >= 3) {
+    if (masters >= 3 && dealtSlots.length === 0) {
       await execFileAsync(
         'redis-cli',
         ['--cluster', 'create', ...servers.map((s) => `${s.host}:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'],
         { timeout: 30_000 },
       );
     } else {
-      await assignSlotsByHand(servers);
+      await assignSlotsByHand(servers, dealtSlots);
     }
     await waitFor(
       async () => {

@@ -21,6 +21,8 @@ export class Ledger {
   redeliveries = 0;
   /** Every status seen, with counts ('error' for a connection that failed). */
   readonly statuses = new Map<string, number>();
+  /** The first few messages of requests that failed without a status ('error'), to say why. */
+  readonly errors: string[] = [];
   private counter = 0;
   private turn = 0;
 
@@ -30,8 +32,18 @@ export class Ledger {
     return this.opts.urls[this.turn++ % this.opts.urls.length] as string;
   }
 
+  private failed(error: unknown): void {
+    if (this.errors.length < 5) this.errors.push(error instanceof Error ? error.message : String(error));
+    this.count('error');
+  }
+
   private count(status: string): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+  }
+
+  /** Statuses seen and the first errors, for an assertion's message. */
+  report(): string {
+    return JSON.stringify({ statuses: [...this.statuses], errors: this.errors });
   }
 
   /** Statuses other than the allowed ones (e.g. a 500 or a hung connection). */
@@ -52,8 +64,9 @@ export class Ledger {
       });
       status = String(res.status);
       if (res.status === 201) this.acknowledged.add(jobId);
-    } catch {
-      status = 'error';
+    } catch (error) {
+      this.failed(error);
+      return 'error';
     }
     this.count(status);
     return status;
@@ -83,8 +96,8 @@ export class Ledger {
     let res;
     try {
       res = await request(`${this.url()}/dequeue/${queueType}/`, { headers: this.opts.headers });
-    } catch {
-      this.count('error');
+    } catch (error) {
+      this.failed(error);
       return false;
     }
     this.count(String(res.status));
@@ -99,8 +112,8 @@ export class Ledger {
           headers: this.opts.headers,
         });
         this.count(String(done.status));
-      } catch {
-        this.count('error');
+      } catch (error) {
+        this.failed(error);
       }
     }
     return true;

@@ -1,6 +1,8 @@
 // Checks HTTP replies against openapi.json with a real JSON Schema validator (ajv, draft 2020-12 as
 // OpenAPI 3.1 uses), so a reply that drifts from the document fails the test that saw it.
-// Plug `assertValidResponse` into the e2e HTTP helper's observer hook.
+// Plug `checkExchange` into the e2e HTTP helper's observer hook (test/helpers/server.ts does); a client
+// with its own hook (SharqClient's onReply) calls seeReply. Conforming replies are recorded for the
+// suite-wide coverage check (test/helpers/openapi-coverage.ts).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
 import { ROUTES } from '../../src/http/routes.js';
+import { pairKey, recordSeen } from './openapi-coverage.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOC_ID = 'https://sharq-server.invalid/openapi.json';
@@ -78,7 +81,8 @@ function pointer(...parts: string[]): string {
   return parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
-function validatorFor(ref: string): ValidateFunction {
+/** A validator of the schema at a JSON pointer of the document (e.g. `components/schemas/Identifier`). */
+export function validatorFor(ref: string): ValidateFunction {
   let validate = validators.get(ref);
   if (!validate) {
     validate = ajv.compile({ $ref: `${DOC_ID}#/${ref}` });
@@ -98,9 +102,6 @@ function resolveResponse(response: ResponseObject): ResponseObject {
 function describeErrors(validate: ValidateFunction): string {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('; ');
 }
-
-/** (operationId status) pairs seen valid so far: what the e2e suite covered of the document. */
-export const seenResponses = new Set<string>();
 
 export interface ObservedResponse {
   method: string;
@@ -144,33 +145,56 @@ export const SERVED_OPERATIONS: ReadonlySet<string> = new Set(
 /** Subtrees of static files (the console's `/ui/*`): outside the JSON API, so outside the document. */
 const STATIC_PREFIXES = ROUTES.filter((route) => route.path.endsWith('*')).map((route) => route.path.slice(0, -2));
 
+interface Verdict {
+  problems: string[];
+  /** "operationId status" when the reply is one of an operation's documented replies. */
+  pair?: string;
+}
+
 /**
  * Problems of one reply against the document; empty when it conforms. With `served`, operations the
  * server does not have yet (documented ahead of their route) count as unknown paths: 404/405 then.
+ * Pure: it records nothing (seeReply does), so checks of made-up replies do not count as coverage.
  */
 export function responseProblems(r: ObservedResponse, served?: ReadonlySet<string>): string[] {
+  return verdict(r, served).problems;
+}
+
+/**
+ * responseProblems for a reply a server really sent: a conforming one counts as seen for the
+ * suite-wide coverage check (test/helpers/openapi-coverage.ts).
+ */
+export function seeReply(r: ObservedResponse, served?: ReadonlySet<string>): string[] {
+  const { problems, pair } = verdict(r, served);
+  if (problems.length === 0 && pair !== undefined) recordSeen(pair);
+  return problems;
+}
+
+function verdict(r: ObservedResponse, served?: ReadonlySet<string>): Verdict {
   const bare = r.path.split('?')[0] ?? r.path;
   const method = r.method.toUpperCase();
   // node:http's answer to a client too slow to send its request, on any path (in info.description).
-  if (r.status === 408) return [];
-  if (served && STATIC_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return [];
+  if (r.status === 408) return { problems: [] };
+  if (served && STATIC_PREFIXES.some((prefix) => bare === prefix || bare.startsWith(`${prefix}/`))) return { problems: [] };
   const isServed = (template: string, m: string): boolean => !served || served.has(`${m.toUpperCase()} ${template}`);
   const matched = COMPILED_PATHS.find(
     (c) => c.pattern.test(bare) && Object.keys(c.item).some((k) => k !== 'parameters' && isServed(c.template, k)),
   );
   const methods = matched ? Object.keys(matched.item).filter((k) => k !== 'parameters' && isServed(matched.template, k)) : [];
-  if (method === 'OPTIONS' && matched) return r.status === 200 || r.status === 204 ? [] : [`OPTIONS ${bare}: ${r.status}`];
+  if (method === 'OPTIONS' && matched) return { problems: r.status === 200 || r.status === 204 ? [] : [`OPTIONS ${bare}: ${r.status}`] };
   const key = (method === 'HEAD' ? 'get' : method.toLowerCase()) as keyof PathItem;
   const operation = matched && isServed(matched.template, key) ? (matched.item[key] as Operation | undefined) : undefined;
   // HEAD on a GET that changes state (dequeue) is a 405 like any other method the path does not serve.
   if (!matched || !operation || (method === 'HEAD' && r.status === 405)) {
-    return checkFallback({ ...r, path: bare }, methods.map((m) => m.toUpperCase()));
+    return { problems: checkFallback({ ...r, path: bare }, methods.map((m) => m.toUpperCase())) };
   }
 
   const where = `${method} ${matched.template} (${operation.operationId})`;
   const raw = operation.responses[String(r.status)];
   if (!raw) {
-    return [`${where}: status ${r.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')}); body ${JSON.stringify(r.body)}`];
+    return {
+      problems: [`${where}: status ${r.status} is not documented (documented: ${Object.keys(operation.responses).join(', ')}); body ${JSON.stringify(r.body)}`],
+    };
   }
   const response = resolveResponse(raw);
   const problems: string[] = [];
@@ -188,13 +212,13 @@ export function responseProblems(r: ObservedResponse, served?: ReadonlySet<strin
       problems.push(`${where} ${r.status}: expected a text body`);
     }
   }
-  if (problems.length === 0) seenResponses.add(`${operation.operationId} ${r.status}`);
-  return problems;
+  // A HEAD reply has no body to validate: it does not count as having seen the operation's reply.
+  return { problems, pair: method === 'HEAD' ? undefined : pairKey(operation.operationId, r.status) };
 }
 
 /** Throws when the reply does not conform to openapi.json (the observer hook of the e2e helper). */
 export function assertValidResponse(r: ObservedResponse, served?: ReadonlySet<string>): void {
-  const problems = responseProblems(r, served);
+  const problems = seeReply(r, served);
   if (problems.length > 0) throw new Error(`reply does not match openapi.json:\n  ${problems.join('\n  ')}`);
 }
 
@@ -219,19 +243,4 @@ export function checkExchange(exchange: ObservedExchange): void {
     body: exchange.response.body,
     headers: exchange.response.headers,
   }, SERVED_OPERATIONS);
-}
-
-/** Documented (operationId status) pairs no checked reply has shown yet: what the e2e suite leaves untested. */
-export function unseenResponses(): string[] {
-  const unseen: string[] = [];
-  for (const item of Object.values(openapiDocument.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      if (method === 'parameters') continue;
-      for (const status of Object.keys((op as Operation).responses)) {
-        const key = `${(op as Operation).operationId} ${status}`;
-        if (!seenResponses.has(key)) unseen.push(key);
-      }
-    }
-  }
-  return unseen;
 }

@@ -1,6 +1,7 @@
 // Real redis-server processes for tests (no mocks): each on its own free port and tmp dir,
 // killed on process exit even when a test fails before its after() runs.
 
+import type { RedisSection } from '../../src/interfaces.js';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { waitFor } from './wait.js';
 
 const execFileAsync = promisify(execFile);
 
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
 export interface StartRedisOptions {
   /** Fixed port; default: a free one (never 6379). */
@@ -214,5 +215,22 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
       if (socketPath !== undefined) rmSync(socketPath, { force: true });
       current = await launch(fixedPort, dir, socketPath, extraArgs, timeoutMs);
     },
+  };
+}
+
+/** A `[redis]` section pointing at a test server over TCP, for the production connection factory. */
+export function tcpRedisSection(server: RedisServerHandle, keyPrefix: string): RedisSection {
+  return {
+    db: 0,
+    keyPrefix,
+    connType: 'tcp_sock',
+    host: server.host,
+    port: server.port,
+    tls: false,
+    minReplicasAck: 0,
+    replicaAckTimeoutMs: 1000,
+    clustered: false,
+    clusterNodes: [],
+    sentinels: [],
   };
 }
