@@ -13,12 +13,22 @@ const requireCjs = createRequire(import.meta.url);
 
 type LogMethod = (message: string, ...meta: unknown[]) => void;
 
+/** What the server's modules log through: a winston logger, or the LazyLogger in front of one. */
+export interface Logger {
+  error: LogMethod;
+  warn: LogMethod;
+  info: LogMethod;
+  http: LogMethod;
+  debug: LogMethod;
+  isLevelEnabled(level: LogLevel): boolean;
+}
+
 /**
  * A winston logger built on its first entry at an enabled level. A worker that serves requests
  * logs nothing unless something goes wrong (or the level is http/debug), so it never loads
  * winston and its dependencies: about 4 MiB of RSS per worker.
  */
-export class Logger {
+export class LazyLogger implements Logger {
   private built: winston.Logger | undefined;
 
   constructor(
@@ -72,8 +82,8 @@ function buildWinston(level: LogLevel, role: string): winston.Logger {
   });
 }
 
-export function createLogger(level: LogLevel, role: string): Logger {
-  return new Logger(level, role);
+export function createLogger(level: LogLevel, role: string): LazyLogger {
+  return new LazyLogger(level, role);
 }
 
 /** An Error as loggable fields, without its stack unless asked (stacks go to debug only). */
@@ -85,7 +95,7 @@ export function errorFields(error: unknown): { error: string } {
  * Writes one entry synchronously, formatted as the logger formats it: for the last words of a
  * process about to exit, which winston's stream pipeline might not flush in time.
  */
-export function logSync(logger: Logger, level: LogLevel, message: string, fields: Record<string, unknown>): void {
+export function logSync(logger: LazyLogger, level: LogLevel, message: string, fields: Record<string, unknown>): void {
   const built = logger.winston();
   const entry = { ...built.defaultMeta, ...fields, level, message } as winston.Logform.TransformableInfo;
   const formatted = built.format.transform(entry, {});
@@ -97,7 +107,7 @@ export function logSync(logger: Logger, level: LogLevel, message: string, fields
  * An uncaught exception or unhandled rejection leaves the process in an unknown state: log it as
  * one entry with its stack, then exit 1 (the primary replaces a worker that dies).
  */
-export function exitOnUncaughtErrors(logger: Logger): void {
+export function exitOnUncaughtErrors(logger: LazyLogger): void {
   const die = (kind: string, error: unknown): void => {
     const fields =
       error instanceof Error
