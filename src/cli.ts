@@ -8,7 +8,6 @@ import { createLogger, exitOnUncaughtErrors } from './logger.js';
 import { Primary } from './process/primary.js';
 import { ConfigError, StartupError } from './errors.js';
 import { connectRedisAtStartup } from './redis/startup.js';
-import { runMigrateCommand } from './migrate/command.js';
 
 /** Exit codes: 2 for a usage error (bad flag), 1 for a bad config or Redis not reachable. */
 function fail(message: string, code = 1): never {
@@ -21,7 +20,8 @@ function usageError(message: string): never {
 }
 
 async function startPrimary(): Promise<void> {
-  if (hideBin(process.argv)[0] === 'migrate') await runMigrateCommand(hideBin(process.argv).slice(1));
+  // The migrate command (and msgpack) is loaded only when asked for: the server never needs it.
+  if (hideBin(process.argv)[0] === 'migrate') await (await import('./migrate/command.js')).runMigrateCommand(hideBin(process.argv).slice(1));
   const { configPath, overrides } = parseCliArgs(hideBin(process.argv), process.env, usageError);
   if (!configPath) usageError('no config file: pass --config PATH (or set SHARQ_CONFIG)');
 

@@ -15,6 +15,7 @@ import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
 import { RequeueLeader } from './requeue-leader.js';
 import { DelayedPromoter } from './delayed-promoter.js';
+import { workerExecArgv } from './worker-v8.js';
 import { StartupError } from '../errors.js';
 
 /** Deaths within this window count towards the respawn back-off. */
@@ -65,7 +66,10 @@ export class Primary {
   async start(): Promise<void> {
     // Workers run their own entry module (same extension as ours: .js built, .ts under tsx).
     const self = fileURLToPath(import.meta.url);
-    cluster.setupPrimary({ exec: path.join(path.dirname(self), `worker-main${path.extname(self)}`) });
+    cluster.setupPrimary({
+      exec: path.join(path.dirname(self), `worker-main${path.extname(self)}`),
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
+    });
     serveScrapesFromWorkers(this.metrics.registry, () => this.metrics.readRedisGauges());
     cluster.on('exit', (worker, code, signal) => this.onWorkerExit(worker, code, signal));
     const listening = Array.from({ length: this.config.server.workers }, () => this.fork());

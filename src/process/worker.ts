@@ -14,6 +14,7 @@ import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
 import { createWaitBatch } from '../wake/wait-batch.js';
 import { createRedis, describeRedis } from '../redis/client.js';
 import { RedisStatus } from '../redis/status.js';
+import { compactWhenQuiet } from './worker-v8.js';
 
 function tell(message: WorkerMessage): void {
   process.send?.(message);
@@ -101,7 +102,10 @@ export async function runWorker(config: Config): Promise<void> {
       `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
-  server.listen(config.server.port, config.server.host, () => tell({ type: 'sharq:listening' }));
+  server.listen(config.server.port, config.server.host, () => {
+    tell({ type: 'sharq:listening' });
+    compactWhenQuiet();
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

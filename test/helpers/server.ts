@@ -33,6 +33,8 @@ export interface StartServerOptions {
   startTimeoutMs?: number;
   /** The CLI to run instead of dist/cli.js (another build); a .ts file runs through tsx. */
   cli?: string;
+  /** Node options before the CLI (e.g. V8 flags, which workers inherit unless the primary sets its own). */
+  nodeArgs?: string[];
 }
 
 export interface ServerHandle {
@@ -67,7 +69,7 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
 
   const cli = opts.cli ?? cliPath;
   const loader = cli.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawnChild('sharq-server', process.execPath, [...loader, cli, '--config', configPath, ...(opts.args ?? [])], {
+  const child = spawnChild('sharq-server', process.execPath, [...(opts.nodeArgs ?? []), ...loader, cli, '--config', configPath, ...(opts.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...opts.env },
   });
