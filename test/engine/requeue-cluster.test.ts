@@ -16,28 +16,41 @@ import { redisCli } from '../helpers/redis.js';
 
 const PREFIX = 'rqc';
 
-describe('requeue pass on a one-master cluster', () => {
-  let cluster: RedisClusterHandle;
-  let client: Cluster;
-
+/** A real cluster of `masters` and an ioredis Cluster client on it, for the suite it is called in. */
+function clusterForSuite(masters: number): { readonly cluster: RedisClusterHandle; readonly client: Cluster } {
+  const made: { cluster?: RedisClusterHandle; client?: Cluster } = {};
   before(async () => {
-    cluster = await startRedisCluster({ masters: 1 });
-    client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+    made.cluster = await startRedisCluster({ masters });
+    made.client = new Cluster(made.cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
   });
   after(async () => {
-    client?.disconnect();
-    await cluster?.stop();
+    made.client?.disconnect();
+    await made.cluster?.stop();
   });
+  return {
+    get cluster() {
+      if (!made.cluster) throw new Error('the cluster starts in before()');
+      return made.cluster;
+    },
+    get client() {
+      if (!made.client) throw new Error('the cluster starts in before()');
+      return made.client;
+    },
+  };
+}
+
+describe('requeue pass on a one-master cluster', () => {
+  const suite = clusterForSuite(1);
 
   test('keySlot agrees with CLUSTER KEYSLOT, hash tags included', async () => {
-    const port = cluster.nodes[0]?.port as number;
+    const port = suite.cluster.nodes[0]?.port as number;
     const keys = ['plain', '{tag}:a', 'x{tag}y', '{}empty', 'a{b', 'a}b{', '{a}{b}', 'ünïcode{ü}', typeKeys(PREFIX, 'sms').active];
     for (let i = 0; i < 40; i++) keys.push(`sharq:{type${i}}:active`);
     for (const key of keys) assert.equal(keySlot(key), Number(await redisCli(port, 'cluster', 'keyslot', key)), key);
   });
 
   test('an engine on it enqueues, dequeues and requeues', async () => {
-    const engine = new QueueEngine(client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX, jobExpireIntervalMs: 100 });
+    const engine = new QueueEngine(suite.client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX, jobExpireIntervalMs: 100 });
     for (let j = 0; j < 5; j++) assert.equal((await enqueueJob(engine, 'one', 'q', `j${j}`)).kind, 'queued');
     assert.equal((await drain(engine, 'one')).length, 5);
     await waitForExpiry(engine, 'one');
@@ -47,26 +60,16 @@ describe('requeue pass on a one-master cluster', () => {
 });
 
 describe('requeue pass on three masters', () => {
-  let cluster: RedisClusterHandle;
-  let client: Cluster;
-
-  before(async () => {
-    cluster = await startRedisCluster({ masters: 3 });
-    client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
-  });
-  after(async () => {
-    client?.disconnect();
-    await cluster?.stop();
-  });
+  const suite = clusterForSuite(3);
 
   test('storms on every master come back in one pass, each queue in its order', async () => {
-    const engine = new QueueEngine(client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX, jobExpireIntervalMs: 300, requeueBatchSize: 50 });
+    const engine = new QueueEngine(suite.client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX, jobExpireIntervalMs: 300, requeueBatchSize: 50 });
     await engine.queueTypes(); // connects and learns the slots
     // Two types per master, by the slot computed here and the owner the client learnt from Redis.
     const byMaster = new Map<string, string[]>();
     for (let i = 0; [...byMaster.values()].filter((types) => types.length >= 2).length < 3 && i < 500; i++) {
       const type = `storm${i}`;
-      const master = client.slots[keySlot(typeKeys(PREFIX, type).active)]?.[0] ?? '';
+      const master = suite.client.slots[keySlot(typeKeys(PREFIX, type).active)]?.[0] ?? '';
       const types = byMaster.get(master) ?? [];
       if (types.length < 2) byMaster.set(master, [...types, type]);
     }
