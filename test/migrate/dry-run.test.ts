@@ -1,25 +1,17 @@
 // --dry-run reports what would move and changes nothing.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { Redis } from 'ioredis';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 let redis: RedisServerHandle;
 let client: Redis;
 let config: ReturnType<typeof writeConfig>;
 
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.port, '127.0.0.1');
-  config = writeConfig(redis.port);
-});
-after(async () => {
-  client.disconnect();
-  config.remove();
-  await redis.stop();
-});
+oneRedisForSuite((made) => ({ redis, client, config } = made));
 
 async function snapshot(): Promise<Map<string, string>> {
   const out = new Map<string, string>();

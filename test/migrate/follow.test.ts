@@ -1,15 +1,16 @@
 // `migrate --follow` beside the server: jobs a producer keeps writing in the old layout all come out of the
 // HTTP API once and in order; a second follower waits on the lock and takes over when the first stops.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import type { HttpClient } from '../helpers/http.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { NO_EXPIRY, pyEnqueue, redisNowMs, startMigrate, writeConfig, type MigrateRun } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 const QUEUES = ['a', 'b', 'c'];
 const JOBS = 300;
@@ -20,18 +21,11 @@ let server: ServerHandle | undefined;
 let config: ReturnType<typeof writeConfig>;
 const followers: MigrateRun[] = [];
 
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.port, '127.0.0.1');
-  config = writeConfig(redis.port);
-});
 after(async () => {
   for (const f of followers) f.child.kill('SIGKILL');
   await server?.stop();
-  client.disconnect();
-  config.remove();
-  await redis.stop();
 });
+oneRedisForSuite((made) => ({ redis, client, config } = made));
 
 async function drainInto(seen: Map<string, string[]>, api: HttpClient): Promise<number> {
   let got = 0;

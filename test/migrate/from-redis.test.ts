@@ -1,12 +1,13 @@
 // --from-redis: the old data on another Redis moves in two-phase steps with the same result as on one
 // Redis: order, active jobs to the front by expiry, requeue limits, intervals and the rate limit.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { twoRedisesForSuite } from './fixture.js';
 
 let source: RedisServerHandle;
 let target: RedisServerHandle;
@@ -14,18 +15,7 @@ let sourceClient: Redis;
 let targetClient: Redis;
 let config: ReturnType<typeof writeConfig>;
 
-before(async () => {
-  [source, target] = await Promise.all([startRedis(), startRedis()]);
-  sourceClient = new Redis(source.port, '127.0.0.1');
-  targetClient = new Redis(target.port, '127.0.0.1');
-  config = writeConfig(target.port);
-});
-after(async () => {
-  sourceClient.disconnect();
-  targetClient.disconnect();
-  config.remove();
-  await Promise.all([source.stop(), target.stop()]);
-});
+twoRedisesForSuite((made) => ({ source, target, sourceClient, targetClient, config } = made));
 
 test('queued and active jobs, limits and the rate limit arrive on the target; the source is emptied', async () => {
   const now = await redisNowMs(sourceClient);

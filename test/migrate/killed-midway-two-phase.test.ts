@@ -1,13 +1,14 @@
 // A migration from another Redis (journaled two-phase steps) killed (SIGKILL) midway and run again moves
 // every job exactly once, in order.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { queueKeys } from '../../src/engine/keys.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { assertAllMovedOnce, idsOf, killedRuns, QUEUES } from './killed-runs.js';
 import { pyBulkEnqueue, redisNowMs, writeConfig } from './python-layout.js';
+import { twoRedisesForSuite } from './fixture.js';
 
 describe('another Redis: journaled two-phase steps', () => {
   let source: RedisServerHandle;
@@ -15,18 +16,7 @@ describe('another Redis: journaled two-phase steps', () => {
   let sourceClient: Redis;
   let targetClient: Redis;
   let config: ReturnType<typeof writeConfig>;
-  before(async () => {
-    [source, target] = await Promise.all([startRedis(), startRedis()]);
-    sourceClient = new Redis(source.port, '127.0.0.1');
-    targetClient = new Redis(target.port, '127.0.0.1');
-    config = writeConfig(target.port);
-  });
-  after(async () => {
-    sourceClient.disconnect();
-    targetClient.disconnect();
-    config.remove();
-    await Promise.all([source.stop(), target.stop()]);
-  });
+  twoRedisesForSuite((made) => ({ source, target, sourceClient, targetClient, config } = made));
 
   test('after each kill a job in both layouts is named by a journal; the last run moves the rest once', async () => {
     const now = await redisNowMs(sourceClient);

@@ -1,28 +1,20 @@
 // A migration killed (SIGKILL) midway and run again moves every job exactly once, in order (atomic steps
 // on one Redis; killed-midway-two-phase.test.ts does the same from another Redis).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { queueKeys } from '../../src/engine/keys.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { assertAllMovedOnce, idsOf, killedRuns, QUEUES } from './killed-runs.js';
 import { pyBulkEnqueue, redisNowMs, writeConfig } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 describe('same Redis: atomic steps', () => {
   let redis: RedisServerHandle;
   let client: Redis;
   let config: ReturnType<typeof writeConfig>;
-  before(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.port, '127.0.0.1');
-    config = writeConfig(redis.port);
-  });
-  after(async () => {
-    client.disconnect();
-    config.remove();
-    await redis.stop();
-  });
+  oneRedisForSuite((made) => ({ redis, client, config } = made));
 
   test('after each kill every job is in exactly one layout; the last run moves the rest', async () => {
     const now = await redisNowMs(client);

@@ -2,14 +2,15 @@
 // engine itself (moves-everything.test.ts goes through HTTP): a server start would not fit this file's
 // time budget on a loaded machine beside 100k jobs.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { QueueEngine } from '../../src/engine/engine.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../helpers/engine.js';
 import { pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 const JOBS = 100_000;
 
@@ -17,16 +18,7 @@ let redis: RedisServerHandle;
 let client: Redis;
 let config: ReturnType<typeof writeConfig>;
 
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.port, '127.0.0.1');
-  config = writeConfig(redis.port);
-});
-after(async () => {
-  client.disconnect();
-  config.remove();
-  await redis.stop();
-});
+oneRedisForSuite((made) => ({ redis, client, config } = made));
 
 test('100k jobs of one queue arrive in order, each once', async () => {
   const ids = Array.from({ length: JOBS }, (_, i) => `job-${i}`);

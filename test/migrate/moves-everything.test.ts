@@ -1,29 +1,23 @@
 // Everything the Python SharQ holds arrives in order, and dequeues through the HTTP API with the same
 // payloads and requeue limits; a second run moves nothing.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig, type PyJob } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 let redis: RedisServerHandle;
 let client: Redis;
 let server: ServerHandle | undefined;
 let config: ReturnType<typeof writeConfig>;
 
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.port, '127.0.0.1');
-  config = writeConfig(redis.port);
-});
 after(async () => {
   await server?.stop();
-  client.disconnect();
-  config.remove();
-  await redis.stop();
 });
+oneRedisForSuite((made) => ({ redis, client, config } = made));
 
 const jobs: PyJob[] = [
   { type: 'sms', queue: 'q1', id: 'j1', payload: { message: 'héllo 世界 😀', to: '+33' }, requeueLimit: -1 },

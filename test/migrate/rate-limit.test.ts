@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 
-import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
+import type { RedisServerHandle } from '../helpers/redis.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { NO_EXPIRY, pyDequeue, pyEnqueue, redisNowMs, runMigrate, writeConfig } from './python-layout.js';
+import { oneRedisForSuite } from './fixture.js';
 
 const INTERVAL_MS = 8000;
 
@@ -15,17 +16,10 @@ let client: Redis;
 let server: ServerHandle | undefined;
 let config: ReturnType<typeof writeConfig>;
 
-before(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.port, '127.0.0.1');
-  config = writeConfig(redis.port);
-});
 after(async () => {
   await server?.stop();
-  client.disconnect();
-  config.remove();
-  await redis.stop();
 });
+oneRedisForSuite((made) => ({ redis, client, config } = made));
 
 test('the next dequeue waits for the last old dequeue + interval', async () => {
   // Started first, so the migration itself runs right after the old dequeue.
