@@ -12,6 +12,7 @@
 // --against DIR: also runs the engine of another checkout (e.g. `git archive main | tar -x -C DIR`,
 // with node_modules linked), round by round in turn with this one on the same Redis, so a
 // before/after comparison shares whatever else loads the machine.
+// --requeue: also, per repetition, a requeue storm in small (see requeueRound): µs per job brought back.
 // --instructions: runs redis-server under valgrind's callgrind, collecting inside EVALSHA/EVAL only,
 // and reports instructions per script call: exact and independent of the machine's load (a loaded
 // 2-core machine makes every µs figure noisy). Slow: use few rounds (e.g. --rounds 10 --reps 1).
@@ -27,12 +28,15 @@ import { Redis } from 'ioredis';
 
 import type { BatchEngine } from '../src/engine/batch.js';
 import type { DequeuedJob, QueueEngine } from '../src/engine/engine.js';
+import { typeKeys } from '../src/engine/keys.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../test/helpers/engine.js';
 import { startRedis } from '../test/helpers/redis.js';
 
 const QUEUES = 1000;
 const IN_FLIGHT = 50;
 const BATCH = 100;
+/** Jobs of the requeue phase, each in a queue of its own (the storm the requeue-storm scenario's worst case is). */
+const STORM_JOBS = 5000;
 
 interface Stat {
   calls: number;
@@ -99,6 +103,8 @@ class Phases {
   ) {}
 
   async measure<T>(name: string, run: () => Promise<T>): Promise<T> {
+    // Whatever ran since the last phase (the requeue phase's set-up) is not this phase's.
+    await this.instructions?.();
     const before = await commandStats(this.admin);
     const result = await run();
     const after = await commandStats(this.admin);
@@ -135,11 +141,45 @@ class Phases {
 
 interface Variant {
   label: string;
+  redis: Redis;
   engine: QueueEngine;
   batch: BatchEngine;
   phases: Phases;
   cycles: number;
   batchJobs: number;
+  requeuedJobs: number;
+}
+
+/**
+ * A requeue storm in small: STORM_JOBS jobs over as many queues are dequeued, their leases all set
+ * to have expired, and the measured phase is one requeue pass (engine.requeueType) bringing them back.
+ */
+async function requeueRound(v: Variant, round: number, idPrefix: string): Promise<void> {
+  const type = 'storm';
+  for (let first = 0; first < STORM_JOBS; first += BATCH) {
+    const list = Array.from({ length: Math.min(BATCH, STORM_JOBS - first) }, (_, i) => ({
+      queueId: `s${first + i}`,
+      jobId: `${idPrefix}-${round}-${first + i}`,
+      intervalMs: 0,
+      payload: { n: i },
+    }));
+    await v.batch.enqueue(type, list);
+    await v.batch.dequeue(type, list.length);
+  }
+  const active = typeKeys(v.engine.options.keyPrefix, type).active;
+  const members = await v.redis.zrange(active, '0', '-1');
+  for (let i = 0; i < members.length; i += 1000) {
+    await v.redis.zadd(active, 'XX', ...members.slice(i, i + 1000).flatMap((m) => ['0', m]));
+  }
+  const counts = await v.phases.measure('requeue', () => v.engine.requeueType(type));
+  v.requeuedJobs += counts.requeued;
+  // Empties the storm's queues for the next round (dequeue, then finish, through the batch routes).
+  for (let left = counts.requeued; left > 0; ) {
+    const got = await v.batch.dequeue(type, BATCH);
+    if (got.jobs.length === 0) break;
+    await v.batch.finish(type, got.jobs.map((j) => ({ queueId: j.queueId, jobId: j.jobId })));
+    left -= got.jobs.length;
+  }
 }
 
 async function singleRound(v: Variant, round: number, idPrefix: string): Promise<void> {
@@ -186,7 +226,7 @@ async function makeVariant(
   const { QueueEngine: Engine } = (await import(path.join(root, 'src/engine/engine.ts'))) as typeof import('../src/engine/engine.js');
   const { BatchEngine: Batch } = (await import(path.join(root, 'src/engine/batch.ts'))) as typeof import('../src/engine/batch.js');
   const engine = new Engine(redis, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix });
-  return { label, engine, batch: new Batch(engine), phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0 };
+  return { label, redis, engine, batch: new Batch(engine), phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0, requeuedJobs: 0 };
 }
 
 interface Figures {
@@ -200,6 +240,10 @@ interface Figures {
   irPerCall: Map<string, number[]>;
   irPerCycle: number[];
   irPerBatchJob: number[];
+  /** Script time, CPU and instructions per job the requeue phase brought back. */
+  perRequeuedJob: number[];
+  cpuPerRequeuedJob: number[];
+  irPerRequeuedJob: number[];
 }
 
 function record(v: Variant, figures: Figures): void {
@@ -216,7 +260,11 @@ function record(v: Variant, figures: Figures): void {
     figures.perCall.set(name, [...(figures.perCall.get(name) ?? []), stat.usec / stat.calls]);
     figures.cpuPerCall.set(name, [...(figures.cpuPerCall.get(name) ?? []), cpu / stat.calls]);
     figures.irPerCall.set(name, [...(figures.irPerCall.get(name) ?? []), ir / stat.calls]);
-    if (name.endsWith('_batch')) {
+    if (name === 'requeue') {
+      figures.perRequeuedJob.push(stat.usec / v.requeuedJobs);
+      figures.cpuPerRequeuedJob.push(cpu / v.requeuedJobs);
+      figures.irPerRequeuedJob.push(ir / v.requeuedJobs);
+    } else if (name.endsWith('_batch')) {
       batched += stat.usec;
       batchedCpu += cpu;
       batchedIr += ir;
@@ -244,13 +292,16 @@ function printFigures(label: string, f: Figures): void {
   }
   console.log(`  single-job cycle ${fmt(f.perCycle)} | ${fmt(f.cpuPerCycle)} us (target <= 40)`);
   console.log(`  batch cycle      ${fmt(f.perBatchJob)} | ${fmt(f.cpuPerBatchJob)} us per job (target <= 15)`);
+  if (f.perRequeuedJob.length > 0) {
+    console.log(`  requeue storm    ${fmt(f.perRequeuedJob)} | ${fmt(f.cpuPerRequeuedJob)} us per job (${STORM_JOBS} jobs, a queue each)`);
+  }
   if (f.irPerCycle.some((n) => n > 0)) {
     const k = (list: number[], scale = 1): string => `${(median(list) / scale / 1000).toFixed(1).padStart(8)}k`;
     console.log(`  instructions (callgrind, inside the script commands): per call`);
     for (const [name, list] of f.irPerCall) {
       console.log(`    ${name.padEnd(14)} ${k(list)}${name.endsWith('_batch') ? `   per job ${k(list, BATCH)}` : ''}`);
     }
-    console.log(`    single-job cycle ${k(f.irPerCycle)}; batch cycle ${k(f.irPerBatchJob)} per job`);
+    console.log(`    single-job cycle ${k(f.irPerCycle)}; batch cycle ${k(f.irPerBatchJob)} per job; requeue ${k(f.irPerRequeuedJob)} per job`);
   }
 }
 
@@ -276,6 +327,7 @@ async function main(): Promise<void> {
       commands: { type: 'boolean', default: false },
       against: { type: 'string' },
       instructions: { type: 'boolean', default: false },
+      requeue: { type: 'boolean', default: false },
     },
   });
   const rounds = Number(values.rounds);
@@ -307,6 +359,9 @@ async function main(): Promise<void> {
         irPerCall: new Map(),
         irPerCycle: [],
         irPerBatchJob: [],
+        perRequeuedJob: [],
+        cpuPerRequeuedJob: [],
+        irPerRequeuedJob: [],
       }),
     );
     // Warm-up (script cache, an idle record for every queue the measured rounds use), not counted.
@@ -317,12 +372,13 @@ async function main(): Promise<void> {
     }
     await instructions?.();
     for (let rep = 0; rep < reps; rep += 1) {
-      for (const v of variants) Object.assign(v, { phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0 });
+      for (const v of variants) Object.assign(v, { phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0, requeuedJobs: 0 });
       // Round by round in turn, so every variant sees the same load on the machine.
       for (let round = 0; round < rounds; round += 1) for (const v of variants) await singleRound(v, round, `r${rep}`);
       for (let round = 0; round < batchRounds; round += 1) {
         for (const v of variants) await batchRound(v, round, `r${rep}`);
       }
+      if (values.requeue) for (const v of variants) await requeueRound(v, rep, `r${rep}`);
       variants.forEach((v, i) => record(v, figures[i] as Figures));
     }
     const [one, five, fifteen] = loadavg().map((l) => l.toFixed(2));
