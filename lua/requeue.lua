@@ -37,21 +37,29 @@ end
 -- Members per multi-key command: unpack stays well inside Lua's stack limit.
 local CHUNK = 1000
 
--- redis.call(command, key, item...) over all items, in runs of at most `step` items (unpack stays
--- inside Lua's stack limit); returns every table reply's elements in order (HMGET) and the last
--- reply (LPUSH's final length). Nothing is sent for no items. The command is a name, not a closure:
--- a storm over many queues calls this a few times per job, and a closure per call was a fifth of
--- the script's time.
-local function chunked(command, key, items, step)
+-- The multi-member commands of this script, each as send(key, items, first, last): made once per
+-- call and handed to chunked(), because a closure made per queue (one per chunked() call) was a
+-- fifth of a storm's script time when every job has a queue of its own.
+local function zrem(key, items, i, j) return redis.call('ZREM', key, unpack(items, i, j)) end
+local function hmget(key, items, i, j) return redis.call('HMGET', key, unpack(items, i, j)) end
+local function hdel(key, items, i, j) return redis.call('HDEL', key, unpack(items, i, j)) end
+local function hset(key, items, i, j) return redis.call('HSET', key, unpack(items, i, j)) end
+local function lpush(key, items, i, j) return redis.call('LPUSH', key, unpack(items, i, j)) end
+local function zadd(key, items, i, j) return redis.call('ZADD', key, unpack(items, i, j)) end
+
+-- send(key, items, first, last) over all items in runs of at most `step` items (unpack stays inside
+-- Lua's stack limit); returns every table reply's elements in order (HMGET) and the last reply
+-- (LPUSH's final length). Nothing is sent for no items.
+local function chunked(send, key, items, step)
   local n = #items
   if n == 0 then return {}, nil end
   if n <= step then
-    local reply = redis.call(command, key, unpack(items))
+    local reply = send(key, items, 1, n)
     return type(reply) == 'table' and reply or {}, reply
   end
   local replies, last = {}, nil
   for i = 1, n, step do
-    last = redis.call(command, key, unpack(items, i, math.min(i + step - 1, n)))
+    last = send(key, items, i, math.min(i + step - 1, n))
     if type(last) == 'table' then
       for _, value in ipairs(last) do replies[#replies + 1] = value end
     end
@@ -66,7 +74,7 @@ local expired = redis.call('ZREVRANGEBYSCORE', active_key, now, '-inf', 'LIMIT',
 if #expired == 0 then
   return { 0, 0, 0, took_us() }
 end
-chunked('ZREM', active_key, expired, CHUNK)
+chunked(zrem, active_key, expired, CHUNK)
 
 -- Calls per queue rather than per job: a storm over many queues costs a few commands per job, and
 -- one over few queues a few per queue. `order` keeps the queues in first-seen order, `ids` each
@@ -85,7 +93,7 @@ end
 
 -- Every queue's meta in HMGET calls of CHUNK fields.
 local metas = {}
-local meta_raws = chunked('HMGET', queues_key, order, CHUNK)
+local meta_raws = chunked(hmget, queues_key, order, CHUNK)
 for k, qid in ipairs(order) do
   if meta_raws[k] then metas[qid] = parse_meta(meta_raws[k]) end
 end
@@ -96,14 +104,14 @@ local earliest_ready = nil
 for _, qid in ipairs(order) do
   local m, jids = metas[qid], ids[qid]
   local jobs_key = jobs_key_of(tag, qid)
-  local raws = chunked('HMGET', jobs_key, jids, CHUNK)
+  local raws = chunked(hmget, jobs_key, jids, CHUNK)
   if not m then
     -- No meta means the queue was purged while these jobs ran: drop the orphan bodies.
     local orphans = {}
     for k, jid in ipairs(jids) do
       if raws[k] then orphans[#orphans + 1] = jid end
     end
-    chunked('HDEL', jobs_key, orphans, CHUNK)
+    chunked(hdel, jobs_key, orphans, CHUNK)
   else
     m.active = math.max(0, m.active - #jids)
     local back, counted, dropped = {}, {}, {}
@@ -130,14 +138,14 @@ for _, qid in ipairs(order) do
       end
     end
     if #dropped > 0 then
-      chunked('HDEL', jobs_key, dropped, CHUNK)
+      chunked(hdel, jobs_key, dropped, CHUNK)
       discarded = discarded + #dropped
     end
-    chunked('HSET', jobs_key, counted, 2 * CHUNK)
+    chunked(hset, jobs_key, counted, 2 * CHUNK)
     if #back > 0 then
       -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
       local queue_key = queue_key_of(tag, qid)
-      local _, length = chunked('LPUSH', queue_key, back, CHUNK)
+      local _, length = chunked(lpush, queue_key, back, CHUNK)
       if length == #back then
         local ready_at = earliest_dequeue(m, now)
         ready_pairs[#ready_pairs + 1] = int_str(ready_at)
@@ -153,8 +161,8 @@ for _, qid in ipairs(order) do
   end
 end
 
-chunked('ZADD', ready_key, ready_pairs, 2 * CHUNK)
-chunked('HSET', queues_key, meta_fields, 2 * CHUNK)
+chunked(zadd, ready_key, ready_pairs, 2 * CHUNK)
+chunked(hset, queues_key, meta_fields, 2 * CHUNK)
 if earliest_ready then signal_ready(tag, earliest_ready) end
 if requeued > 0 then
   redis.call('HINCRBY', totals_key, 'queued', requeued)
