@@ -1,5 +1,6 @@
 // How a worker process's V8 is set up for memory (issue 15; README "Capacity planning"). The
 // primary passes these flags when it forks; measured with `npm run bench -- --scenario memory`.
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /**
  * - `--max-semi-space-size=8`: the young generation stays within 2 x 8 MiB instead of V8's 2 x 16,
@@ -12,8 +13,9 @@
  */
 export const WORKER_V8_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--v8-pool-size=1', '--expose-gc'];
 
-/** V8 judges the allocation rate over its last 5 s: after that long idle, a full GC also shrinks the young generation. */
-export const COMPACT_AFTER_MS = 5000;
+/** How often a worker just started tries a full GC that shrinks its young generation, and how many times. */
+export const COMPACT_EVERY_MS = 2500;
+export const COMPACT_TRIES = 4;
 
 function flagName(arg: string): string {
   return (arg.split('=')[0] ?? '').replace(/_/g, '-');
@@ -28,18 +30,34 @@ export function workerExecArgv(parentExecArgv: readonly string[], nodeOptions = 
   return [...WORKER_V8_FLAGS.filter((flag) => !given.has(flagName(flag))), ...parentExecArgv];
 }
 
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
+
 /**
  * Loading modules leaves megabytes of garbage in a worker's heap and grows its young generation to
  * the maximum; V8 gives that back only after a full GC, which a worker that stays idle never has.
- * So, once the worker has listened for COMPACT_AFTER_MS: one full collection (which, the allocation
- * rate being low by then, also shrinks the young generation) and a second that returns the emptied
- * pages. A worker busy by then pays one full GC of a small heap (a few ms). A no-op without --expose-gc.
+ * And V8 shrinks the young generation at a full GC only when the allocation rate since the previous
+ * GC was low but not zero. So: one full GC as the worker listens (the start-up garbage goes, and the
+ * rate is measured afresh from there); then, every COMPACT_EVERY_MS, a small allocation (so the rate
+ * is not zero) and a full GC, until one shrinks the young generation (then one more returns the
+ * emptied pages) or COMPACT_TRIES were made. A single GC 5 s after listening left an idle worker
+ * 10 MiB larger about half the time: the start-up's bytes counted in its rate. A busy worker pays
+ * a few full GCs of a small heap (a few ms each). A no-op without --expose-gc.
  */
 export function compactWhenQuiet(): void {
   const collect = globalThis.gc;
   if (typeof collect !== 'function') return;
-  setTimeout(() => {
+  collect();
+  let tries = 0;
+  const timer = setInterval(() => {
+    tries += 1;
+    const before = youngGenerationBytes();
+    const nonZeroRate = new Array<number>(64).fill(tries);
     collect();
-    collect();
-  }, COMPACT_AFTER_MS).unref();
+    if (youngGenerationBytes() < before || tries >= COMPACT_TRIES || nonZeroRate.length === 0) {
+      clearInterval(timer);
+      collect();
+    }
+  }, COMPACT_EVERY_MS).unref();
 }
