@@ -38,8 +38,8 @@ end
 local CHUNK = 1000
 
 -- The multi-member commands of this script, each as send(key, items, first, last): made once per
--- call and handed to chunked(), because a closure made per queue (one per chunked() call) was a
--- fifth of a storm's script time when every job has a queue of its own.
+-- call and handed to chunked(). A closure made per chunked() call cost a storm in which every job has
+-- a queue of its own 12% more instructions per job (callgrind, bench/script-cost.ts --requeue).
 local function zrem(key, items, i, j) return redis.call('ZREM', key, unpack(items, i, j)) end
 local function hmget(key, items, i, j) return redis.call('HMGET', key, unpack(items, i, j)) end
 local function hdel(key, items, i, j) return redis.call('HDEL', key, unpack(items, i, j)) end
