@@ -187,13 +187,25 @@ export class QueueEngine {
     const types = await this.queueTypes();
     const step = { deadLetterLimit: this.options.deadLetterLimit, idleQueueTtlMs: this.options.idleQueueTtlMs };
     const counts = await runRequeuePass(
-      types,
+      await this.typesWithActiveJobs(types),
       (queueType) => this.nodeOf(queueType),
       (queueType, batch) => this.commands.requeueStep(queueType, { ...step, batch }),
       this.requeuePlan,
       this.batchSizers,
     );
+    for (const type of types) if (!counts.has(type)) counts.set(type, { requeued: 0, discarded: 0, calls: 0 });
     return new Map([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /**
+   * The types with at least one active job. A type with none has nothing to requeue, and an EXISTS
+   * (auto-pipelined) costs Redis a fraction of the script call that would find that out: a pass over
+   * 10k idle types made 10k script calls. A job dequeued after the EXISTS expires a lease later, so the
+   * next pass sees it.
+   */
+  private async typesWithActiveJobs(types: readonly string[]): Promise<string[]> {
+    const active = await Promise.all(types.map((type) => this.redis.exists(typeKeys(this.options.keyPrefix, type).active)));
+    return types.filter((_, i) => active[i] === 1);
   }
 
   /** The master serving a type's slot ("host:port"), or "" on a single Redis or before the slots are known. */

@@ -54,6 +54,23 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
     assert.equal(await engine.finish('late', 'q', 'job'), true);
   });
 
+  test('a pass calls no script for a type without active jobs, and still reports the type', async () => {
+    const scripts: string[] = [];
+    const engine = await h.newEngine({ observeCommand: (name) => scripts.push(name) });
+    for (const type of ['idle1', 'idle2', 'idle3']) await enqueueJob(engine, type, 'q', 'job');
+    await enqueueJob(engine, 'busy', 'q', 'job');
+    await pollDequeue(engine, 'busy');
+    await waitForExpiry(engine, 'busy');
+    scripts.length = 0;
+    const none = { requeued: 0, discarded: 0, calls: 0 };
+    assert.deepEqual(
+      await engine.requeue(),
+      new Map([['busy', { requeued: 1, discarded: 0, calls: 1 }], ['idle1', none], ['idle2', none], ['idle3', none]]),
+    );
+    assert.deepEqual(scripts, ['requeue'], 'one script call, for the type with an active job');
+    assert.equal((await pollDequeue(engine, 'busy')).jobId, 'job');
+  });
+
   test('a job finished before expiry is not requeued', async () => {
     const engine = await h.newEngine();
     await enqueueJob(engine, 'ontime', 'q', 'job');
