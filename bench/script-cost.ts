@@ -35,7 +35,7 @@ import { startRedis } from '../test/helpers/redis.js';
 const QUEUES = 1000;
 const IN_FLIGHT = 50;
 const BATCH = 100;
-/** Jobs of the requeue phase, each in a queue of its own (the storm the requeue-storm scenario's worst case is). */
+/** Jobs of the requeue phase, each in a queue of its own: the requeue-storm scenario's worst case, in small. */
 const STORM_JOBS = 5000;
 
 interface Stat {
