@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 
 import { Redis } from 'ioredis';
 
-import type { BatchEngine } from '../src/engine/batch.js';
+import type { BatchOperations } from '../src/engine/batch.js';
 import type { DequeuedJob, QueueEngine } from '../src/engine/engine.js';
 import { typeKeys } from '../src/engine/keys.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../test/helpers/engine.js';
@@ -143,7 +143,8 @@ interface Variant {
   label: string;
   redis: Redis;
   engine: QueueEngine;
-  batch: BatchEngine;
+  /** The engine's batch operations (engine.batch), or a separate batch engine in builds before it had them. */
+  batch: Pick<BatchOperations, 'enqueue' | 'dequeue' | 'finish'>;
   phases: Phases;
   cycles: number;
   batchJobs: number;
@@ -215,6 +216,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
+/** engine.batch, or in a build from before it (an --against checkout) a BatchEngine made of the engine. */
+async function batchOf(root: string, engine: QueueEngine): Promise<Variant['batch']> {
+  if ('batch' in engine && typeof engine.batch === 'object') return engine.batch;
+  const older = (await import(path.join(root, 'src/engine/batch.ts'))) as Record<string, unknown>;
+  const Batch = older.BatchEngine as new (engine: QueueEngine) => Variant['batch'];
+  return new Batch(engine);
+}
+
 async function makeVariant(
   label: string,
   root: string,
@@ -224,9 +233,8 @@ async function makeVariant(
   instructions?: InstructionProbe,
 ): Promise<Variant> {
   const { QueueEngine: Engine } = (await import(path.join(root, 'src/engine/engine.ts'))) as typeof import('../src/engine/engine.js');
-  const { BatchEngine: Batch } = (await import(path.join(root, 'src/engine/batch.ts'))) as typeof import('../src/engine/batch.js');
   const engine = new Engine(redis, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix });
-  return { label, redis, engine, batch: new Batch(engine), phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0, requeuedJobs: 0 };
+  return { label, redis, engine, batch: await batchOf(root, engine), phases: new Phases(admin, instructions), cycles: 0, batchJobs: 0, requeuedJobs: 0 };
 }
 
 interface Figures {

@@ -2,7 +2,7 @@
 // health check, which reads the server's own argv to find the port it listens on.
 import yargs from 'yargs';
 import { LOG_LEVELS, type ConfigOverrides } from './config/config.js';
-import { VERSION } from './process/banner.js';
+import { VERSION } from './paths.js';
 
 /** Exit code of a usage error (bad flag, missing --config): the shell convention, apart from 1 (config, Redis). */
 export const USAGE_EXIT_CODE = 2;

@@ -87,3 +87,6 @@ export interface Config {
 
 /** What happened to a job, as counted per queue type by the Prometheus counters. */
 export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate' | 'touched' | 'replayed';
+
+/** The batch requests whose sizes are counted (Prometheus histogram). */
+export type BatchOperation = 'enqueue' | 'dequeue' | 'finish';

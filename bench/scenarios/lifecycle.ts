@@ -9,7 +9,6 @@ import { loadSamples, logRun, topUpAndLoadDequeue, withServer, jobsForRun } from
 import { CONNECTIONS } from '../lib/load.js';
 import { percentile } from '../lib/stats.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
-import { jobStatus } from '../../src/engine/lifecycle.js';
 import type { QueueEngine } from '../../src/engine/engine.js';
 import type { Redis } from 'ioredis';
 
@@ -105,9 +104,9 @@ export const lifecycleScenario: Scenario = {
             ...(await timeSequential(redis, 'direct dequeue, 0 delayed', DIRECT_CALLS, () => engine.dequeue(plain.queueType))),
             ...(await timeSequential(redis, `direct dequeue, ${label}`, DIRECT_CALLS, () => engine.dequeue(delayed.queueType))),
             ...(await timeSequential(redis, 'direct status (delayed job)', DIRECT_CALLS, () =>
-              jobStatus(engine, delayed.queueType, 'q7', 'd7'),
+              engine.lifecycle.jobStatus(delayed.queueType, 'q7', 'd7'),
             )),
-            ...(await timeSequential(redis, 'direct status (queued job)', DIRECT_CALLS, () => jobStatus(engine, 'lc_status', 'q', 'queued'))),
+            ...(await timeSequential(redis, 'direct status (queued job)', DIRECT_CALLS, () => engine.lifecycle.jobStatus('lc_status', 'q', 'queued'))),
           );
           logRun(ctx, 'lifecycle', run, samples);
           runs.push(samples);

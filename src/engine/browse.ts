@@ -1,13 +1,13 @@
 // Paged, read-only views of one queue type's queues and of one queue's waiting jobs (SPEC 5.12).
 // Every call does bounded work whatever the number of queues or jobs: queues are read with a few
 // HSCAN steps of a fixed COUNT, jobs with one LRANGE of at most `limit` ids and one HMGET.
-import type { QueueEngine } from './engine.js';
-import { queueKeys, typeKeys } from './keys.js';
-import * as valid from './validation.js';
 import { ValidationError } from '../errors.js';
-
-export const DEFAULT_PAGE_LIMIT = 100;
-export const MAX_PAGE_LIMIT = 1000;
+import type { EngineCore } from './core.js';
+import { parseJobRecord } from './job-record.js';
+import { queueKeys, typeKeys } from './keys.js';
+import { pipelineValues } from '../redis/pipeline.js';
+import { int, optionalText, texts } from './scripts/reply.js';
+import * as valid from './validation.js';
 /** HSCAN's COUNT: fixed, so a batch read again from the same cursor covers the same buckets. */
 const SCAN_COUNT = 200;
 /** HSCAN steps per request: a rare prefix yields a short page and a cursor, not a long call. */
@@ -40,16 +40,6 @@ export interface JobPage {
   intervalMs: number | null;
   /** Its dequeued, unfinished jobs. */
   active: number;
-}
-
-/** A page size: an integer 1..MAX_PAGE_LIMIT (query strings arrive as text). */
-export function pageLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PAGE_LIMIT;
-  const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_PAGE_LIMIT)) {
-    throw new ValidationError('limit', `\`limit\` has an invalid value: expected an integer from 1 to ${MAX_PAGE_LIMIT}`);
-  }
-  return n;
 }
 
 export function pageOffset(value: string | undefined): number {
@@ -94,86 +84,6 @@ function parseMeta(raw: string): { intervalMs: number; active: number } {
   return { intervalMs: Number(interval), active: Number(active) };
 }
 
-/**
- * One page of the queues of a type that hold queued or active jobs, optionally only those whose id
- * starts with `prefix`. A queue present during the whole paging shows up at least once (HSCAN's
- * guarantee); one that comes or goes meanwhile may or may not. A page may hold fewer than `limit`
- * queues and still have a next cursor (a rare prefix in a large type): keep paging until null.
- */
-export async function queuePage(
-  engine: QueueEngine,
-  queueType: string,
-  options: { cursor?: string; limit?: string; prefix?: string } = {},
-): Promise<QueuePage> {
-  const type = valid.identifier('queue_type', queueType);
-  const limit = pageLimit(options.limit);
-  const prefix = options.prefix ?? '';
-  if (prefix !== '' && !/^[A-Za-z0-9_-]{1,100}$/.test(prefix)) {
-    throw new ValidationError('prefix', '`prefix` has an invalid value: expected up to 100 characters of A-Z a-z 0-9 _ -');
-  }
-  let at = parseCursor(options.cursor);
-  const key = typeKeys(engine.options.keyPrefix, type).queues;
-  const page = new Map<string, string>();
-  let nextCursor: string | null = null;
-
-  for (let calls = 0; calls < MAX_SCAN_CALLS; calls++) {
-    const [batchEnd, flat] = await engine.redis.hscan(key, at.scan, 'MATCH', `${globLiteral(prefix)}*`, 'COUNT', SCAN_COUNT);
-    const batch = new Map<string, string>();
-    for (let i = 0; i + 1 < flat.length; i += 2) batch.set(flat[i] as string, flat[i + 1] as string);
-    let ids = [...batch.keys()].sort();
-    // Same end cursor: the same buckets, so what this page's predecessor handed out can be skipped.
-    // Otherwise the batch is handed out whole again (a repeat is allowed, a loss is not).
-    if (at.consumed !== undefined && at.batchEnd === batchEnd) {
-      const consumed = at.consumed;
-      ids = ids.filter((id) => id > consumed);
-    }
-    const room = limit - page.size;
-    for (const id of ids.slice(0, room)) page.set(id, batch.get(id) as string);
-    if (ids.length > room) {
-      nextCursor = `${at.scan}.${batchEnd}.${ids[room - 1] as string}`;
-      break;
-    }
-    if (batchEnd === '0') {
-      nextCursor = null;
-      break;
-    }
-    at = { scan: batchEnd };
-    nextCursor = batchEnd;
-    if (page.size >= limit) break;
-  }
-
-  const ids = [...page.keys()];
-  const lengths = await lengthsOf(engine, type, ids);
-  const queues = ids.map((id, i) => {
-    const meta = parseMeta(page.get(id) as string);
-    return { queue_id: id, queued: lengths[i] ?? 0, active: meta.active, interval: meta.intervalMs };
-  });
-  return { queues, nextCursor };
-}
-
-async function lengthsOf(engine: QueueEngine, type: string, ids: string[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  // All keys of a type share a slot, so one pipeline serves a Redis Cluster too.
-  const pipeline = engine.redis.pipeline();
-  for (const id of ids) pipeline.llen(queueKeys(engine.options.keyPrefix, type, id).queue);
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([error, value]) => {
-    if (error) throw error;
-    return Number(value);
-  });
-}
-
-const RECORD = /^(-?\d+)\|(-?\d+)\|(\d+)\|(.*)$/s;
-
-/** A job record (format of parse_job in lua/include/common.lua; two-field records of old too). */
-export function parseJobRecord(raw: string): { remaining: number; limit: number; cost: number; payloadJson: string } {
-  const m = RECORD.exec(raw);
-  if (m) return { remaining: Number(m[1]), limit: Number(m[2]), cost: Number(m[3]), payloadJson: m[4] as string };
-  const sep = raw.indexOf('|');
-  const remaining = Number(raw.slice(0, sep));
-  return { remaining, limit: remaining, cost: 1, payloadJson: raw.slice(sep + 1) };
-}
-
 function parsePayload(json: string): unknown {
   try {
     return JSON.parse(json) as unknown;
@@ -183,52 +93,114 @@ function parsePayload(json: string): unknown {
   }
 }
 
-/**
- * The waiting jobs of a queue from `offset` (0 = next out), at most `limit`, and how many wait in all.
- * A job finished between the two reads is left out of the page.
- */
-export async function jobPage(
-  engine: QueueEngine,
-  queueType: string,
-  queueId: string,
-  options: { offset?: string; limit?: string } = {},
-): Promise<JobPage> {
-  const type = valid.identifier('queue_type', queueType);
-  const id = valid.identifier('queue_id', queueId);
-  const offset = pageOffset(options.offset);
-  const limit = pageLimit(options.limit);
-  const keys = queueKeys(engine.options.keyPrefix, type, id);
-  const queuesKey = typeKeys(engine.options.keyPrefix, type).queues;
-  // One slot (the type's hash tag), so one MULTI reads a consistent length, page and meta.
-  const replies =
-    (await engine.redis
-      .multi()
-      .llen(keys.queue)
-      .lrange(keys.queue, offset, offset + limit - 1)
-      .hget(queuesKey, id)
-      .get(keys.idle)
-      .exec()) ?? [];
-  const [total, jobIds, liveMeta, idleMeta] = replies.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  }) as [number, string[] /* job ids */, string | null, string | null];
-  const meta = liveMeta ?? idleMeta;
-  const parsed = meta === null ? null : parseMeta(meta);
-  const head = { total: Number(total), intervalMs: parsed?.intervalMs ?? null, active: liveMeta === null ? 0 : (parsed?.active ?? 0) };
-  if (jobIds.length === 0) return { jobs: [], ...head };
-  const records = await engine.redis.hmget(keys.jobs, ...jobIds);
-  const jobs: WaitingJob[] = [];
-  jobIds.forEach((jobId, i) => {
-    const raw = records[i];
-    if (raw === null || raw === undefined) return;
-    const record = parseJobRecord(raw);
-    jobs.push({
-      job_id: jobId,
-      payload: parsePayload(record.payloadJson),
-      requeues_remaining: record.remaining,
-      requeue_limit: record.limit,
-      cost: record.cost,
+/** Paged reads of a type's queues and of a queue's waiting jobs (engine.browse). */
+export class QueueBrowser {
+  constructor(private readonly core: EngineCore) {}
+
+  /**
+   * One page of the queues of a type that hold queued or active jobs, optionally only those whose id
+   * starts with `prefix`. A queue present during the whole paging shows up at least once (HSCAN's
+   * guarantee); one that comes or goes meanwhile may or may not. A page may hold fewer than `limit`
+   * queues and still have a next cursor (a rare prefix in a large type): keep paging until null.
+   */
+  async queuePage(queueType: unknown, options: { cursor?: string; limit?: string; prefix?: string } = {}): Promise<QueuePage> {
+    const type = valid.identifier('queue_type', queueType);
+    const limit = valid.pageLimit(options.limit);
+    const prefix = options.prefix ?? '';
+    if (prefix !== '' && !/^[A-Za-z0-9_-]{1,100}$/.test(prefix)) {
+      throw new ValidationError('prefix', '`prefix` has an invalid value: expected up to 100 characters of A-Z a-z 0-9 _ -');
+    }
+    let at = parseCursor(options.cursor);
+    const key = typeKeys(this.core.options.keyPrefix, type).queues;
+    const page = new Map<string, string>();
+    let nextCursor: string | null = null;
+
+    for (let calls = 0; calls < MAX_SCAN_CALLS; calls++) {
+      const [batchEnd, flat] = await this.core.redis.hscan(key, at.scan, 'MATCH', `${globLiteral(prefix)}*`, 'COUNT', SCAN_COUNT);
+      const batch = new Map<string, string>();
+      for (let i = 0; i + 1 < flat.length; i += 2) batch.set(flat[i] as string, flat[i + 1] as string);
+      let ids = [...batch.keys()].sort();
+      // Same end cursor: the same buckets, so what this page's predecessor handed out can be skipped.
+      // Otherwise the batch is handed out whole again (a repeat is allowed, a loss is not).
+      if (at.consumed !== undefined && at.batchEnd === batchEnd) {
+        const consumed = at.consumed;
+        ids = ids.filter((id) => id > consumed);
+      }
+      const room = limit - page.size;
+      for (const id of ids.slice(0, room)) page.set(id, batch.get(id) as string);
+      if (ids.length > room) {
+        nextCursor = `${at.scan}.${batchEnd}.${ids[room - 1] as string}`;
+        break;
+      }
+      if (batchEnd === '0') {
+        nextCursor = null;
+        break;
+      }
+      at = { scan: batchEnd };
+      nextCursor = batchEnd;
+      if (page.size >= limit) break;
+    }
+
+    const ids = [...page.keys()];
+    const lengths = await this.lengthsOf(type, ids);
+    const queues = ids.map((id, i) => {
+      const meta = parseMeta(page.get(id) as string);
+      return { queue_id: id, queued: lengths[i] ?? 0, active: meta.active, interval: meta.intervalMs };
     });
-  });
-  return { jobs, ...head };
+    return { queues, nextCursor };
+  }
+
+  private async lengthsOf(type: string, ids: string[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    // All keys of a type share a slot, so one pipeline serves a Redis Cluster too.
+    const pipeline = this.core.redis.pipeline();
+    for (const id of ids) pipeline.llen(queueKeys(this.core.options.keyPrefix, type, id).queue);
+    return pipelineValues(await pipeline.exec()).map((length) => int('LLEN', length));
+  }
+
+  /**
+   * The waiting jobs of a queue from `offset` (0 = next out), at most `limit`, and how many wait in all.
+   * A job finished between the two reads is left out of the page.
+   */
+  async jobPage(queueType: unknown, queueId: unknown, options: { offset?: string; limit?: string } = {}): Promise<JobPage> {
+    const type = valid.identifier('queue_type', queueType);
+    const id = valid.identifier('queue_id', queueId);
+    const offset = pageOffset(options.offset);
+    const limit = valid.pageLimit(options.limit);
+    const keys = queueKeys(this.core.options.keyPrefix, type, id);
+    const queuesKey = typeKeys(this.core.options.keyPrefix, type).queues;
+    // One slot (the type's hash tag), so one MULTI reads a consistent length, page and meta.
+    const replies = pipelineValues(
+      await this.core.redis
+        .multi()
+        .llen(keys.queue)
+        .lrange(keys.queue, offset, offset + limit - 1)
+        .hget(queuesKey, id)
+        .get(keys.idle)
+        .exec(),
+    );
+    const total = int('LLEN', replies[0]);
+    const jobIds = texts('LRANGE', replies[1]);
+    const liveMeta = optionalText('HGET', replies[2]);
+    const idleMeta = optionalText('GET', replies[3]);
+    const meta = liveMeta ?? idleMeta;
+    const parsed = meta === null ? null : parseMeta(meta);
+    const head = { total: Number(total), intervalMs: parsed?.intervalMs ?? null, active: liveMeta === null ? 0 : (parsed?.active ?? 0) };
+    if (jobIds.length === 0) return { jobs: [], ...head };
+    const records = await this.core.redis.hmget(keys.jobs, ...jobIds);
+    const jobs: WaitingJob[] = [];
+    jobIds.forEach((jobId, i) => {
+      const raw = records[i];
+      if (raw === null || raw === undefined) return;
+      const record = parseJobRecord(raw);
+      jobs.push({
+        job_id: jobId,
+        payload: parsePayload(record.payloadJson),
+        requeues_remaining: record.requeuesRemaining,
+        requeue_limit: record.requeueLimit,
+        cost: record.cost,
+      });
+    });
+    return { jobs, ...head };
+  }
 }

@@ -3,7 +3,7 @@
 // HASH <tag>:dead_jobs of entries, so a job's dead letter is found in O(1) and pages are O(log n).
 // The LIST <tag>:dead of earlier versions is migrated by migrateDeadLetters (the requeue leader runs
 // it when it takes the lead).
-import type { QueueEngine } from './engine.js';
+import type { EngineCore } from './core.js';
 import { parseJobRecord } from './job-record.js';
 import * as valid from './validation.js';
 import { ValidationError } from '../errors.js';
@@ -29,8 +29,6 @@ export interface DeadLetterPage {
   nextCursor?: string;
 }
 
-export const MAX_PAGE = 1000;
-export const DEFAULT_PAGE = 100;
 /** Jobs named in one replay request; a larger list is a 400. */
 export const MAX_REPLAY_IDS = 1000;
 /** Dead letters replayed, deleted or migrated per script call. */
@@ -67,78 +65,75 @@ function validCursor(cursor: string | undefined): string {
   return cursor;
 }
 
-export async function listDeadLetters(
-  engine: QueueEngine,
-  queueType: unknown,
-  limit: number = DEFAULT_PAGE,
-  cursor?: string,
-): Promise<DeadLetterPage> {
-  const page = await engine.lifecycle.deadList(valid.identifier('queue_type', queueType), validCursor(cursor), limit);
-  const jobs = page.entries.map(([member, entry]): DeadLetter => ({ ...splitMember(member), ...parseDeadEntry(entry) }));
-  return page.nextCursor === undefined ? { jobs } : { jobs, nextCursor: page.nextCursor };
-}
-
 export interface ReplayResult {
   replayed: number;
   /** Not replayed: not a dead letter (any more), or its job id is live again in its queue. */
   skipped: number;
 }
 
-/** Puts the named dead letters back at the tail of their queues, each in one atomic step. */
-export async function replayDeadLetters(
-  engine: QueueEngine,
-  queueType: unknown,
-  jobs: readonly { queueId: unknown; jobId: unknown }[],
-): Promise<ReplayResult> {
-  const type = valid.identifier('queue_type', queueType);
-  const members = jobs.map(
-    (job) => `${valid.identifier('queue_id', job.queueId)}:${valid.identifier('job_id', job.jobId)}`,
-  );
-  const result: ReplayResult = { replayed: 0, skipped: 0 };
-  for (let i = 0; i < members.length; i += STEP) {
-    const step = await engine.lifecycle.deadReplay(type, { members: members.slice(i, i + STEP) });
-    result.replayed += step.replayed;
-    result.skipped += step.skipped;
-  }
-  return result;
-}
+/** The dead letters of each queue type (engine.deadLetters). */
+export class DeadLetters {
+  constructor(private readonly core: EngineCore) {}
 
-/** Replays every dead letter of the type, oldest first, in bounded script calls. */
-export async function replayAllDeadLetters(engine: QueueEngine, queueType: unknown): Promise<ReplayResult> {
-  const type = valid.identifier('queue_type', queueType);
-  const result: ReplayResult = { replayed: 0, skipped: 0 };
-  let cursor = '0';
-  for (let call = 0; call < MAX_STEPS; call++) {
-    const step = await engine.lifecycle.deadReplay(type, { all: { cursor, batch: STEP } });
-    result.replayed += step.replayed;
-    result.skipped += step.skipped;
-    if (step.nextCursor === undefined) break;
-    cursor = step.nextCursor;
+  /** A page of the type's dead letters, newest first. */
+  async list(queueType: unknown, limit: number = valid.DEFAULT_PAGE_LIMIT, cursor?: string): Promise<DeadLetterPage> {
+    const page = await this.core.scripts.deadLetters.list(valid.identifier('queue_type', queueType), validCursor(cursor), limit);
+    const jobs = page.entries.map(([member, entry]): DeadLetter => ({ ...splitMember(member), ...parseDeadEntry(entry) }));
+    return page.nextCursor === undefined ? { jobs } : { jobs, nextCursor: page.nextCursor };
   }
-  return result;
-}
 
-/** Deletes every dead letter of the type; returns how many. */
-export async function deleteDeadLetters(engine: QueueEngine, queueType: unknown): Promise<number> {
-  const type = valid.identifier('queue_type', queueType);
-  let deleted = 0;
-  for (let call = 0; call < MAX_STEPS; call++) {
-    const step = await engine.lifecycle.deadDelete(type, STEP);
-    deleted += step.deleted;
-    if (!step.more) break;
+  /** Puts the named dead letters back at the tail of their queues, each in one atomic step. */
+  async replay(queueType: unknown, jobs: readonly { queueId: unknown; jobId: unknown }[]): Promise<ReplayResult> {
+    const type = valid.identifier('queue_type', queueType);
+    const members = jobs.map(
+      (job) => `${valid.identifier('queue_id', job.queueId)}:${valid.identifier('job_id', job.jobId)}`,
+    );
+    const result: ReplayResult = { replayed: 0, skipped: 0 };
+    for (let i = 0; i < members.length; i += STEP) {
+      const step = await this.core.scripts.deadLetters.replay(type, { members: members.slice(i, i + STEP) });
+      result.replayed += step.replayed;
+      result.skipped += step.skipped;
+    }
+    return result;
   }
-  return deleted;
-}
 
-/** Moves the type's dead-letter LIST of earlier versions into the current store; returns how many. */
-export async function migrateDeadLetters(engine: QueueEngine, queueType: string): Promise<number> {
-  let moved = 0;
-  for (let call = 0; call < MAX_STEPS; call++) {
-    const step = await engine.lifecycle.deadMigrate(queueType, STEP, engine.options.deadLetterLimit);
-    moved += step.moved;
-    if (step.left === 0) break;
+  /** Replays every dead letter of the type, oldest first, in bounded script calls. */
+  async replayAll(queueType: unknown): Promise<ReplayResult> {
+    const type = valid.identifier('queue_type', queueType);
+    const result: ReplayResult = { replayed: 0, skipped: 0 };
+    let cursor = '0';
+    for (let call = 0; call < MAX_STEPS; call++) {
+      const step = await this.core.scripts.deadLetters.replay(type, { all: { cursor, batch: STEP } });
+      result.replayed += step.replayed;
+      result.skipped += step.skipped;
+      if (step.nextCursor === undefined) break;
+      cursor = step.nextCursor;
+    }
+    return result;
   }
-  return moved;
+
+  /** Deletes every dead letter of the type; returns how many. */
+  async deleteAll(queueType: unknown): Promise<number> {
+    const type = valid.identifier('queue_type', queueType);
+    let deleted = 0;
+    for (let call = 0; call < MAX_STEPS; call++) {
+      const step = await this.core.scripts.deadLetters.delete(type, STEP);
+      deleted += step.deleted;
+      if (!step.more) break;
+    }
+    return deleted;
+  }
+
+  /** Moves the type's dead-letter LIST of earlier versions into the current store; returns how many. */
+  async migrateOldList(queueType: string): Promise<number> {
+    let moved = 0;
+    for (let call = 0; call < MAX_STEPS; call++) {
+      const step = await this.core.scripts.deadLetters.migrate(queueType, STEP, this.core.options.deadLetterLimit);
+      moved += step.moved;
+      if (step.left === 0) break;
+    }
+    return moved;
+  }
 }
 
 /** A dead letter as the API shows it, the payload spliced in as the text it was stored as. */

@@ -1,45 +1,29 @@
+// The SharQ queue engine: every state change is one Lua script (lua/, run through scripts/), so
+// Redis stays consistent whatever process dies when. Operations are methods of the engine (a job's
+// enqueue, dequeue and finish; a queue's interval and deletion; the requeue pass) and of its parts,
+// each made from the same EngineCore: engine.batch, engine.lifecycle, engine.deadLetters,
+// engine.browse and engine.reads.
 import { Cluster } from 'ioredis';
 
-import { ScriptCommands, type DequeueResult, type EnqueueReply } from './commands.js';
-import { globalKeys, typeKeys, type GlobalKeys } from './keys.js';
-import { QueueReads } from './reads.js';
-import { LifecycleCommands } from './lifecycle-commands.js';
-import type { CommandObserver, RedisClient } from './scripts.js';
-import * as valid from './validation.js';
-import type { Config } from '../interfaces.js';
-import type { ReplicaAck } from './replica-ack.js';
-import { BatchSizer, runRequeuePass, type RequeueCounts, type RequeuePassPlan } from './requeue-pass.js';
+import type { RedisClient } from '../redis/client.js';
 import { keySlot } from '../redis/key-slot.js';
+import { redisTimeMs } from '../redis/time.js';
+import { BatchOperations } from './batch.js';
+import { QueueBrowser } from './browse.js';
+import { engineCore, type EngineCore, type EngineOptions } from './core.js';
+import { DeadLetters } from './dead-letters.js';
+import { globalKeys, typeKeys, type GlobalKeys } from './keys.js';
+import { JobLifecycle } from './lifecycle.js';
+import { QueueReads } from './reads.js';
+import { BatchSizer, requeuePassPlan, runRequeuePass, type RequeueCounts, type RequeuePassPlan } from './requeue-pass.js';
+import type { DequeueResult } from './scripts/dequeue.js';
+import type { EnqueueReply } from './scripts/enqueue.js';
+import { TypeRegistry } from './type-registry.js';
+import * as valid from './validation.js';
 
-export type { DequeuedJob, DequeueResult, NoJobReady } from './commands.js';
-
-export interface EngineOptions {
-  keyPrefix: string;
-  jobExpireIntervalMs: number;
-  defaultRequeueLimit: number;
-  deadLetterLimit: number;
-  requeueBatchSize: number;
-  /** How long a queue with no queued and no active job keeps its interval (and stays known to the Interval API). */
-  idleQueueTtlMs: number;
-  /** Told the duration of every script call (Prometheus latency histogram). */
-  observeCommand?: CommandObserver;
-  /** With replicas > 0, job state changes are answered only once that many replicas have them. */
-  replicaAck?: ReplicaAck;
-}
-
-/** The engine's options as the config gives them. */
-export function engineOptions(config: Config, observeCommand?: CommandObserver): EngineOptions {
-  return {
-    keyPrefix: config.redis.keyPrefix,
-    jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
-    defaultRequeueLimit: config.sharq.defaultJobRequeueLimit,
-    deadLetterLimit: config.sharq.deadLetterLimit,
-    requeueBatchSize: config.sharq.requeueBatchSize,
-    idleQueueTtlMs: config.sharq.idleQueueTtlMs,
-    observeCommand,
-    replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
-  };
-}
+export type { DequeuedJob, DequeueResult, NoJobReady } from './scripts/dequeue.js';
+export { engineOptions, type EngineOptions } from './core.js';
+export type { RequeueCounts };
 
 export interface EnqueueRequest {
   queueType: unknown;
@@ -60,40 +44,28 @@ export interface EnqueueRequest {
 
 export type EnqueueResult = EnqueueReply;
 
-export type { RequeueCounts };
-
 export interface ClearQueueResult {
   queuedRemoved: number;
   activeRemoved: number;
 }
 
-/** Registry entries are re-asserted this often, so a flushed registry heals by itself. */
-const TYPE_REGISTRY_REFRESH_MS = 60_000;
+/** Jobs removed per clear_queue call, and calls at most (the cap only stops a queue refilled faster than it empties). */
 const CLEAR_BATCH = 500;
-/**
- * Requeue calls of one pass: each near REQUEUE_CALL_TARGET_US of Redis time, at most
- * REQUEUE_LANES_PER_NODE of them in flight per node while a type has full batches (so a stretch of
- * pipelined calls Redis runs back to back stays a few ms), and up to REQUEUE_FIRST_CALLS_PER_NODE
- * first calls at once (each with a batch so small the stretch stays as short; many in flight hide
- * the round trip, which is most of a pass over many types with little due each).
- */
-const REQUEUE_CALL_TARGET_US = 1000;
-const REQUEUE_LANES_PER_NODE = 3;
-const REQUEUE_FIRST_CALLS_PER_NODE = 128;
 const MAX_CLEAR_STEPS = 10_000;
 
-/**
- * The SharQ queue engine: every state change is one Lua script (lua/), so Redis stays
- * consistent whatever process dies when.
- */
 export class QueueEngine {
   readonly keys: GlobalKeys;
-  /** Read-only views: JSON metrics, gauges, dead letters. */
+  /** Batch enqueue, dequeue and finish (SPEC 5.2). */
+  readonly batch: BatchOperations;
+  /** Job status, lease extension, promotion of due delayed jobs (SPEC 5.4-5.6). */
+  readonly lifecycle: JobLifecycle;
+  /** The dead letters of each type (SPEC 5.7). */
+  readonly deadLetters: DeadLetters;
+  /** Paged reads for the console (SPEC 5.12). */
+  readonly browse: QueueBrowser;
+  /** Read-only views: JSON metrics, gauges. */
   readonly reads: QueueReads;
-  private readonly commands: ScriptCommands;
-  /** The lifecycle scripts, used by src/engine/lifecycle.ts and dead-letters.ts. */
-  readonly lifecycle: LifecycleCommands;
-  private readonly registeredTypes = new Map<string, number>();
+  private readonly core: EngineCore;
   private readonly requeuePlan: RequeuePassPlan;
   /** Per node, what its requeue calls cost: kept from pass to pass. */
   private readonly batchSizers = new Map<string, BatchSizer>();
@@ -104,21 +76,18 @@ export class QueueEngine {
     readonly options: EngineOptions,
   ) {
     this.keys = globalKeys(options.keyPrefix);
-    this.commands = new ScriptCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
-    this.lifecycle = new LifecycleCommands(redis, options.keyPrefix, options.observeCommand, options.replicaAck);
-    this.reads = new QueueReads(redis, options.keyPrefix, () => this.queueTypes(), () => this.redisTimeMs());
-    this.requeuePlan = {
-      maxBatch: options.requeueBatchSize,
-      targetCallUs: REQUEUE_CALL_TARGET_US,
-      lanesPerNode: REQUEUE_LANES_PER_NODE,
-      firstCallsPerNode: REQUEUE_FIRST_CALLS_PER_NODE,
-    };
+    this.core = engineCore(redis, options, new TypeRegistry(redis, this.keys.queueTypes));
+    this.batch = new BatchOperations(this.core);
+    this.lifecycle = new JobLifecycle(this.core);
+    this.deadLetters = new DeadLetters(this.core);
+    this.browse = new QueueBrowser(this.core);
+    this.reads = new QueueReads(this.core);
+    this.requeuePlan = requeuePassPlan(options.requeueBatchSize);
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueResult> {
     const queueType = valid.identifier('queue_type', request.queueType);
-    const call = {
-      queueType,
+    const job = {
       queueId: valid.identifier('queue_id', request.queueId),
       jobId: valid.identifier('job_id', request.jobId),
       intervalMs: valid.intervalMs(request.intervalMs),
@@ -129,27 +98,27 @@ export class QueueEngine {
       cost: request.cost === undefined ? 1 : valid.cost(request.cost),
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
     };
-    const [reply] = await Promise.all([this.commands.enqueue(call), this.registerType(queueType)]);
+    const [reply] = await Promise.all([this.core.scripts.enqueue.enqueue(queueType, job), this.registerType(queueType)]);
     return reply;
   }
 
+  /** One job (the original's dequeue); several at once: engine.batch.dequeue. */
   async dequeue(queueType: unknown): Promise<DequeueResult> {
-    return this.commands.dequeue(valid.identifier('queue_type', queueType), this.options.jobExpireIntervalMs);
+    return this.core.scripts.dequeue.dequeue(valid.identifier('queue_type', queueType), this.options.jobExpireIntervalMs);
   }
 
   /** True when the job was active and is now finished. */
   async finish(queueType: unknown, queueId: unknown, jobId: unknown): Promise<boolean> {
-    return this.commands.finish(
+    return this.core.scripts.finish.finish(
       valid.identifier('queue_type', queueType),
-      valid.identifier('queue_id', queueId),
-      valid.identifier('job_id', jobId),
+      { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) },
       this.options.idleQueueTtlMs,
     );
   }
 
   /** Sets and pins a queue's interval; false when the queue is neither live nor idle. */
   async setInterval(queueType: unknown, queueId: unknown, intervalMs: unknown): Promise<boolean> {
-    return this.commands.interval(
+    return this.core.scripts.queueAdmin.interval(
       valid.identifier('queue_type', queueType),
       valid.identifier('queue_id', queueId),
       valid.intervalMs(intervalMs),
@@ -162,9 +131,8 @@ export class QueueEngine {
     const id = valid.identifier('queue_id', queueId);
     const result: ClearQueueResult = { queuedRemoved: 0, activeRemoved: 0 };
     let cursor = '0';
-    // Each step removes up to CLEAR_BATCH jobs; the cap only stops a queue refilled faster than it empties.
     for (let step = 0; step < MAX_CLEAR_STEPS; step++) {
-      const done = await this.commands.clearQueueStep(type, id, {
+      const done = await this.core.scripts.queueAdmin.clearQueueStep(type, id, {
         batch: CLEAR_BATCH,
         purgeAll,
         cursor,
@@ -189,7 +157,7 @@ export class QueueEngine {
     const counts = await runRequeuePass(
       await this.typesWithActiveJobs(types),
       (queueType) => this.nodeOf(queueType),
-      (queueType, batch) => this.commands.requeueStep(queueType, { ...step, batch }),
+      (queueType, batch) => this.core.scripts.requeue.requeueStep(queueType, { ...step, batch }),
       this.requeuePlan,
       this.batchSizers,
     );
@@ -214,6 +182,7 @@ export class QueueEngine {
     return this.redis.slots[keySlot(typeKeys(this.options.keyPrefix, queueType).active)]?.[0] ?? '';
   }
 
+  /** Requeues one type's expired jobs until a call finds less than a full batch. */
   async requeueType(queueType: string): Promise<RequeueCounts> {
     const step = {
       batch: this.options.requeueBatchSize,
@@ -222,7 +191,7 @@ export class QueueEngine {
     };
     const counts: RequeueCounts = { requeued: 0, discarded: 0, calls: 0 };
     for (let more = true; more; ) {
-      const done = await this.commands.requeueStep(queueType, step);
+      const done = await this.core.scripts.requeue.requeueStep(queueType, step);
       counts.requeued += done.requeued;
       counts.discarded += done.discarded;
       counts.calls += 1;
@@ -233,15 +202,12 @@ export class QueueEngine {
 
   /** Every queue type ever enqueued (the registry outside the scripts). */
   async queueTypes(): Promise<string[]> {
-    const types: string[] = [];
-    let cursor = '0';
-    do {
-      // SSCAN in steps, so a registry of many types never makes one long call.
-      const [next, batch] = await this.redis.sscan(this.keys.queueTypes, cursor, 'COUNT', 1000);
-      types.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-    return [...new Set(types)].sort();
+    return this.core.types.all();
+  }
+
+  /** Adds the type to the registry (re-asserted at most once a minute per process). */
+  async registerType(queueType: string): Promise<void> {
+    return this.core.types.register(queueType);
   }
 
   /** Proves Redis answers and accepts writes. */
@@ -251,15 +217,6 @@ export class QueueEngine {
 
   /** Redis's clock, in ms. */
   async redisTimeMs(): Promise<number> {
-    const [seconds, micros] = await this.redis.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  }
-
-  /** Adds the type to the registry (re-asserted at most once a minute per process). */
-  async registerType(queueType: string): Promise<void> {
-    const now = Date.now();
-    if ((this.registeredTypes.get(queueType) ?? 0) > now) return;
-    await this.redis.sadd(this.keys.queueTypes, queueType);
-    this.registeredTypes.set(queueType, now + TYPE_REGISTRY_REFRESH_MS);
+    return redisTimeMs(this.redis);
   }
 }

@@ -1,9 +1,12 @@
 // Read-only views of the engine's state: the JSON metrics of the original API and the gauges that
 // Prometheus reads at scrape time. Each type is read with one pipeline (its keys share a slot).
+import type { RedisClient } from '../redis/client.js';
+import { redisTimeMs } from '../redis/time.js';
+import type { EngineCore } from './core.js';
 import { queueKeys, statsKey, typeKeys } from './keys.js';
-import type { RedisClient } from './scripts.js';
+import { pipelineValues } from '../redis/pipeline.js';
+import { list, optionalText } from './scripts/reply.js';
 import * as valid from './validation.js';
-import { deadLetterJson, parseDeadEntry } from './dead-letters.js';
 
 /** Count per minute, keyed by the minute's epoch in ms (as the original returns them). */
 export type CountsByMinute = Record<string, number>;
@@ -30,23 +33,21 @@ export interface TypeGauges {
 
 const MINUTES = 10;
 
-function pipelineValues(replies: [Error | null, unknown][] | null): unknown[] {
-  return (replies ?? []).map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
-}
 
+/** Read-only views (engine.reads). */
 export class QueueReads {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keyPrefix: string,
-    private readonly allQueueTypes: () => Promise<string[]>,
-    private readonly redisTimeMs: () => Promise<number>,
-  ) {}
+  constructor(private readonly core: EngineCore) {}
+
+  private get redis(): RedisClient {
+    return this.core.redis;
+  }
+
+  private get keyPrefix(): string {
+    return this.core.options.keyPrefix;
+  }
 
   private async lastMinutes(): Promise<number[]> {
-    const current = Math.floor((await this.redisTimeMs()) / 60_000) * 60_000;
+    const current = Math.floor((await redisTimeMs(this.redis)) / 60_000) * 60_000;
     return Array.from({ length: MINUTES }, (_, i) => current - (MINUTES - 1 - i) * 60_000);
   }
 
@@ -57,7 +58,7 @@ export class QueueReads {
     const values = pipelineValues(await pipeline.exec());
     const series: CountSeries = { enqueueCounts: {}, dequeueCounts: {} };
     minutes.forEach((minute, i) => {
-      const [enq, deq] = (values[i] as (string | null)[] | undefined) ?? [null, null];
+      const [enq, deq] = list('HMGET', values[i], 2).map((count) => optionalText('HMGET', count));
       series.enqueueCounts[String(minute)] = Number(enq ?? 0);
       series.dequeueCounts[String(minute)] = Number(deq ?? 0);
     });
@@ -66,7 +67,7 @@ export class QueueReads {
 
   /** Types with queued or active jobs now (as the original lists them), and the counts of all types. */
   async globalMetrics(): Promise<CountSeries & { queueTypes: string[] }> {
-    const [allTypes, minutes] = await Promise.all([this.allQueueTypes(), this.lastMinutes()]);
+    const [allTypes, minutes] = await Promise.all([this.core.types.all(), this.lastMinutes()]);
     const [perType, liveQueues] = await Promise.all([
       Promise.all(allTypes.map((type) => this.readCounts(type, minutes, 'enq', 'deq'))),
       Promise.all(allTypes.map((type) => this.redis.hlen(typeKeys(this.keyPrefix, type).queues))),
@@ -86,7 +87,9 @@ export class QueueReads {
     let cursor = '0';
     do {
       const [next, fields] = await this.redis.hscan(key, cursor, 'COUNT', 1000);
-      for (let i = 0; i < fields.length; i += 2) ids.push(fields[i] as string);
+      fields.forEach((field, i) => {
+        if (i % 2 === 0) ids.push(field);
+      });
       cursor = next;
     } while (cursor !== '0');
     return ids.sort();
@@ -110,7 +113,7 @@ export class QueueReads {
 
   async typeGauges(queueType: string): Promise<TypeGauges> {
     const t = typeKeys(this.keyPrefix, queueType);
-    const nowUs = (await this.redisTimeMs()) * 1000;
+    const nowUs = (await redisTimeMs(this.redis)) * 1000;
     const values = pipelineValues(
       await this.redis
         .pipeline()
@@ -124,23 +127,5 @@ export class QueueReads {
     ).map((value) => Number(value ?? 0));
     const [queued = 0, active = 0, readyQueues = 0, queues = 0, delayed = 0, deadLetters = 0] = values;
     return { queued, active, readyQueues, queues, delayed, deadLetters };
-  }
-
-  /**
-   * Newest discarded jobs of a type, as the JSON objects of GET /dead/ (queue_id, job_id, reason,
-   * discarded_at_ms, requeue_limit, payload). Two reads; an entry replayed in between is left out.
-   */
-  async deadLetters(queueType: unknown, limit: number): Promise<unknown[]> {
-    const t = typeKeys(this.keyPrefix, valid.identifier('queue_type', queueType));
-    const members = await this.redis.zrevrange(t.deadIndex, 0, limit - 1);
-    if (members.length === 0) return [];
-    const entries = await this.redis.hmget(t.deadJobs, ...members);
-    return members.flatMap((member, i) => {
-      const entry = entries[i];
-      if (!entry) return [];
-      const colon = member.indexOf(':');
-      const job = { queueId: member.slice(0, colon), jobId: member.slice(colon + 1), ...parseDeadEntry(entry) };
-      return [JSON.parse(deadLetterJson(job)) as unknown];
-    });
   }
 }

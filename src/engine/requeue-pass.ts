@@ -5,7 +5,7 @@
 // call stays near a target time whatever the jobs cost; a type whose batch came back full is called
 // again at once, by every free lane of its node, until a batch comes back short.
 
-import type { RequeueStep } from './commands.js';
+import type { RequeueStep } from './scripts/requeue.js';
 
 export interface RequeueCounts {
   requeued: number;
@@ -23,6 +23,27 @@ export interface RequeuePassPlan {
   lanesPerNode: number;
   /** Calls in flight per node for types not yet called this pass (most find little or nothing). */
   firstCallsPerNode: number;
+}
+
+/**
+ * Requeue calls of one pass: each near REQUEUE_CALL_TARGET_US of Redis time, at most
+ * REQUEUE_LANES_PER_NODE of them in flight per node while a type has full batches (so a stretch of
+ * pipelined calls Redis runs back to back stays a few ms), and up to REQUEUE_FIRST_CALLS_PER_NODE
+ * first calls at once (each with a batch so small the stretch stays as short; many in flight hide
+ * the round trip, which is most of a pass over many types with little due each).
+ */
+const REQUEUE_CALL_TARGET_US = 1000;
+const REQUEUE_LANES_PER_NODE = 3;
+const REQUEUE_FIRST_CALLS_PER_NODE = 128;
+
+/** The plan of the server's passes, with `[sharq] requeue_batch_size` as the largest batch. */
+export function requeuePassPlan(maxBatch: number): RequeuePassPlan {
+  return {
+    maxBatch,
+    targetCallUs: REQUEUE_CALL_TARGET_US,
+    lanesPerNode: REQUEUE_LANES_PER_NODE,
+    firstCallsPerNode: REQUEUE_FIRST_CALLS_PER_NODE,
+  };
 }
 
 /** The batch size that makes a call take about targetCallUs, from one call's time and jobs. */

@@ -78,8 +78,17 @@ export function extendMs(value: unknown): number {
   return integerBetween('extend_ms', value, 1, MAX_EXTEND_MS, `an integer of milliseconds from 1 to ${MAX_EXTEND_MS} (24 h)`);
 }
 
+/** The page size of every paged read (dead letters, queues, jobs) when `limit` is not given, and its most. */
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
 /** A page size given in a query string (`limit`): digits only, 1 to max. */
-export function pageLimit(value: string | undefined, fallback: number, max: number, field = 'limit'): number {
+export function pageLimit(
+  value: string | undefined,
+  fallback = DEFAULT_PAGE_LIMIT,
+  max = MAX_PAGE_LIMIT,
+  field = 'limit',
+): number {
   if (value === undefined) return fallback;
   const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
   if (!(n >= 1 && n <= max)) {

@@ -7,6 +7,16 @@ export type JsonObject = Record<string, unknown>;
  * The request body as a JSON object. Like the original server, the Content-Type is not required
  * to be JSON: clients that send a bare body keep working.
  */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** max_queued_length may come at the top level of a job or inside its payload, as the original reads it. */
+export function maxQueuedLengthOf(job: JsonObject): unknown {
+  if (job.max_queued_length !== undefined) return job.max_queued_length;
+  return isJsonObject(job.payload) ? job.payload.max_queued_length : undefined;
+}
+
 export function jsonObjectBody(body: Buffer | undefined, { optional = false } = {}): JsonObject {
   const text = body ? body.toString('utf8') : '';
   // Empty means no bytes but JSON's own whitespace: a lone byte-order mark is a body that is not JSON.

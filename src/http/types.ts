@@ -1,16 +1,20 @@
 // The shapes every part of the request path shares: what a handler gets, what it returns, and
 // what a route in the table says about itself.
 import type { QueueEngine } from '../engine/engine.js';
-import type { JobEvent } from '../interfaces.js';
-import type { WaitBatchDeps } from './handlers/wait-batch-deps.js';
+import type { BatchOperation, JobEvent } from '../interfaces.js';
+import type { WaitingRoom } from '../wake/waiting-room.js';
 
 /** What a handler's dependencies are; handlers never touch Redis themselves. */
 export interface RouteDeps {
   engine: QueueEngine;
+  /** Requests waiting for a job (long-poll, SPEC 5.1). */
+  room: WaitingRoom;
+  /** `[sharq-server] max_wait_ms`: the longest `wait`; `max_batch`: the most jobs per batch and the largest `count`. */
+  limits: { maxWaitMs: number; maxBatch: number };
   /** Counts job events per queue type (Prometheus counters); count defaults to 1. */
   onJobEvent?: (event: JobEvent, queueType: string, count?: number) => void;
-  /** Long-poll and batches (SPEC 5.1, 5.2). */
-  waitBatch: WaitBatchDeps;
+  /** Told the number of jobs of every batch request (Prometheus histogram). */
+  onBatchSize?: (operation: BatchOperation, queueType: string, jobs: number) => void;
 }
 
 /** What a handler gets of a request. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { BatchOperation } from '../http/handlers/wait-batch-deps.js';
+import type { BatchOperation } from '../interfaces.js';
 
 /** Jobs per batch request; max_batch defaults to 1000. */
 const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000];

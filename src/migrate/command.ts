@@ -6,7 +6,7 @@ import { loadConfig } from '../config/config.js';
 import { ConfigError, StartupError } from '../errors.js';
 import type { Config } from '../interfaces.js';
 import { globalKeys } from '../engine/keys.js';
-import type { RedisClient } from '../engine/scripts.js';
+import type { RedisClient } from '../redis/client.js';
 import { connectRedisAtStartup } from '../redis/startup.js';
 import { USAGE_EXIT_CODE } from '../cli-args.js';
 import { discover } from './discover.js';

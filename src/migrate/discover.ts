@@ -3,7 +3,7 @@
 // and left in place.
 import type { Redis } from 'ioredis';
 import { identifier } from '../engine/validation.js';
-import { oldKeyPattern, oldQueueKeys, parseQueueListKey } from './old-keys.js';
+import { oldKeyPattern, oldQueueKeys, parseQueueListKey } from '../engine/python-keys.js';
 
 export interface Discovery {
   /** Queue ids with queued jobs, by type (both sorted). */

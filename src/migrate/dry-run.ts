@@ -2,7 +2,7 @@
 // the report counts the ones that would move as strings.
 import type { Redis } from 'ioredis';
 import type { Discovery } from './discover.js';
-import { oldQueueKeys, payloadField } from './old-keys.js';
+import { oldQueueKeys, payloadField } from '../engine/python-keys.js';
 import { decodePayload } from './payload.js';
 
 export interface DryRunCounts {

@@ -1,11 +1,11 @@
 // `migrate --follow`: keeps moving what producers still write in the old layout, until stopped. One
 // follower per deployment moves; others wait on the same Redis lock as the requeue leader's kind.
 import type { Redis } from 'ioredis';
-import type { RedisClient } from '../engine/scripts.js';
-import { LeaderLock, newHolderId } from '../process/leader-lock.js';
+import type { RedisClient } from '../redis/client.js';
+import { LeaderLock, newHolderId } from '../engine/leader-lock.js';
 import { discover, isValidName, oldTypesFromSets } from './discover.js';
 import type { QueueMover } from './mover.js';
-import { oldQueueKeys } from './old-keys.js';
+import { oldQueueKeys } from '../engine/python-keys.js';
 import { runPass, type PassWork } from './pass.js';
 import type { StopSignal } from './stop.js';
 

@@ -1,7 +1,7 @@
 // Moves whole queues, step after step: a queue's queued jobs from the head of its list, a type's active
 // jobs from the latest expiry down (each pushed to the front, so the earliest expiry leads).
 import type { Redis } from 'ioredis';
-import { oldQueueKeys, payloadField } from './old-keys.js';
+import { oldQueueKeys, payloadField } from '../engine/python-keys.js';
 import type { ReadJob, StepCounts, Stepper, StepMode } from './steps.js';
 
 export interface MoveTotals extends StepCounts {

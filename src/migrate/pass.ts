@@ -1,6 +1,6 @@
 // One migration pass over what discovery found: per type, its active jobs first, then its queues, a few
 // queues at a time.
-import type { RedisClient } from '../engine/scripts.js';
+import type { RedisClient } from '../redis/client.js';
 import { globalKeys } from '../engine/keys.js';
 import { isValidName } from './discover.js';
 import type { QueueMover } from './mover.js';

@@ -5,13 +5,20 @@
 //   the journal; a crash between the phases is completed by recover() before the queue moves on.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineScript, type RedisClient, type ScriptCall } from '../engine/scripts.js';
-import { queueKeys, typeKeys } from '../engine/keys.js';
-import { oldKeyList, oldQueueKeys } from './old-keys.js';
+import {
+  MigrateRemoveScript,
+  MigrateStepScript,
+  MigrateWriteScript,
+  type MigrateMode,
+  type MigrateQueue,
+} from '../engine/scripts/migrate.js';
+import { queueKeys } from '../engine/keys.js';
+import { oldQueueKeys } from '../engine/python-keys.js';
+import type { RedisClient } from '../redis/client.js';
 import { decodePayload } from './payload.js';
 
 /** 'queued': the head of a queue's list, in order. 'active': dequeued jobs, latest expiry first. */
-export type StepMode = 'queued' | 'active';
+export type StepMode = MigrateMode;
 
 export interface ReadJob {
   id: string;
@@ -62,34 +69,34 @@ function undecodable(jobs: PreparedJob[]): number {
   return jobs.filter((job) => !job.decoded).length;
 }
 
-function newKeyList(prefix: string, queueType: string, queueId: string): string[] {
-  const t = typeKeys(prefix, queueType);
-  const q = queueKeys(prefix, queueType, queueId);
-  return [t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle];
+function queueOf(ctx: StepContext, queueType: string, queueId: string): MigrateQueue {
+  return { oldPrefix: ctx.oldPrefix, queueType, queueId };
+}
+
+/** A journal's first line: the mode of the step it names. */
+function journalMode(line: string | undefined): StepMode {
+  return line === 'active' ? 'active' : 'queued';
 }
 
 export class AtomicSteps implements Stepper {
-  private readonly script: ScriptCall;
+  private readonly script: MigrateStepScript;
 
   constructor(
     redis: RedisClient,
     private readonly ctx: StepContext,
   ) {
-    this.script = defineScript(redis, 'migrate_step');
+    this.script = new MigrateStepScript({ redis, keyPrefix: ctx.newPrefix });
   }
 
   async step(mode: StepMode, queueType: string, queueId: string, jobs: ReadJob[]): Promise<StepCounts | 'stale'> {
     const prepared = prepare(jobs);
-    const keys = [
-      ...oldKeyList(oldQueueKeys(this.ctx.oldPrefix, queueType, queueId)),
-      ...newKeyList(this.ctx.newPrefix, queueType, queueId),
-    ];
-    const args: (string | number)[] = [mode, queueType, queueId, this.ctx.defaultRequeueLimit, prepared.length];
-    for (const job of prepared) args.push(job.id, job.sha1, job.json ?? '');
-    const reply = (await this.script(keys, args)) as ['ok', number, number, number, number] | ['stale'];
-    if (reply[0] === 'stale') return 'stale';
-    const [, moved, duplicates, missing, gone] = reply;
-    return { moved, duplicates, missing, gone, undecodable: undecodable(prepared) };
+    const moved = await this.script.step(
+      mode,
+      queueOf(this.ctx, queueType, queueId),
+      this.ctx.defaultRequeueLimit,
+      prepared.map((job) => ({ id: job.id, sha1: job.sha1, json: job.json ?? '' })),
+    );
+    return moved === 'stale' ? 'stale' : { ...moved, undecodable: undecodable(prepared) };
   }
 
   async recover(): Promise<void> {
@@ -98,16 +105,16 @@ export class AtomicSteps implements Stepper {
 }
 
 export class TwoPhaseSteps implements Stepper {
-  private readonly write: ScriptCall;
-  private readonly remove: ScriptCall;
+  private readonly writer: MigrateWriteScript;
+  private readonly remover: MigrateRemoveScript;
 
   constructor(
     private readonly source: Redis,
     private readonly target: RedisClient,
     private readonly ctx: StepContext,
   ) {
-    this.write = defineScript(target, 'migrate_write');
-    this.remove = defineScript(source, 'migrate_remove');
+    this.writer = new MigrateWriteScript({ redis: target, keyPrefix: ctx.newPrefix });
+    this.remover = new MigrateRemoveScript({ redis: source });
   }
 
   async step(mode: StepMode, queueType: string, queueId: string, jobs: ReadJob[]): Promise<StepCounts | 'stale'> {
@@ -122,22 +129,17 @@ export class TwoPhaseSteps implements Stepper {
     const intervalMs = Number(interval ?? 0) || 0;
     const lastMs = Math.max(Number(timeMs ?? 0) || 0, readyScore === null ? 0 : Number(readyScore) - intervalMs);
 
-    const toWrite = prepared.filter((job) => job.json !== null);
-    const args: (string | number)[] = [mode, queueId, intervalMs, lastMs * 1000, toWrite.length];
-    for (const job of toWrite) {
-      const remaining = requeues[prepared.indexOf(job)];
-      args.push(job.id, remaining ?? this.ctx.defaultRequeueLimit, job.json ?? '');
-    }
-    for (const job of prepared) if (job.json === null) args.push(job.id);
-
-    const keys = [...newKeyList(this.ctx.newPrefix, queueType, queueId), this.journalKey(queueType, queueId)];
-    const reply = (await this.write(keys, args)) as ['ok', number, number] | ['pending'];
-    if (reply[0] === 'pending') {
+    const toWrite = prepared.flatMap((job, i) =>
+      job.json === null ? [] : [{ id: job.id, requeuesRemaining: requeues[i] ?? this.ctx.defaultRequeueLimit, json: job.json }],
+    );
+    const withoutPayload = prepared.filter((job) => job.json === null).map((job) => job.id);
+    const written = await this.writer.write(mode, { queueType, queueId }, { intervalMs, lastUs: lastMs * 1000 }, toWrite, withoutPayload);
+    if (written === 'pending') {
       await this.recover(queueType, queueId);
       return 'stale';
     }
-    const [, moved, duplicates] = reply;
-    await this.remove(oldKeyList(old), [mode, queueType, queueId, ...prepared.map((job) => job.id)]);
+    const { moved, duplicates } = written;
+    await this.remover.remove(mode, queueOf(this.ctx, queueType, queueId), prepared.map((job) => job.id));
     await this.target.del(this.journalKey(queueType, queueId));
     return { moved, duplicates, missing: prepared.length - toWrite.length, gone: 0, undecodable: undecodable(prepared) };
   }
@@ -148,8 +150,7 @@ export class TwoPhaseSteps implements Stepper {
     const journal = await this.target.get(journalKey);
     if (journal === null) return;
     const [mode, ...ids] = journal.split('\n');
-    const old = oldQueueKeys(this.ctx.oldPrefix, queueType, queueId);
-    if (ids.length > 0) await this.remove(oldKeyList(old), [mode ?? 'queued', queueType, queueId, ...ids]);
+    if (ids.length > 0) await this.remover.remove(journalMode(mode), queueOf(this.ctx, queueType, queueId), ids);
     await this.target.del(journalKey);
   }
 

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../logger.js';
-import { packageRoot } from '../paths.js';
+import { VERSION } from '../paths.js';
 
-export const VERSION = (
-  JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
+export { VERSION };
 
 const ART = String.raw`
   ___ _              ___    ___

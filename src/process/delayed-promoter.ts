@@ -4,8 +4,6 @@
 // promote due jobs themselves too, so a dequeue never waits for this timer.
 // On taking the lead it first migrates the dead-letter LISTs of earlier versions.
 import type { QueueEngine } from '../engine/engine.js';
-import { migrateDeadLetters } from '../engine/dead-letters.js';
-import { promoteDue } from '../engine/lifecycle.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 
@@ -74,7 +72,7 @@ export class DelayedPromoter {
     const types = await this.engine.queueTypes();
     if (!this.migrated) {
       for (const type of types) {
-        const moved = await migrateDeadLetters(this.engine, type);
+        const moved = await this.engine.deadLetters.migrateOldList(type);
         if (moved > 0) this.logger.info('migrated dead letters to the current layout', { queueType: type, moved });
       }
       this.migrated = true;
@@ -83,7 +81,7 @@ export class DelayedPromoter {
     let sleepMs = maxSleep;
     for (const type of types) {
       if (!this.running) break;
-      const result = await promoteDue(this.engine, type);
+      const result = await this.engine.lifecycle.promoteDue(type);
       if (result.promoted > 0) this.options.onPromoted?.(type, result.promoted);
       if (result.nextDueAtMs !== undefined) sleepMs = Math.min(sleepMs, result.nextDueAtMs - result.nowMs);
     }

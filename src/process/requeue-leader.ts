@@ -1,5 +1,5 @@
 import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
-import { LeaderLock, newHolderId } from './leader-lock.js';
+import { LeaderLock, newHolderId } from '../engine/leader-lock.js';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 

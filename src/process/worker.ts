@@ -11,7 +11,7 @@ import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
-import { createWaitBatch } from '../wake/wait-batch.js';
+import { createLongPoll } from '../wake/long-poll.js';
 import { createRedis, describeRedis } from '../redis/client.js';
 import { RedisStatus } from '../redis/status.js';
 import { compactWhenQuiet } from './worker-v8.js';
@@ -40,7 +40,13 @@ export async function runWorker(config: Config): Promise<void> {
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
   const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand));
-  const waitBatch = createWaitBatch(config, engine, new WaitBatchMetrics(metrics.registry), logger);
+  const waitBatchMetrics = new WaitBatchMetrics(metrics.registry);
+  const longPoll = createLongPoll(
+    config,
+    engine,
+    { onWaiting: waitBatchMetrics.waiting, onAnswered: waitBatchMetrics.answered },
+    logger,
+  );
 
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
@@ -59,7 +65,9 @@ export async function runWorker(config: Config): Promise<void> {
     auth: new BearerAuth(config.server.authTokens),
     accessLog,
     onJobEvent: metrics.jobEvent,
-    waitBatch: waitBatch.deps,
+    room: longPoll.room,
+    limits: { maxWaitMs: config.server.maxWaitMs, maxBatch: config.server.maxBatch },
+    onBatchSize: waitBatchMetrics.batchSize,
     observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
@@ -112,7 +120,7 @@ export async function runWorker(config: Config): Promise<void> {
     stopping ??= (async () => {
       logger.info('stopping: finishing in-flight requests');
       // Long-polling requests are answered (404) now: a wait never holds up a shutdown.
-      await waitBatch.close();
+      await longPoll.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = new Promise<'timeout'>((resolve) =>

@@ -3,9 +3,9 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { RedisUnavailableError } from '../errors.js';
 import type { RedisSection } from '../interfaces.js';
-import type { RedisClient } from '../engine/scripts.js';
 
-export type { RedisClient };
+/** A connection to one Redis or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 export interface ConnectionOptions {
   /** Shown in CLIENT LIST, to tell the server's connections apart. */

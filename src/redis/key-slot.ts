@@ -29,6 +29,11 @@ function hashedPart(key: Buffer): Buffer {
   return key.subarray(open + 1, close);
 }
 
+/** The part of a key that is hashed, as text: keys with the same one share a slot (and a Cluster node). */
+export function hashTag(key: string): string {
+  return hashedPart(Buffer.from(key, 'utf8')).toString('utf8');
+}
+
 export function keySlot(key: string): number {
   return crc16(hashedPart(Buffer.from(key, 'utf8'))) % SLOTS;
 }

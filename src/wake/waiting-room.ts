@@ -4,7 +4,7 @@
 // (an enqueue, requeue or interval change anywhere), on that timer, or when a request joins; it
 // takes jobs for one waiter at a time and stops at the first empty answer, so one available job
 // wakes one waiter and no waiter polls Redis on its own.
-import type { DequeuedJob } from '../engine/engine.js';
+import type { DequeuedJob } from '../engine/scripts/dequeue.js';
 
 export interface TakeResult {
   jobs: DequeuedJob[];

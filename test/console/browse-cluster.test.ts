@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 
 import { Cluster } from 'ioredis';
 
-import { jobPage, queuePage } from '../../src/engine/browse.js';
 import { QueueEngine } from '../../src/engine/engine.js';
 import { typeTag } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
@@ -49,7 +48,7 @@ describe('queue and job pages on Redis Cluster (3 masters)', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await queuePage(engine, type, { cursor, limit: '64' });
+        const page = await engine.browse.queuePage(type, { cursor, limit: '64' });
         assert.ok(page.queues.length <= 64);
         seen.push(...page.queues.map((q) => q.queue_id));
         for (const q of page.queues) assert.deepEqual([q.queued, q.active, q.interval], [1, 0, 7]);
@@ -57,13 +56,13 @@ describe('queue and job pages on Redis Cluster (3 masters)', () => {
       } while (cursor !== undefined);
       assert.equal(new Set(seen).size, count, `${type}: every queue`);
       assert.equal(seen.length, count, `${type}: each once`);
-      const prefixed = await queuePage(engine, type, { prefix: 'q29', limit: '1000' });
+      const prefixed = await engine.browse.queuePage(type, { prefix: 'q29', limit: '1000' });
       assert.ok(prefixed.queues.every((q) => q.queue_id.startsWith('q29')));
     }
 
     const type = types[1] as string;
     for (let i = 0; i < 30; i++) await enqueueJob(engine, type, 'long', `j${i}`, { payload: { i } });
-    const page = await jobPage(engine, type, 'long', { offset: '10', limit: '5' });
+    const page = await engine.browse.jobPage(type, 'long', { offset: '10', limit: '5' });
     assert.equal(page.total, 30);
     assert.deepEqual(page.jobs.map((job) => [job.job_id, job.payload]), [10, 11, 12, 13, 14].map((i) => [`j${i}`, { i }]));
   });

@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Redis } from 'ioredis';
 
-import { jobPage, parseJobRecord, queuePage, type QueueSummary } from '../../src/engine/browse.js';
+import type { QueueSummary } from '../../src/engine/browse.js';
+import { parseJobRecord } from '../../src/engine/job-record.js';
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys } from '../../src/engine/keys.js';
 import { ValidationError } from '../../src/errors.js';
@@ -29,7 +30,7 @@ async function allPages(
   const pages: QueueSummary[][] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await queuePage(engine, type, { ...options, cursor });
+    const page = await engine.browse.queuePage(type, { ...options, cursor });
     pages.push(page.queues);
     if (page.nextCursor === null) return pages;
     assert.ok(pages.length < 10_000, 'paging ends');
@@ -67,16 +68,16 @@ describe('queue pages (GET /queues/<type>/)', () => {
     const dequeued = all.find((q) => q.queue_id === (job.kind === 'job' ? job.queueId : ''));
     assert.deepEqual({ ...dequeued, queue_id: '' }, { queue_id: '', queued: 0, active: 1, interval: 250 });
     assert.deepEqual(all.find((q) => q.queue_id === 'b'), { queue_id: 'b', queued: 2, active: 0, interval: 250 });
-    assert.deepEqual(await queuePage(engine, 'never-used'), { queues: [], nextCursor: null });
+    assert.deepEqual(await engine.browse.queuePage('never-used'), { queues: [], nextCursor: null });
   });
 
   test('a queue removed between two pages does not make the next page skip another', async () => {
     const engine = await h.newEngine();
     for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) await enqueueJob(engine, 't', id, 'j');
-    const first = await queuePage(engine, 't', { limit: '3' });
+    const first = await engine.browse.queuePage('t', { limit: '3' });
     assert.deepEqual(first.queues.map((q) => q.queue_id), ['a', 'b', 'c']);
     await engine.clearQueue('t', 'a', true);
-    const second = await queuePage(engine, 't', { limit: '3', cursor: first.nextCursor ?? '' });
+    const second = await engine.browse.queuePage('t', { limit: '3', cursor: first.nextCursor ?? '' });
     assert.deepEqual(second.queues.map((q) => q.queue_id), ['d', 'e', 'f']);
   });
 
@@ -100,7 +101,7 @@ describe('queue pages (GET /queues/<type>/)', () => {
     await fillQueues(engine, 'mixed', 5000, 'bulk');
     const rare = await fillQueues(engine, 'mixed', 7, 'acme-');
     await h.redis.config('RESETSTAT');
-    const first = await queuePage(engine, 'mixed', { prefix: 'acme-', limit: '1000' });
+    const first = await engine.browse.queuePage('mixed', { prefix: 'acme-', limit: '1000' });
     assert.ok((await commandCalls(h.redis, 'hscan')) <= 10, 'one request stops after 10 HSCAN steps');
     assert.notEqual(first.nextCursor, null, 'the scan is not over after one request');
     const pages = await allPages(engine, 'mixed', { prefix: 'acme-', limit: '1000' });
@@ -134,9 +135,9 @@ describe('queue pages (GET /queues/<type>/)', () => {
       [{ prefix: 'x'.repeat(101) }, 'prefix'],
     ];
     for (const [options, field] of cases) {
-      await assert.rejects(queuePage(h.engine, 't', options), (e: unknown) => e instanceof ValidationError && e.field === field, JSON.stringify(options));
+      await assert.rejects(h.engine.browse.queuePage('t', options), (e: unknown) => e instanceof ValidationError && e.field === field, JSON.stringify(options));
     }
-    await assert.rejects(queuePage(h.engine, 'bad type!'), (e: unknown) => e instanceof ValidationError && e.field === 'queue_type');
+    await assert.rejects(h.engine.browse.queuePage('bad type!'), (e: unknown) => e instanceof ValidationError && e.field === 'queue_type');
   });
 });
 
@@ -161,7 +162,7 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     await h.redis.config('RESETSTAT');
     const seen: string[] = [];
     for (let offset = 0; offset < 5000; offset += 1000) {
-      const page = await jobPage(engine, 'jobs', 'q', { offset: String(offset), limit: '1000' });
+      const page = await engine.browse.jobPage('jobs', 'q', { offset: String(offset), limit: '1000' });
       assert.equal(page.total, 5000);
       assert.equal(page.jobs.length, 1000);
       seen.push(...page.jobs.map((job) => job.job_id));
@@ -171,11 +172,11 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     assert.deepEqual(seen, order);
     assert.equal(await commandCalls(h.redis, 'lrange'), 5, 'one LRANGE per page');
     assert.equal(await commandCalls(h.redis, 'hmget'), 5, 'one HMGET per page');
-    assert.deepEqual(await jobPage(engine, 'jobs', 'q', { offset: '5000' }), { jobs: [], total: 5000, intervalMs: 0, active: 0 });
+    assert.deepEqual(await engine.browse.jobPage('jobs', 'q', { offset: '5000' }), { jobs: [], total: 5000, intervalMs: 0, active: 0 });
     const first = await engine.dequeue('jobs');
     assert.equal(first.kind === 'job' && first.jobId, order[0], 'offset 0 is the next job out');
-    assert.equal((await jobPage(engine, 'jobs', 'q', { limit: '1' })).jobs[0]?.job_id, order[1]);
-    assert.deepEqual(await jobPage(engine, 'jobs', 'nothing-here'), { jobs: [], total: 0, intervalMs: null, active: 0 });
+    assert.equal((await engine.browse.jobPage('jobs', 'q', { limit: '1' })).jobs[0]?.job_id, order[1]);
+    assert.deepEqual(await engine.browse.jobPage('jobs', 'nothing-here'), { jobs: [], total: 0, intervalMs: null, active: 0 });
   });
 
   test('the queue\'s interval and active jobs come with the page, also the interval an idle queue keeps', async () => {
@@ -184,11 +185,11 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     await enqueueJob(engine, 'iv', 'q', 'b', { intervalMs: 40 });
     const a = await engine.dequeue('iv');
     assert.equal(a.kind, 'job');
-    assert.deepEqual(await jobPage(engine, 'iv', 'q'), { jobs: [{ job_id: 'b', payload: { job: 'b' }, requeues_remaining: -1, requeue_limit: -1, cost: 1 }], total: 1, intervalMs: 40, active: 1 });
+    assert.deepEqual(await engine.browse.jobPage('iv', 'q'), { jobs: [{ job_id: 'b', payload: { job: 'b' }, requeues_remaining: -1, requeue_limit: -1, cost: 1 }], total: 1, intervalMs: 40, active: 1 });
     assert.equal(await engine.setInterval('iv', 'q', 1234), true);
     await engine.finish('iv', 'q', 'a');
     await engine.clearQueue('iv', 'q', false);
-    const idle = await jobPage(engine, 'iv', 'q');
+    const idle = await engine.browse.jobPage('iv', 'q');
     assert.deepEqual(idle, { jobs: [], total: 0, intervalMs: 1234, active: 0 });
   });
 
@@ -199,12 +200,12 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     // A record written before requeue_limit and cost were kept.
     await engine.redis.rpush(keys.queue, 'old');
     await engine.redis.hset(keys.jobs, 'old', '2|{"a":[1,2]}');
-    const page = await jobPage(engine, 'rec', 'q');
+    const page = await engine.browse.jobPage('rec', 'q');
     assert.deepEqual(page.jobs, [
       { job_id: 'new', payload: 'text with | bars', requeues_remaining: -1, requeue_limit: -1, cost: 1 },
       { job_id: 'old', payload: { a: [1, 2] }, requeues_remaining: 2, requeue_limit: 2, cost: 1 },
     ]);
-    assert.deepEqual(parseJobRecord('0|5|3|[1,"x|y"]'), { remaining: 0, limit: 5, cost: 3, payloadJson: '[1,"x|y"]' });
+    assert.deepEqual(parseJobRecord('0|5|3|[1,"x|y"]'), { requeuesRemaining: 0, requeueLimit: 5, cost: 3, payloadJson: '[1,"x|y"]' });
   });
 
   test('bad parameters are ValidationErrors naming the parameter', async () => {
@@ -217,8 +218,8 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
       [{ limit: '5000' }, 'limit'],
     ];
     for (const [options, field] of cases) {
-      await assert.rejects(jobPage(h.engine, 't', 'q', options), (e: unknown) => e instanceof ValidationError && e.field === field, JSON.stringify(options));
+      await assert.rejects(h.engine.browse.jobPage('t', 'q', options), (e: unknown) => e instanceof ValidationError && e.field === field, JSON.stringify(options));
     }
-    await assert.rejects(jobPage(h.engine, 't', 'q q'), (e: unknown) => e instanceof ValidationError && e.field === 'queue_id');
+    await assert.rejects(h.engine.browse.jobPage('t', 'q q'), (e: unknown) => e instanceof ValidationError && e.field === 'queue_id');
   });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { loadScriptSource } from '../../src/engine/scripts.js';
+import { loadScriptSource } from '../../src/engine/scripts/runner.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import type { HttpClient, HttpResponse } from '../helpers/http.js';
 import { startServer, type ServerHandle } from '../helpers/server.js';

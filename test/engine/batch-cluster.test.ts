@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Cluster } from 'ioredis';
 
-import { BatchEngine } from '../../src/engine/batch.js';
+import type { BatchOperations } from '../../src/engine/batch.js';
 import { QueueEngine } from '../../src/engine/engine.js';
 import { typeTag, wakeChannel } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
@@ -17,7 +17,7 @@ describe('batches and wake signals on Redis Cluster (3 masters)', () => {
   let cluster: RedisClusterHandle;
   let client: Cluster;
   let subscriber: Cluster;
-  let batch: BatchEngine;
+  let batch: BatchOperations;
   /** Three types whose slots are on three different masters. */
   const types: string[] = [];
 
@@ -25,7 +25,7 @@ describe('batches and wake signals on Redis Cluster (3 masters)', () => {
     cluster = await startRedisCluster({ masters: 3 });
     client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
     subscriber = new Cluster(cluster.nodes, { shardedSubscribers: true, redisOptions: { maxRetriesPerRequest: 1 } });
-    batch = new BatchEngine(new QueueEngine(client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX }));
+    batch = new QueueEngine(client, { ...DEFAULT_ENGINE_OPTIONS, keyPrefix: PREFIX }).batch;
     const firstPort = cluster.nodes[0]?.port as number;
     const ranges = (await client.call('cluster', 'slots')) as [number, number, [string, number]][];
     const seen = new Set<number>();

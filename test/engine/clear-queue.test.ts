@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys } from '../../src/engine/keys.js';
-import { ScriptCommands } from '../../src/engine/commands.js';
+import { QueueAdminScripts } from '../../src/engine/scripts/queue-admin.js';
 import { activeJobs, drain, engineForSuite, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 
 /** Fills a queue with n jobs (interval 0) in one burst of concurrent calls. */
@@ -124,7 +124,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.equal((await drain(engine, 'cut')).length, 1200);
 
     // One step of the purge, as clearQueue() would send it, and then nothing more.
-    const scripts = new ScriptCommands(h.redis, engine.options.keyPrefix);
+    const scripts = new QueueAdminScripts({ redis: h.redis, keyPrefix: engine.options.keyPrefix });
     const step = await scripts.clearQueueStep('cut', 'q', {
       batch: 100,
       purgeAll: true,

@@ -6,7 +6,7 @@ import { Cluster, Redis } from 'ioredis';
 import { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys, typeKeys, typeTag } from '../../src/engine/keys.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/cluster.js';
-import { DEFAULT_ENGINE_OPTIONS, dequeuedAtUs, drain, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
+import { DEFAULT_ENGINE_OPTIONS, deadLetterJsons, dequeuedAtUs, drain, enqueueJob, pollDequeue, readyAtUs, waitForExpiry } from '../helpers/engine.js';
 import { redisCli } from '../helpers/redis.js';
 
 const PREFIX = 'cq';
@@ -96,7 +96,7 @@ describe('Redis Cluster (3 masters)', () => {
     // A second expiry discards them into the type's dead letters.
     await waitForExpiry(engine, types[2] as string);
     assert.equal((await engine.requeueType(types[2] as string)).discarded, 2);
-    assert.equal((await engine.reads.deadLetters(types[2] as string, 10)).length, 2);
+    assert.equal((await deadLetterJsons(engine, types[2] as string, 10)).length, 2);
 
     const global = await engine.reads.globalMetrics();
     // Only the types that hold queued or active jobs now, as the original lists them.

@@ -4,16 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import {
-  deleteDeadLetters,
-  listDeadLetters,
-  migrateDeadLetters,
-  replayAllDeadLetters,
-  replayDeadLetters,
-  type DeadLetter,
-} from '../../src/engine/dead-letters.js';
+import type { DeadLetter } from '../../src/engine/dead-letters.js';
 import { typeKeys } from '../../src/engine/keys.js';
-import { jobStatus } from '../../src/engine/lifecycle.js';
 import { ValidationError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { DelayedPromoter } from '../../src/process/delayed-promoter.js';
@@ -31,7 +23,7 @@ async function discard(engine: QueueEngine, type: string, jobs: { queueId: strin
 }
 
 async function allDead(engine: QueueEngine, type: string): Promise<DeadLetter[]> {
-  return (await listDeadLetters(engine, type, 1000)).jobs;
+  return (await engine.deadLetters.list(type, 1000)).jobs;
 }
 
 describe('dead letters', { concurrency: true }, () => {
@@ -58,7 +50,7 @@ describe('dead letters', { concurrency: true }, () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await listDeadLetters(engine, 'l', 2, cursor);
+      const page = await engine.deadLetters.list('l', 2, cursor);
       assert.ok(page.jobs.length <= 2);
       ids.push(...page.jobs.map((j) => j.jobId));
       cursor = page.nextCursor;
@@ -67,11 +59,11 @@ describe('dead letters', { concurrency: true }, () => {
     assert.deepEqual(ids, ['j5', 'j4', 'j3', 'j2', 'j1']);
     assert.equal(pages, 3);
     // A discard while paging does not shift later pages (the cursor is a position in discard order).
-    const first = await listDeadLetters(engine, 'l', 2);
+    const first = await engine.deadLetters.list('l', 2);
     await discard(engine, 'l', [{ queueId: 'q9', jobId: 'late' }]);
-    const second = await listDeadLetters(engine, 'l', 2, first.nextCursor);
+    const second = await engine.deadLetters.list('l', 2, first.nextCursor);
     assert.deepEqual(second.jobs.map((j) => j.jobId), ['j3', 'j2']);
-    await assert.rejects(listDeadLetters(engine, 'l', 2, 'abc'), (e: unknown) => e instanceof ValidationError && e.field === 'cursor');
+    await assert.rejects(engine.deadLetters.list('l', 2, 'abc'), (e: unknown) => e instanceof ValidationError && e.field === 'cursor');
   });
 
   test('replay one: back at the tail of its queue with its original requeue_limit, out of the dead letters', async () => {
@@ -83,25 +75,25 @@ describe('dead letters', { concurrency: true }, () => {
       await waitForExpiry(engine, 'r');
       await engine.requeue();
     }
-    assert.equal((await jobStatus(engine, 'r', 'q', 'once'))?.state, 'dead');
+    assert.equal((await engine.lifecycle.jobStatus('r', 'q', 'once'))?.state, 'dead');
     await enqueueJob(engine, 'r', 'q', 'waiting');
 
-    assert.deepEqual(await replayDeadLetters(engine, 'r', [{ queueId: 'q', jobId: 'once' }]), { replayed: 1, skipped: 0 });
+    assert.deepEqual(await engine.deadLetters.replay('r', [{ queueId: 'q', jobId: 'once' }]), { replayed: 1, skipped: 0 });
     assert.deepEqual(await allDead(engine, 'r'), []);
-    assert.deepEqual(await jobStatus(engine, 'r', 'q', 'once'), { state: 'queued', position: 1, requeuesRemaining: 1 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('r', 'q', 'once'), { state: 'queued', position: 1, requeuesRemaining: 1 });
     const out = await drain(engine, 'r');
     assert.deepEqual(out.map((j) => [j.jobId, j.requeuesRemaining, j.payloadJson]), [
       ['waiting', -1, '{"job":"waiting"}'],
       ['once', 1, '[1,2]'],
     ]);
-    assert.deepEqual(await replayDeadLetters(engine, 'r', [{ queueId: 'q', jobId: 'once' }]), { replayed: 0, skipped: 1 });
+    assert.deepEqual(await engine.deadLetters.replay('r', [{ queueId: 'q', jobId: 'once' }]), { replayed: 0, skipped: 1 });
   });
 
   test('a dead letter whose job id is live again is skipped and kept: never two copies', async () => {
     const engine = await h.newEngine();
     await discard(engine, 'live', [{ queueId: 'q', jobId: 'j' }]);
     await enqueueJob(engine, 'live', 'q', 'j');
-    assert.deepEqual(await replayDeadLetters(engine, 'live', [{ queueId: 'q', jobId: 'j' }]), { replayed: 0, skipped: 1 });
+    assert.deepEqual(await engine.deadLetters.replay('live', [{ queueId: 'q', jobId: 'j' }]), { replayed: 0, skipped: 1 });
     assert.equal((await allDead(engine, 'live')).length, 1);
     assert.equal((await drain(engine, 'live')).length, 1);
   });
@@ -116,7 +108,7 @@ describe('dead letters', { concurrency: true }, () => {
     assert.equal((await engine.requeue()).get('all')?.discarded, total);
     const deadOrder = (await allDead(engine, 'all')).map((d) => d.jobId).reverse();
 
-    assert.deepEqual(await replayAllDeadLetters(engine, 'all'), { replayed: total, skipped: 0 });
+    assert.deepEqual(await engine.deadLetters.replayAll('all'), { replayed: total, skipped: 0 });
     assert.equal(await engine.redis.zcard(t.deadIndex), 0);
     assert.equal(await engine.redis.hlen(t.deadJobs), 0);
     const gauges = await engine.reads.typeGauges('all');
@@ -140,9 +132,9 @@ describe('dead letters', { concurrency: true }, () => {
     await engine.requeue();
     const ids = Array.from({ length: 300 }, (_, i) => ({ queueId: 'q', jobId: `j${i}` }));
     const [a, b, c] = await Promise.all([
-      replayDeadLetters(engine, 'mix', ids),
-      replayDeadLetters(other, 'mix', [...ids].reverse()),
-      replayAllDeadLetters(other, 'mix'),
+      engine.deadLetters.replay('mix', ids),
+      other.deadLetters.replay('mix', [...ids].reverse()),
+      other.deadLetters.replayAll('mix'),
     ]);
     assert.equal(a.replayed + b.replayed + c.replayed, 300, 'each dead letter replayed exactly once');
     assert.equal(await engine.redis.zcard(t.deadIndex), 0);
@@ -156,10 +148,10 @@ describe('dead letters', { concurrency: true }, () => {
     await discard(engine, 'b', [1, 2, 3, 4, 5].map((i) => ({ queueId: 'q', jobId: `j${i}` })));
     assert.deepEqual((await allDead(engine, 'b')).map((d) => d.jobId), ['j5', 'j4', 'j3']);
     assert.equal(await engine.redis.hlen(typeKeys(engine.options.keyPrefix, 'b').deadJobs), 3);
-    assert.equal(await deleteDeadLetters(engine, 'b'), 3);
-    assert.equal(await deleteDeadLetters(engine, 'b'), 0);
+    assert.equal(await engine.deadLetters.deleteAll('b'), 3);
+    assert.equal(await engine.deadLetters.deleteAll('b'), 0);
     assert.deepEqual(await allDead(engine, 'b'), []);
-    assert.equal(await jobStatus(engine, 'b', 'q', 'j5'), undefined);
+    assert.equal(await engine.lifecycle.jobStatus('b', 'q', 'j5'), undefined);
   });
 
   test('the LIST of earlier versions is migrated in order, payload text unchanged, old key gone', async () => {
@@ -172,7 +164,7 @@ describe('dead letters', { concurrency: true }, () => {
       '{"queue_id":"q","job_id":"mid","reason":"requeue_limit_reached","discarded_at_ms":1700000001000,"payload":"x|y"}',
       '{"reason":"requeue_limit_reached","queue_id":"p","job_id":"odd","discarded_at_ms":1700000000000,"requeue_limit":1,"payload":7}',
     );
-    assert.equal(await migrateDeadLetters(engine, 'old'), 3);
+    assert.equal(await engine.deadLetters.migrateOldList('old'), 3);
     assert.equal(await engine.redis.exists(t.dead), 0);
     const dead = await allDead(engine, 'old');
     assert.deepEqual(
@@ -183,8 +175,8 @@ describe('dead letters', { concurrency: true }, () => {
         ['p', 'odd', 1700000000000, 1, '7'],
       ],
     );
-    assert.equal(await migrateDeadLetters(engine, 'old'), 0, 'idempotent');
-    assert.deepEqual(await replayDeadLetters(engine, 'old', [{ queueId: 'q', jobId: 'new' }]), { replayed: 1, skipped: 0 });
+    assert.equal(await engine.deadLetters.migrateOldList('old'), 0, 'idempotent');
+    assert.deepEqual(await engine.deadLetters.replay('old', [{ queueId: 'q', jobId: 'new' }]), { replayed: 1, skipped: 0 });
     const [job] = await drain(engine, 'old');
     assert.deepEqual([job?.jobId, job?.requeuesRemaining, job?.payloadJson], ['new', 3, '{"a":1.50,"b":[]}']);
   });

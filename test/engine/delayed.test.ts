@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { typeKeys } from '../../src/engine/keys.js';
-import { promoteDue } from '../../src/engine/lifecycle.js';
 import { ValidationError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { DelayedPromoter } from '../../src/process/delayed-promoter.js';
@@ -123,7 +122,7 @@ describe('delayed jobs', { concurrency: true }, () => {
     await engine.redis.zadd(t.delayed, 'XX', ...Array.from({ length: 1200 }, (_, i) => [i + 1, `q${i % 7}:j${i}`]).flat());
     assert.equal((await engine.dequeue('bulk')).kind, 'job');
     assert.equal(await engine.redis.zcard(t.delayed), 1200 - 20, 'one dequeue promoted 20');
-    const result = await promoteDue(engine, 'bulk');
+    const result = await engine.lifecycle.promoteDue('bulk');
     assert.equal(result.promoted, 1180);
     assert.equal(result.nextDueAtMs, undefined);
     assert.equal(await engine.redis.zcard(t.delayed), 0);

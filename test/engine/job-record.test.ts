@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { queueKeys } from '../../src/engine/keys.js';
-import { engineForSuite, enqueueJob, waitForExpiry } from '../helpers/engine.js';
+import { engineForSuite, enqueueJob, waitForExpiry, deadLetterJsons } from '../helpers/engine.js';
 
 describe('job records', () => {
   const h = engineForSuite({ jobExpireIntervalMs: 50 });
@@ -24,7 +24,7 @@ describe('job records', () => {
     await waitForExpiry(engine, 'old');
     await engine.requeue();
 
-    const [dead] = await engine.reads.deadLetters('old', 10);
+    const [dead] = await deadLetterJsons(engine, 'old', 10);
     assert.deepEqual(dead, {
       queue_id: 'q',
       job_id: 'j',
@@ -42,7 +42,7 @@ describe('job records', () => {
     assert.equal((await engine.dequeue('new')).kind, 'job');
     await waitForExpiry(engine, 'new');
     await engine.requeue();
-    const [dead] = await engine.reads.deadLetters('new', 10);
+    const [dead] = await deadLetterJsons(engine, 'new', 10);
     assert.equal((dead as { requeue_limit: number }).requeue_limit, 0);
     assert.deepEqual((dead as { payload: unknown }).payload, [1]);
   });

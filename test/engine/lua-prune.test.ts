@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { pruneUnusedFunctions, withoutComments } from '../../src/engine/lua-prune.js';
-import { loadScriptSource } from '../../src/engine/scripts.js';
+import { pruneUnusedFunctions, withoutComments } from '../../src/engine/scripts/lua-prune.js';
+import { loadScriptSource } from '../../src/engine/scripts/runner.js';
 
 const functionNames = (source: string): string[] => [...source.matchAll(/^local function (\w+)/gm)].map((m) => m[1] as string);
 

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 
 import { QueueEngine } from '../../src/engine/engine.js';
-import { ReplicaAckError } from '../../src/engine/replica-ack.js';
+import { ReplicaAckError } from '../../src/engine/scripts/replica-ack.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../helpers/engine.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';

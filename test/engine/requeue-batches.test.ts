@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { QueueEngine, RequeueCounts } from '../../src/engine/engine.js';
-import { drain, engineForSuite, queuedIds, waitForExpiry } from '../helpers/engine.js';
+import { drain, engineForSuite, queuedIds, waitForExpiry, deadLetterJsons } from '../helpers/engine.js';
 
 /** Enqueues queues x jobs (interval 0) with one pipeline-friendly burst of concurrent calls. */
 async function fill(engine: QueueEngine, type: string, queues: number, jobs: number, requeueLimit: number): Promise<void> {
@@ -106,7 +106,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     for (const [job, times] of handedOut) assert.equal(times, limit + 1, `${job} handed out ${times} times`);
     assert.equal(sum.requeued, total * limit);
     assert.equal(sum.discarded, total);
-    const dead = (await base.reads.deadLetters('overlap', 10_000)) as { queue_id: string; job_id: string }[];
+    const dead = (await deadLetterJsons(base, 'overlap', 10_000)) as { queue_id: string; job_id: string }[];
     assert.equal(dead.length, total, 'each job discarded exactly once');
     assert.equal(new Set(dead.map((d) => `${d.queue_id}/${d.job_id}`)).size, total);
     assert.deepEqual(await base.reads.typeGauges('overlap'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: total });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import type { RequeueStep } from '../../src/engine/commands.js';
+import type { RequeueStep } from '../../src/engine/scripts/requeue.js';
 import { BatchSizer, runRequeuePass, type RequeuePassPlan } from '../../src/engine/requeue-pass.js';
 
 const PLAN: RequeuePassPlan = { maxBatch: 100, targetCallUs: 1000, lanesPerNode: 3, firstCallsPerNode: 8 };

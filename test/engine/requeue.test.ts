@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
-import { drain, engineForSuite, enqueueJob, pollDequeue, waitForExpiry } from '../helpers/engine.js';
+import { drain, engineForSuite, enqueueJob, pollDequeue, waitForExpiry, deadLetterJsons } from '../helpers/engine.js';
 
 const EXPIRE_MS = 100;
 
@@ -99,7 +99,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
     await enqueueJob(engine, 'never', 'q', 'job', { requeueLimit: 0, payload });
     const handedOut = await expireUntilGone(engine, 'never', 5);
     assert.deepEqual([...handedOut], [['q/job', [0]]]);
-    const dead = await engine.reads.deadLetters('never', 10);
+    const dead = await deadLetterJsons(engine, 'never', 10);
     assert.equal(dead.length, 1);
     const [letter] = dead as Record<string, unknown>[];
     assert.equal(letter?.queue_id, 'q');
@@ -115,7 +115,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
     await enqueueJob(engine, 'twice', 'q', 'job', { requeueLimit: 2 });
     const handedOut = await expireUntilGone(engine, 'twice', 6);
     assert.deepEqual([...handedOut], [['q/job', [2, 1, 0]]]);
-    assert.equal((await engine.reads.deadLetters('twice', 10)).length, 1);
+    assert.equal((await deadLetterJsons(engine, 'twice', 10)).length, 1);
   });
 
   test('the default requeue limit applies when none is given', async () => {
@@ -134,7 +134,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
       await waitForExpiry(engine, 'forever');
       assert.deepEqual(await engine.requeueType('forever'), { requeued: 1, discarded: 0, calls: 1 });
     }
-    assert.deepEqual(await engine.reads.deadLetters('forever', 10), []);
+    assert.deepEqual(await deadLetterJsons(engine, 'forever', 10), []);
     assert.equal(await engine.reads.queueLength('forever', 'q'), 1);
   });
 
@@ -149,7 +149,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
       const expected = Array.from({ length: limit + 1 }, (_, k) => limit - k);
       assert.deepEqual(handedOut.get(`q${i % 3}/job${i}`), expected, `job${i} with limit ${limit}`);
     }
-    const dead = (await engine.reads.deadLetters('mix', 100)) as { job_id: string }[];
+    const dead = (await deadLetterJsons(engine, 'mix', 100)) as { job_id: string }[];
     assert.deepEqual(dead.map((d) => d.job_id).sort(), limits.map((_, i) => `job${i}`).sort());
   });
 
@@ -166,7 +166,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
       const counts = await engine.requeueType('dead');
       assert.equal(counts.discarded, 5);
       assert.equal(counts.requeued, 0);
-      const dead = (await engine.reads.deadLetters('dead', 100)) as { job_id: string; payload: unknown }[];
+      const dead = (await deadLetterJsons(engine, 'dead', 100)) as { job_id: string; payload: unknown }[];
       assert.equal(dead.length, 3, 'bounded by deadLetterLimit');
       for (const d of dead) assert.equal(d.payload, Number(d.job_id.slice(1)), 'each entry carries its own payload');
       assert.equal(new Set(dead.map((d) => d.job_id)).size, 3);
@@ -176,7 +176,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
       await pollDequeue(engine, 'dead');
       await waitForExpiry(engine, 'dead');
       await engine.requeueType('dead');
-      const after = ((await engine.reads.deadLetters('dead', 100)) as { job_id: string }[]).map((d) => d.job_id);
+      const after = ((await deadLetterJsons(engine, 'dead', 100)) as { job_id: string }[]).map((d) => d.job_id);
       assert.deepEqual(after, ['j6', ...dead.slice(0, 2).map((d) => d.job_id)]);
       lists.push(after);
     }
@@ -187,7 +187,7 @@ describe('requeue of expired jobs', { concurrency: true }, () => {
     const engine = await h.newEngine({ deadLetterLimit: 0 });
     await enqueueJob(engine, 'nodead', 'q', 'job', { requeueLimit: 0 });
     await expireUntilGone(engine, 'nodead', 4);
-    assert.deepEqual(await engine.reads.deadLetters('nodead', 10), []);
+    assert.deepEqual(await deadLetterJsons(engine, 'nodead', 10), []);
     assert.equal(await h.redis.exists(`${engine.options.keyPrefix}:{nodead}:dead`), 0);
   });
 

@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
-import { touch } from '../../src/engine/lifecycle.js';
 import { ValidationError } from '../../src/errors.js';
 import { enqueueJob, pollDequeue, redisNowUs, startEngine, type EngineHarness } from '../helpers/engine.js';
 import { waitFor } from '../helpers/wait.js';
@@ -32,12 +31,12 @@ describe('touch', { concurrency: true }, () => {
     await enqueueJob(engine, 't', 'q', 'j');
     await pollDequeue(engine, 't');
     const before = await redisNowUs(engine.redis);
-    const expiresMs = await touch(engine, 't', 'q', 'j', 60_000);
+    const expiresMs = await engine.lifecycle.touch('t', 'q', 'j', 60_000);
     const after = await redisNowUs(engine.redis);
     assert.ok(expiresMs !== undefined);
     assert.ok(expiresMs >= Math.floor(before / 1000) + 60_000 && expiresMs <= Math.ceil(after / 1000) + 60_000);
     assert.equal(Math.floor((await activeScore(engine, 't', 'q:j')) as number / 1000), expiresMs);
-    const byDefault = (await touch(engine, 't', 'q', 'j')) as number;
+    const byDefault = (await engine.lifecycle.touch('t', 'q', 'j')) as number;
     assert.ok(byDefault < expiresMs && byDefault >= Math.floor(after / 1000) + EXPIRE_MS, 'the default is job_expire_interval');
   });
 
@@ -45,12 +44,12 @@ describe('touch', { concurrency: true }, () => {
     const engine = await h.newEngine();
     await enqueueJob(engine, 'n', 'q', 'queued');
     await engine.enqueue({ queueType: 'n', queueId: 'q', jobId: 'delayed', intervalMs: 0, payload: 1, delayMs: 60_000 });
-    assert.equal(await touch(engine, 'n', 'q', 'queued'), undefined);
-    assert.equal(await touch(engine, 'n', 'q', 'delayed'), undefined);
-    assert.equal(await touch(engine, 'n', 'q', 'nope'), undefined);
+    assert.equal(await engine.lifecycle.touch('n', 'q', 'queued'), undefined);
+    assert.equal(await engine.lifecycle.touch('n', 'q', 'delayed'), undefined);
+    assert.equal(await engine.lifecycle.touch('n', 'q', 'nope'), undefined);
     await pollDequeue(engine, 'n');
     assert.equal(await engine.finish('n', 'q', 'queued'), true);
-    assert.equal(await touch(engine, 'n', 'q', 'queued'), undefined);
+    assert.equal(await engine.lifecycle.touch('n', 'q', 'queued'), undefined);
     assert.equal(await activeScore(engine, 'n', 'q:queued'), null, 'touch never creates an active entry');
   });
 
@@ -73,7 +72,7 @@ describe('touch', { concurrency: true }, () => {
       const endUs = (await redisNowUs(engine.redis)) + 2_000_000;
       let touches = 0;
       while ((await redisNowUs(engine.redis)) < endUs) {
-        assert.notEqual(await touch(engine, 'keep', 'q', 'j', 1000), undefined, 'the job is still active');
+        assert.notEqual(await engine.lifecycle.touch('keep', 'q', 'j', 1000), undefined, 'the job is still active');
         touches += 1;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -97,7 +96,7 @@ describe('touch', { concurrency: true }, () => {
       const expiry = (await activeScore(engine, 'race', `q:${jid}`)) as number;
       // Fire both as the lease runs out (a few ms either side), on separate connections.
       await waitFor(async () => (await redisNowUs(engine.redis)) >= expiry - 3000, { what: 'near expiry', intervalMs: 1 });
-      const [touched, counts] = await Promise.all([touch(engine, 'race', 'q', jid, 60_000), passer.requeue()]);
+      const [touched, counts] = await Promise.all([engine.lifecycle.touch('race', 'q', jid, 60_000), passer.requeue()]);
       const requeued = counts.get('race')?.requeued ?? 0;
       const score = await activeScore(engine, 'race', `q:${jid}`);
       const queued = await engine.redis.lrange(q.queue, 0, -1);
@@ -123,7 +122,7 @@ describe('touch', { concurrency: true }, () => {
     const engine = await h.newEngine();
     for (const bad of [0, -5, 24 * 3600 * 1000 + 1, 2.5, '100', null]) {
       await assert.rejects(
-        touch(engine, 'v', 'q', 'j', bad as number),
+        engine.lifecycle.touch('v', 'q', 'j', bad as number),
         (e: unknown) => e instanceof ValidationError && e.field === 'extend_ms',
         `extend_ms ${String(bad)}`,
       );

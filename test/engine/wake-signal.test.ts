@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Redis } from 'ioredis';
 
-import { BatchEngine } from '../../src/engine/batch.js';
 import type { QueueEngine } from '../../src/engine/engine.js';
 import { wakeChannel } from '../../src/engine/keys.js';
 import { enqueueJob, pollDequeue, startEngine, waitForExpiry, type EngineHarness } from '../helpers/engine.js';
@@ -44,7 +43,7 @@ describe('signal_ready: scripts announce ready queues on <tag>:wake', () => {
     assert.deepEqual(await settle(h, engine, 'sms', messages), ['0'], 'a new queue is ready now');
     await enqueueJob(engine, 'sms', 'q', 'b');
     assert.deepEqual(await settle(h, engine, 'sms', messages), [], 'the queue was ready already');
-    await new BatchEngine(engine).enqueue(
+    await engine.batch.enqueue(
       'sms',
       Array.from({ length: 30 }, (_, i) => ({ queueId: `b${i}`, jobId: 'x', intervalMs: 0, payload: 1 })),
     );

@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 
 import { QueueEngine, type DequeuedJob, type EngineOptions } from '../../src/engine/engine.js';
 import { queueKeys, typeKeys } from '../../src/engine/keys.js';
-import type { RedisClient } from '../../src/engine/scripts.js';
+import { deadLetterJson } from '../../src/engine/dead-letters.js';
+import type { RedisClient } from '../../src/redis/client.js';
 import { startRedis, type RedisServerHandle } from './redis.js';
 import { waitFor } from './wait.js';
 
@@ -208,4 +209,19 @@ export function engineForSuite(options: Partial<EngineOptions> = {}): EngineHarn
     connect: () => get().connect(),
     stop: () => get().stop(),
   };
+}
+
+/**
+ * The type's newest `limit` dead letters as GET /dead/ shows them (queue_id, job_id, reason,
+ * discarded_at_ms, requeue_limit, payload), read page by page.
+ */
+export async function deadLetterJsons(engine: QueueEngine, queueType: string, limit: number): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await engine.deadLetters.list(queueType, Math.min(1000, limit - out.length), cursor);
+    for (const job of page.jobs) out.push(JSON.parse(deadLetterJson(job)) as Record<string, unknown>);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && out.length < limit);
+  return out;
 }

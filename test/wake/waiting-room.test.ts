@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { BatchEngine } from '../../src/engine/batch.js';
+import type { BatchOperations } from '../../src/engine/batch.js';
+import type { QueueEngine } from '../../src/engine/engine.js';
 import type { DequeuedJob } from '../../src/engine/engine.js';
 import { WakeSubscriber } from '../../src/wake/subscriber.js';
 import { WaitingRoom, type TakeResult } from '../../src/wake/waiting-room.js';
@@ -14,15 +15,16 @@ import { waitFor } from '../helpers/wait.js';
 
 interface Room {
   room: WaitingRoom;
-  batch: BatchEngine;
+  engine: QueueEngine;
+  batch: BatchOperations;
   /** Dequeue script calls made by the room. */
   takes: () => number;
   close(): Promise<void>;
 }
 
-async function openRoom(h: EngineHarness, take?: (batch: BatchEngine, type: string, count: number) => Promise<TakeResult>): Promise<Room> {
+async function openRoom(h: EngineHarness, take?: (batch: BatchOperations, type: string, count: number) => Promise<TakeResult>): Promise<Room> {
   const engine = await h.newEngine();
-  const batch = new BatchEngine(engine);
+  const batch = engine.batch;
   let takes = 0;
   const subscriber = new WakeSubscriber({
     keyPrefix: engine.options.keyPrefix,
@@ -37,7 +39,7 @@ async function openRoom(h: EngineHarness, take?: (batch: BatchEngine, type: stri
     },
     subscribe: (type) => subscriber.subscribe(type),
   });
-  return { room, batch, takes: () => takes, close: async () => room.close() };
+  return { room, engine, batch, takes: () => takes, close: async () => room.close() };
 }
 
 function waitFrom(room: WaitingRoom, queueType: string, waitMs = 30_000, count = 1) {
@@ -63,7 +65,7 @@ describe('WaitingRoom', { concurrency: true }, () => {
     waiters.forEach((w, i) => void w.jobs.then(() => order.push(i)));
     const takesBefore = r.takes();
     for (let i = 0; i < 5; i++) {
-      await enqueueJob(r.batch.engine, 't', `q${i}`, `j${i}`);
+      await enqueueJob(r.engine, 't', `q${i}`, `j${i}`);
       await waitFor(() => order.length === i + 1, { what: `waiter ${i} to be served` });
     }
     assert.deepEqual(order, [0, 1, 2, 3, 4], 'oldest first');
@@ -93,7 +95,7 @@ describe('WaitingRoom', { concurrency: true }, () => {
     const second = waitFrom(r.room, 't');
     await waitFor(() => r.room.waiting('t') === 2, { what: 'two waiters' });
     slow = true;
-    await enqueueJob(r.batch.engine, 't', 'q', 'j1');
+    await enqueueJob(r.engine, 't', 'q', 'j1');
     await waitFor(() => held, { what: 'the take to hold' });
     first.leave();
     assert.deepEqual(await first.jobs, [], 'the waiter that left gets nothing');

@@ -2,15 +2,9 @@
 // before anything is written (a bad one is a 400 for the whole request); each job then succeeds
 // or fails on its own.
 import type { BatchEnqueueJob, BatchEnqueueResult, BatchFinishResult } from '../../engine/batch.js';
-import * as valid from '../../engine/validation.js';
 import { ValidationError } from '../../errors.js';
-import { jsonObjectBody, type JsonObject } from '../body.js';
+import { isJsonObject as isObject, jsonObjectBody, maxQueuedLengthOf } from '../body.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
-
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The `jobs` array of the body: 1 to max_batch entries, else a 400 for the whole request. */
 function jobsOf(input: RouteInput, maxBatch: number): unknown[] {
@@ -20,12 +14,6 @@ function jobsOf(input: RouteInput, maxBatch: number): unknown[] {
     throw new ValidationError('jobs', `\`jobs\` has an invalid value: expected an array of 1-${maxBatch} jobs, got ${got}`);
   }
   return jobs;
-}
-
-/** max_queued_length may come at the top level of a job or inside its payload, as for a single enqueue. */
-function maxQueuedLength(job: JsonObject): unknown {
-  if (job.max_queued_length !== undefined) return job.max_queued_length;
-  return isObject(job.payload) ? job.payload.max_queued_length : undefined;
 }
 
 const NOT_AN_OBJECT = { kind: 'invalid', field: 'jobs', message: 'each job must be a JSON object' } as const;
@@ -44,9 +32,8 @@ function enqueueResultJson(result: BatchEnqueueResult): object {
 }
 
 export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<Reply> {
-  const { batch, maxBatch, onBatchSize } = deps.waitBatch;
-  const queueType = valid.identifier('queue_type', input.params.queue_type);
-  const jobs = jobsOf(input, maxBatch);
+  const queueType = input.params.queue_type ?? '';
+  const jobs = jobsOf(input, deps.limits.maxBatch);
   const wellFormed: { index: number; job: BatchEnqueueJob }[] = [];
   const results: BatchEnqueueResult[] = jobs.map((job, index) => {
     if (!isObject(job)) return NOT_AN_OBJECT;
@@ -58,18 +45,19 @@ export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<
         intervalMs: job.interval,
         payload: job.payload,
         requeueLimit: job.requeue_limit,
-        maxQueuedLength: maxQueuedLength(job),
+        maxQueuedLength: maxQueuedLengthOf(job),
         cost: job.cost,
         delayMs: job.delay_ms,
       },
     });
     return NOT_AN_OBJECT;
   });
-  const outcome = await batch.enqueue(queueType, wellFormed.map((w) => w.job));
-  wellFormed.forEach((w, i) => {
-    results[w.index] = outcome[i] as BatchEnqueueResult;
+  const outcome = await deps.engine.batch.enqueue(queueType, wellFormed.map((w) => w.job));
+  outcome.forEach((result, i) => {
+    const w = wellFormed[i];
+    if (w) results[w.index] = result;
   });
-  onBatchSize?.('enqueue', queueType, jobs.length);
+  deps.onBatchSize?.('enqueue', queueType, jobs.length);
   for (const result of results) {
     if (result.kind === 'queued') deps.onJobEvent?.('enqueued', queueType);
     else if (result.kind === 'duplicate') deps.onJobEvent?.('duplicate', queueType);
@@ -85,14 +73,13 @@ function finishResultJson(result: BatchFinishResult): object {
 }
 
 export async function finishBatch(input: RouteInput, deps: RouteDeps): Promise<Reply> {
-  const { batch, maxBatch, onBatchSize } = deps.waitBatch;
-  const queueType = valid.identifier('queue_type', input.params.queue_type);
-  const jobs = jobsOf(input, maxBatch);
-  const results = await batch.finish(
+  const queueType = input.params.queue_type ?? '';
+  const jobs = jobsOf(input, deps.limits.maxBatch);
+  const results = await deps.engine.batch.finish(
     queueType,
     jobs.map((job) => (isObject(job) ? { queueId: job.queue_id, jobId: job.job_id } : { queueId: undefined, jobId: undefined })),
   );
-  onBatchSize?.('finish', queueType, jobs.length);
+  deps.onBatchSize?.('finish', queueType, jobs.length);
   for (const result of results) if (result === true) deps.onJobEvent?.('finished', queueType);
   return { status: 200, body: { status: 'success', results: results.map(finishResultJson) } };
 }

@@ -1,5 +1,4 @@
 // The console's paged read routes (SPEC 5.12), usable by scripts as well.
-import { jobPage, queuePage } from '../../engine/browse.js';
 import * as valid from '../../engine/validation.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
@@ -11,7 +10,7 @@ function queryValue(input: RouteInput, name: string): string | undefined {
 /** GET /queues/:queue_type/?cursor&limit&prefix */
 export async function queues(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
   const type = valid.identifier('queue_type', input.params.queue_type);
-  const page = await queuePage(engine, type, {
+  const page = await engine.browse.queuePage(type, {
     cursor: queryValue(input, 'cursor'),
     limit: queryValue(input, 'limit'),
     prefix: queryValue(input, 'prefix'),
@@ -30,7 +29,7 @@ export async function queues(input: RouteInput, { engine }: RouteDeps): Promise<
 
 /** GET /jobs/:queue_type/:queue_id/?offset&limit */
 export async function jobs(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
-  const page = await jobPage(engine, input.params.queue_type ?? '', input.params.queue_id ?? '', {
+  const page = await engine.browse.jobPage(input.params.queue_type, input.params.queue_id, {
     offset: queryValue(input, 'offset'),
     limit: queryValue(input, 'limit'),
   });

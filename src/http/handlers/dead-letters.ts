@@ -1,14 +1,5 @@
 // The dead letters of a queue type (SPEC 5.7): list (paged, newest first), replay, delete.
-import {
-  DEFAULT_PAGE,
-  MAX_PAGE,
-  MAX_REPLAY_IDS,
-  deadLetterJson,
-  deleteDeadLetters,
-  listDeadLetters,
-  replayAllDeadLetters,
-  replayDeadLetters,
-} from '../../engine/dead-letters.js';
+import { MAX_REPLAY_IDS, deadLetterJson } from '../../engine/dead-letters.js';
 import * as valid from '../../engine/validation.js';
 import { ValidationError } from '../../errors.js';
 import { jsonObjectBody, type JsonObject } from '../body.js';
@@ -17,8 +8,8 @@ import type { Reply, RouteDeps, RouteInput } from '../types.js';
 /** GET /dead/<queue_type>/?limit=<n>&cursor=<c> */
 export async function listDead(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
   const query = new URLSearchParams(input.query);
-  const limit = valid.pageLimit(query.get('limit') ?? undefined, DEFAULT_PAGE, MAX_PAGE);
-  const page = await listDeadLetters(engine, input.params.queue_type, limit, query.get('cursor') ?? undefined);
+  const limit = valid.pageLimit(query.get('limit') ?? undefined);
+  const page = await engine.deadLetters.list(input.params.queue_type, limit, query.get('cursor') ?? undefined);
   // Payloads are spliced in as the JSON text they were stored as.
   const jobs = page.jobs.map(deadLetterJson).join(',');
   const cursor = page.nextCursor === undefined ? 'null' : JSON.stringify(page.nextCursor);
@@ -48,12 +39,12 @@ function replayTargets(body: JsonObject): { queueId: string; jobId: string }[] |
 export async function replayDead(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
   const queueType = valid.identifier('queue_type', input.params.queue_type);
   const targets = replayTargets(jsonObjectBody(input.body));
-  const result = targets === 'all' ? await replayAllDeadLetters(engine, queueType) : await replayDeadLetters(engine, queueType, targets);
+  const result = targets === 'all' ? await engine.deadLetters.replayAll(queueType) : await engine.deadLetters.replay(queueType, targets);
   if (result.replayed > 0) onJobEvent?.('replayed', queueType, result.replayed);
   return { status: 200, body: { status: 'success', replayed: result.replayed } };
 }
 
 /** DELETE /dead/<queue_type>/ */
 export async function deleteDead(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
-  return { status: 200, body: { status: 'success', deleted: await deleteDeadLetters(engine, input.params.queue_type) } };
+  return { status: 200, body: { status: 'success', deleted: await engine.deadLetters.deleteAll(input.params.queue_type) } };
 }

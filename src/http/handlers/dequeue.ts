@@ -1,22 +1,61 @@
+// GET /dequeue/ (type `default`) and GET /dequeue/<queue_type>/, with `wait` (long-poll, SPEC 5.1)
+// and `count` (batch, SPEC 5.2) or without: one handler, one validation, one reply builder. Without
+// `count` the reply is the original's single-job shape.
+import type { DequeuedJob } from '../../engine/engine.js';
+import * as valid from '../../engine/validation.js';
+import { integerParam } from '../query.js';
 import { failure } from '../reply.js';
-import type { Reply, RouteInput, RouteDeps } from '../types.js';
-import { dequeueParams, dequeueWaitOrCount } from './dequeue-wait.js';
+import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
-/** GET /dequeue/ (type `default`) and GET /dequeue/:queue_type/; with `wait` or `count` see dequeue-wait.ts. */
-export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
-  const { engine, onJobEvent } = deps;
-  if (input.query !== '') {
-    const params = dequeueParams(input.query, deps.waitBatch);
-    if (params.count !== undefined || (params.waitMs ?? 0) > 0) return dequeueWaitOrCount(input, params, deps);
-  }
-  const queueType = input.params.queue_type ?? 'default';
-  const result = await engine.dequeue(queueType);
-  if (result.kind === 'empty') return failure(404);
-  onJobEvent?.('dequeued', queueType);
-  // The payload is spliced in as the JSON text it was stored as: no parse and re-serialise per job.
-  const body =
-    `{"status":"success","queue_id":${JSON.stringify(result.queueId)},"job_id":${JSON.stringify(result.jobId)},` +
-    `"payload":${result.payloadJson},"requeues_remaining":${result.requeuesRemaining},` +
-    `"current_queue_length":${result.queueLength}}`;
+// Payloads are spliced in as the JSON text they were stored as: no parse and re-serialise per job.
+function jobFields(job: DequeuedJob): string {
+  return (
+    `"queue_id":${JSON.stringify(job.queueId)},"job_id":${JSON.stringify(job.jobId)},"payload":${job.payloadJson},` +
+    `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength}`
+  );
+}
+
+/** The original's single-job body, or with `count` the batch body; 404 when no job came. */
+function dequeueReply(jobs: readonly DequeuedJob[], batchShape: boolean): Reply {
+  const [first] = jobs;
+  if (first === undefined) return failure(404);
+  const body = batchShape
+    ? `{"status":"success","jobs":[${jobs.map((job) => `{${jobFields(job)}}`).join(',')}]}`
+    : `{"status":"success",${jobFields(first)}}`;
   return { status: 200, body };
+}
+
+/** The jobs of one dequeue request: one script call, or a wait in the waiting room. */
+async function dequeueJobs(
+  queueType: string,
+  params: { count?: number; waitMs?: number },
+  input: RouteInput,
+  deps: RouteDeps,
+): Promise<DequeuedJob[]> {
+  if (params.waitMs !== undefined && params.waitMs > 0) {
+    return deps.room.wait({ queueType, count: params.count ?? 1, waitMs: params.waitMs, signal: input.clientGone() });
+  }
+  if (params.count === undefined) {
+    // One job: the single-job script, which costs Redis less than the batch script with count 1.
+    const result = await deps.engine.dequeue(queueType);
+    return result.kind === 'job' ? [result] : [];
+  }
+  return (await deps.engine.batch.take(queueType, params.count)).jobs;
+}
+
+export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const queueType = valid.identifier('queue_type', input.params.queue_type ?? 'default');
+  const query = new URLSearchParams(input.query);
+  const params = {
+    waitMs: integerParam(query, 'wait', 0, deps.limits.maxWaitMs),
+    count: integerParam(query, 'count', 1, deps.limits.maxBatch),
+  };
+  const jobs = await dequeueJobs(queueType, params, input, deps);
+  if (jobs.length > 0) {
+    deps.onJobEvent?.('dequeued', queueType, jobs.length);
+    if (params.count !== undefined) deps.onBatchSize?.('dequeue', queueType, jobs.length);
+  }
+  const reply = dequeueReply(jobs, params.count !== undefined);
+  // A waiter answered by the shutdown: its connection must not stay open and hold the close up.
+  return params.waitMs !== undefined && params.waitMs > 0 && deps.room.closed ? { ...reply, headers: { connection: 'close' } } : reply;
 }

@@ -1,21 +1,11 @@
-import { jsonObjectBody, type JsonObject } from '../body.js';
+import { jsonObjectBody, maxQueuedLengthOf } from '../body.js';
 import type { Reply, RouteInput, RouteDeps } from '../types.js';
-
-/** max_queued_length may come at the top level or inside the payload, as the original reads it. */
-function maxQueuedLength(body: JsonObject): unknown {
-  if (body.max_queued_length !== undefined) return body.max_queued_length;
-  const payload = body.payload;
-  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-    return (payload as JsonObject).max_queued_length;
-  }
-  return undefined;
-}
 
 /** POST /enqueue/:queue_type/:queue_id/ */
 export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDeps): Promise<Reply> {
   const body = jsonObjectBody(input.body);
   const queueType = input.params.queue_type;
-  const limit = maxQueuedLength(body);
+  const limit = maxQueuedLengthOf(body);
   const result = await engine.enqueue({
     queueType,
     queueId: input.params.queue_id,

@@ -1,9 +1,8 @@
 // GET /job/<queue_type>/<queue_id>/<job_id>/ (SPEC 5.4): where a job is now.
-import { jobStatus } from '../../engine/lifecycle.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 export async function getJobStatus(input: RouteInput, { engine }: RouteDeps): Promise<Reply> {
-  const status = await jobStatus(engine, input.params.queue_type, input.params.queue_id, input.params.job_id);
+  const status = await engine.lifecycle.jobStatus(input.params.queue_type, input.params.queue_id, input.params.job_id);
   if (status === undefined) return { status: 404, body: { status: 'failure' } };
   switch (status.state) {
     case 'queued':

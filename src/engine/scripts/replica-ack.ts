@@ -1,7 +1,8 @@
 // Acknowledged means replicated (SPEC 5.9): a state-changing script is followed by WAIT on the same
 // connection, and the change is answered only once enough replicas confirmed it.
-import { RedisUnavailableError } from '../errors.js';
-import type { RedisClient } from './scripts.js';
+import { RedisUnavailableError } from '../../errors.js';
+import type { RedisClient } from '../../redis/client.js';
+import { hashTag } from '../../redis/key-slot.js';
 
 export interface ReplicaAck {
   /** Replicas that must confirm each change ([redis] min_replicas_ack); 0: no WAIT. */
@@ -45,7 +46,7 @@ export class ReplicaAckError extends RedisUnavailableError {
 export function waitForReplicas(redis: RedisClient, slotKey: string, ack: ReplicaAck): Promise<void> {
   let pending = pendingWaits.get(redis);
   if (!pending) pendingWaits.set(redis, (pending = new Map()));
-  const group = redis.isCluster ? hashTagOf(slotKey) : '';
+  const group = redis.isCluster ? hashTag(slotKey) : '';
   let shared = pending.get(group);
   if (!shared) {
     const waits = pending;
@@ -60,13 +61,6 @@ export function waitForReplicas(redis: RedisClient, slotKey: string, ack: Replic
 
 /** WAITs scheduled but not sent yet, per connection and per hash slot group (one group without a Cluster). */
 const pendingWaits = new WeakMap<RedisClient, Map<string, Promise<void>>>();
-
-/** Keys with the same hash tag live in one slot, so on one Cluster node and one connection. */
-function hashTagOf(key: string): string {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1 ? key.slice(open + 1, close) : key;
-}
 
 async function sendWait(redis: RedisClient, slotKey: string, ack: ReplicaAck): Promise<void> {
   const results = await redis.pipeline().exists(slotKey).wait(ack.replicas, ack.timeoutMs).exec();

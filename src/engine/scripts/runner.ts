@@ -1,18 +1,30 @@
-// Loads lua/*.lua and registers each script once per connection. How many KEYS a script takes is
-// read from its own header (the `-- KEYS[n]` lines), so there is no second list to keep in step.
+// The one door to Redis's scripts: loads lua/*.lua and registers each script once per connection.
+// Only the modules of this folder register scripts; each family module (enqueue.ts, dequeue.ts...)
+// makes a ScriptSet of its own scripts, so a process registers just the families it uses. How many
+// KEYS a script takes is read from its own header (the `-- KEYS[n]` lines): no second list to keep.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
-import { luaDir } from '../paths.js';
+import { luaDir } from '../../paths.js';
+import type { RedisClient } from '../../redis/client.js';
 import { pruneUnusedFunctions } from './lua-prune.js';
 import { changesJobs, waitForReplicas, type ReplicaAck } from './replica-ack.js';
 
-export type RedisClient = Redis | Cluster;
 export type ScriptArg = string | number;
 export type ScriptCall = (keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
 
 /** Called after each script call with its duration; feeds the Redis latency histogram. */
 export type CommandObserver = (command: string, seconds: number) => void;
+
+/** What every family of scripts is made with: the connection and how calls are run on it. */
+export interface ScriptContext {
+  redis: RedisClient;
+  /** `[redis] key_prefix`: key names are built from it (src/engine/keys.ts). */
+  keyPrefix: string;
+  /** Told the duration of every script call (Prometheus latency histogram). */
+  observe?: CommandObserver;
+  /** With replicas > 0, job state changes are answered only once that many replicas have them. */
+  replicaAck?: ReplicaAck;
+}
 
 const INCLUDE = /^-- @include ([a-z_]+)\s*$/m;
 const DECLARED_KEY = /^-- KEYS\[(\d+)\]/gm;
@@ -43,12 +55,7 @@ type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
  * Registers a script on the client with defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT)
  * and returns its caller; a call with the wrong number of keys fails before reaching Redis.
  */
-export function defineScript(
-  redis: RedisClient,
-  name: string,
-  observe?: CommandObserver,
-  replicaAck?: ReplicaAck,
-): ScriptCall {
+function defineScript(name: string, { redis, observe, replicaAck }: Omit<ScriptContext, 'keyPrefix'>): ScriptCall {
   const command = `sharq_${name}`;
   const source = loadScriptSource(name);
   const numberOfKeys = declaredKeyCount(source);
@@ -98,8 +105,8 @@ export function defineScript(
 export class ScriptSet<Name extends string> {
   private readonly calls = new Map<Name, ScriptCall>();
 
-  constructor(redis: RedisClient, names: readonly Name[], observe?: CommandObserver, replicaAck?: ReplicaAck) {
-    for (const name of names) this.calls.set(name, defineScript(redis, name, observe, replicaAck));
+  constructor(context: Omit<ScriptContext, 'keyPrefix'>, names: readonly Name[]) {
+    for (const name of names) this.calls.set(name, defineScript(name, context));
   }
 
   get(name: Name): ScriptCall {

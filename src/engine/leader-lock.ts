@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ScriptCommands } from '../engine/commands.js';
-import type { RedisClient } from '../engine/scripts.js';
+import type { RedisClient } from '../redis/client.js';
+import { LockScripts } from './scripts/lock.js';
 
 /** A holder id names the host and pid, so `GET <prefix>:leader` tells an operator who leads. */
 export function newHolderId(): string {
@@ -14,7 +14,7 @@ export function newHolderId(): string {
  * extend or delete another's.
  */
 export class LeaderLock {
-  private readonly scripts: ScriptCommands;
+  private readonly scripts: LockScripts;
 
   constructor(
     private readonly redis: RedisClient,
@@ -22,7 +22,7 @@ export class LeaderLock {
     readonly holderId: string,
     readonly ttlMs: number,
   ) {
-    this.scripts = new ScriptCommands(redis, '');
+    this.scripts = new LockScripts({ redis });
   }
 
   async acquire(): Promise<boolean> {
@@ -30,11 +30,10 @@ export class LeaderLock {
   }
 
   async renew(): Promise<boolean> {
-    return this.scripts.lockRenew(this.key, this.holderId, this.ttlMs);
+    return this.scripts.renew(this.key, this.holderId, this.ttlMs);
   }
 
   async release(): Promise<boolean> {
-    return this.scripts.lockRelease(this.key, this.holderId);
+    return this.scripts.release(this.key, this.holderId);
   }
-
 }
