@@ -1,6 +1,7 @@
 // The public JSON API of sharq-server, as the console uses it. Every request carries the bearer
 // token once one was given; a 401 asks for it (once, shared by all requests waiting on it) and
 // keeps it in sessionStorage: this browser tab only.
+import type { components } from '../../src/client/openapi-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -80,61 +81,18 @@ function query(params: Record<string, string | number | undefined>): string {
   return pairs.length === 0 ? '' : `?${new URLSearchParams(pairs.map(([k, v]) => [k, String(v)])).toString()}`;
 }
 
-export type CountsByMinute = Record<string, number>;
-
-export interface GlobalMetrics {
-  queue_types: string[];
-  enqueue_counts: CountsByMinute;
-  dequeue_counts: CountsByMinute;
-}
-
-export interface TypeTotals {
-  queued: number;
-  active: number;
-  ready_queues: number;
-  queues: number;
-}
-
-export interface QueueSummary {
-  queue_id: string;
-  queued: number;
-  active: number;
-  interval: number;
-}
-
-export interface QueuePage {
-  queues: QueueSummary[];
-  next_cursor: string | null;
-  totals: TypeTotals;
-}
-
-export interface WaitingJob {
-  job_id: string;
-  payload: unknown;
-  requeues_remaining: number;
-}
-
-export interface JobPage {
-  jobs: WaitingJob[];
-  total: number;
-  /** The queue's interval and active jobs; null when it holds no queued and no active job. */
-  interval: number | null;
-  active: number;
-}
-
-export interface DeadLetter {
-  queue_id: string;
-  job_id: string;
-  reason: string;
-  discarded_at_ms?: number;
-  requeue_limit?: number;
-  payload: unknown;
-}
-
-export interface DeadPage {
-  jobs: DeadLetter[];
-  next_cursor?: string | null;
-}
+// The wire types come from the OpenAPI document (src/client/openapi-types.ts, generated from
+// openapi.json), so the console cannot drift from the contract. Type-only: nothing is bundled.
+type Schemas = components['schemas'];
+export type CountsByMinute = Schemas['CountsByMinute'];
+export type GlobalMetrics = Schemas['GlobalMetrics'];
+export type QueuePage = Schemas['Queues'];
+export type TypeTotals = NonNullable<QueuePage['totals']>;
+export type QueueSummary = Schemas['QueueSummary'];
+export type JobPage = Schemas['Jobs'];
+export type WaitingJob = Schemas['WaitingJob'];
+export type DeadPage = Schemas['DeadJobs'];
+export type DeadLetter = Schemas['DeadJob'];
 
 export const api = {
   metrics: () => request<GlobalMetrics>('GET', '/metrics/'),
@@ -143,11 +101,11 @@ export const api = {
   jobs: (type: string, queueId: string, page: { offset?: number; limit?: number } = {}) =>
     request<JobPage>('GET', `/jobs/${seg(type)}/${seg(queueId)}/${query(page)}`),
   setInterval: (type: string, queueId: string, intervalMs: number) =>
-    request<{ status: string }>('POST', `/interval/${seg(type)}/${seg(queueId)}/`, { interval: intervalMs }),
+    request<Schemas['Success']>('POST', `/interval/${seg(type)}/${seg(queueId)}/`, { interval: intervalMs }),
   deleteQueue: (type: string, queueId: string, purgeAll: boolean) =>
-    request<{ status: string; message?: string }>('DELETE', `/deletequeue/${seg(type)}/${seg(queueId)}/`, { purge_all: purgeAll }),
+    request<Schemas['DeleteQueueReply']>('DELETE', `/deletequeue/${seg(type)}/${seg(queueId)}/`, { purge_all: purgeAll }),
   dead: (type: string, page: { cursor?: string; limit?: number } = {}) => request<DeadPage>('GET', `/dead/${seg(type)}/${query(page)}`),
   replay: (type: string, which: { all: true } | { jobs: { queue_id: string; job_id: string }[] }) =>
-    request<{ replayed: number }>('POST', `/dead/${seg(type)}/replay/`, which),
-  deleteDead: (type: string) => request<{ deleted: number }>('DELETE', `/dead/${seg(type)}/`),
+    request<Schemas['Replayed']>('POST', `/dead/${seg(type)}/replay/`, which),
+  deleteDead: (type: string) => request<Schemas['DeletedDead']>('DELETE', `/dead/${seg(type)}/`),
 };

@@ -86,7 +86,8 @@ export function deadView(type: string): View {
     }
     unavailable.hidden = true;
     listing.hidden = false;
-    nextCursor = page.next_cursor ?? null;
+    // The contract's cursor is opaque: a string or a number, passed back as text.
+    nextCursor = page.next_cursor === undefined || page.next_cursor === null ? null : String(page.next_cursor);
     if (page.jobs.length === 0) {
       fill(rows, h('tr', {}, h('td', { colspan: 6 }, 'No dead letters.')));
     } else {

@@ -80,8 +80,8 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
     fill(
       facts,
       h('div', {}, h('dt', {}, 'Queued'), h('dd', {}, formatNumber(page.total))),
-      h('div', {}, h('dt', {}, 'Active'), h('dd', {}, formatNumber(page.active))),
-      h('div', {}, h('dt', {}, 'Interval'), h('dd', {}, page.interval === null ? 'none (idle)' : `${formatNumber(page.interval)} ms`)),
+      h('div', {}, h('dt', {}, 'Active'), h('dd', {}, page.active === undefined ? '-' : formatNumber(page.active))),
+      h('div', {}, h('dt', {}, 'Interval'), h('dd', {}, page.interval === null || page.interval === undefined ? 'none (idle)' : `${formatNumber(page.interval)} ms`)),
     );
     // Filled once: a refresh must not overwrite what the user is typing.
     if (!intervalShown && page.interval !== null) {

@@ -48,18 +48,19 @@ export function typeView(type: string): View {
 
   async function refresh(): Promise<void> {
     const page = await api.queues(type, { cursor: cursors.at(-1), limit: PAGE_SIZE, prefix });
-    nextCursor = page.next_cursor;
+    nextCursor = page.next_cursor === null ? null : String(page.next_cursor);
+    // Totals are optional in the contract (a server may leave them out): shown as '-' then.
     const t = page.totals;
     fill(
       counts,
       ...(
         [
-          ['Queued', t.queued],
-          ['Active', t.active],
-          ['Ready queues', t.ready_queues],
-          ['Queues', t.queues],
+          ['Queued', t?.queued],
+          ['Active', t?.active],
+          ['Ready queues', t?.ready_queues],
+          ['Queues', t?.queues],
         ] as const
-      ).map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, formatNumber(value)))),
+      ).map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, value === undefined ? '-' : formatNumber(value)))),
     );
     if (page.queues.length === 0) {
       const why = nextCursor === null ? (prefix ? `No queue id starts with ${prefix}.` : 'No queue has queued or active jobs.') : 'None in this part of the scan; try the next page.';
@@ -74,7 +75,7 @@ export function typeView(type: string): View {
             h('th', { scope: 'row' }, h('a', { href: link.queue(type, q.queue_id) }, q.queue_id)),
             h('td', { class: 'num' }, formatNumber(q.queued)),
             h('td', { class: 'num' }, formatNumber(q.active)),
-            h('td', { class: 'num' }, formatNumber(q.interval)),
+            h('td', { class: 'num' }, q.interval === null ? '-' : formatNumber(q.interval)),
           ),
         ),
       );

@@ -1,6 +1,6 @@
 // express has one job here: the operational routes that the table marks `serve: 'express'`
-// (Prometheus text today; the OpenAPI document and the console's static files as they come),
-// where its response helpers and static serving earn their keep. The SharQ API never passes
+// (Prometheus text and the console's static files), where its response helpers and static
+// serving earn their keep. The SharQ API never passes
 // through it, and the table (not express) decides 404/405/308/OPTIONS before it is called.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from '../errors.js';

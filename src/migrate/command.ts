@@ -1,5 +1,5 @@
 // `sharq-server migrate`: moves a Python SharQ's data (its key layout, msgpack payloads) into this
-// server's layout. SPEC 5.11; README "Migrating from the Python SharQ".
+// server's layout. SPEC 5.11; docs/migration.md.
 import { Redis } from 'ioredis';
 import yargs from 'yargs';
 import { loadConfig } from '../config/config.js';

@@ -1,4 +1,4 @@
-// How a worker process's V8 is set up for memory (issue 15; README "Capacity planning"). The
+// How a worker process's V8 is set up for memory (issue 15; docs/performance.md, "Capacity planning"). The
 // primary passes these flags when it forks; measured with `npm run bench -- --scenario memory`.
 import { getHeapSpaceStatistics } from 'node:v8';
 

@@ -90,7 +90,7 @@ export async function runWorker(config: Config): Promise<void> {
     tell({ type: 'sharq:listen-error', message: `cannot listen on ${config.server.host}:${config.server.port}: ${error.message}` });
     process.exit(1);
   });
-  // Requests too malformed for express still get a JSON error, never Node's bare 400.
+  // Requests too malformed for node:http's parser (before any route sees them) still get a JSON error, never Node's bare 400.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();

@@ -133,7 +133,7 @@ for (let round = 0; round < ROUNDS; round++) {
     assert.equal(summary.finished + summary.failed + summary.lost, handled.length, 'every handled job is counted once');
     for (const i of handled) assert.equal(states[i], failing.has(i) ? 'active' : 'finished', `handled j${i}`);
     // A job not handled was never dequeued, or was handed out to a long-poll the stop abandoned (it is
-    // left to expire and be requeued, as README says).
+    // left to expire and be requeued, as docs/clients.md says).
     const unhandled = states.filter((_, i) => !handled.includes(i));
     assert.ok(unhandled.every((s) => s === 'queued' || s === 'active'));
     assert.ok(unhandled.filter((s) => s === 'active').length <= CONCURRENCY, 'at most one abandoned long-poll per slot');

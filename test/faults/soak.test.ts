@@ -6,7 +6,7 @@
 //
 // appendfsync always, not everysec: with everysec Redis may answer a write before it reaches the
 // AOF (it postpones the write up to 2 s while a background fsync is slow), so a SIGKILL of Redis can
-// lose acknowledged jobs. That is Redis's documented trade-off, not the server's; README says so.
+// lose acknowledged jobs. That is Redis's documented trade-off, not the server's; docs/operations.md (Failure modes) says so.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
