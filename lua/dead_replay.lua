@@ -28,7 +28,9 @@ local function replay(member)
   if redis.call('HEXISTS', jobs_key_of(tag, qid), jid) == 1 then return false end
   local dead = parse_dead(raw)
   local job = dead.job
+  -- A replay starts the job's attempts afresh; its last error stays until a new one replaces it.
   job.remaining = job.limit
+  job.retries = 0
   local m = read_meta(queues_key, qid) or revive_meta(tag, qid, dead.interval)
   redis.call('HSET', jobs_key_of(tag, qid), jid, format_job(job))
   if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then

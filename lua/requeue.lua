@@ -1,6 +1,7 @@
 -- requeue: one bounded batch of the requeue pass. Jobs whose expiry has passed leave the active
--- set; each goes back to the front of its queue while it has requeues left, otherwise it is
--- discarded into the type's dead letters. The decision and the move happen in this one
+-- set; each goes back to the front of its queue while it has requeues left (after its back-off in
+-- the delayed set when it has one: retry n waits backoff x 2^(n-1), at most backoff_max), otherwise
+-- it is discarded into the type's dead letters. Every retry is counted in the job's record. The decision and the move happen in this one
 -- script, so overlapping passes can never requeue a job twice or past its limit, and a lease
 -- extended by touch (lua/touch.lua) before this script runs is seen here: the expired jobs are read
 -- from the active set inside this script, never from an earlier read. Several calls of one type may
@@ -12,7 +13,8 @@
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:dead_index  (<tag>:dead_jobs is derived from it)
 -- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1], as are
--- <tag>:delayed_counts (read: delayed jobs keep a queue live) and <tag>:dead_jobs.
+-- <tag>:delayed and <tag>:delayed_counts (a retry with a back-off waits there; delayed jobs keep a
+-- queue live) and <tag>:dead_jobs.
 -- ARGV[1] batch size: the most expired jobs handled by this call
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
@@ -98,7 +100,9 @@ for k, qid in ipairs(order) do
   if meta_raws[k] then metas[qid] = parse_meta(meta_raws[k]) end
 end
 
-local requeued, discarded = 0, 0
+-- requeued counts every job sent back (queued_back: those at the front of their queues now; the
+-- rest wait out a back-off in the delayed set).
+local requeued, discarded, queued_back = 0, 0, 0
 local meta_fields, ready_pairs = {}, {}
 local earliest_ready = nil
 for _, qid in ipairs(order) do
@@ -114,29 +118,34 @@ for _, qid in ipairs(order) do
     chunked(hdel, jobs_key, orphans, CHUNK)
   else
     m.active = math.max(0, m.active - #jids)
-    local back, counted, dropped = {}, {}, {}
+    local back, counted, dropped, waiting = {}, {}, {}, 0
     for k, jid in ipairs(jids) do
       local raw = raws[k]
       if raw then
-        -- Every record form starts with "<requeues_remaining>|": a job requeued forever (-1) is
-        -- read no further; the others are parsed to count down or to be discarded.
-        local remaining = tonumber(string.match(raw, '^%-?%d+'))
-        if remaining == 0 then
+        local job = parse_job(raw)
+        if job.remaining == 0 then
           dropped[#dropped + 1] = jid
           if dead_limit > 0 then
-            add_dead_letter(tag, qid, jid, parse_job(raw), m.interval, 'requeue_limit_reached', math.floor(now / 1000))
+            add_dead_letter(tag, qid, jid, job, m.interval, 'requeue_limit_reached', math.floor(now / 1000))
           end
         else
-          if remaining > 0 then
-            local job = parse_job(raw)
-            job.remaining = remaining - 1
-            counted[#counted + 1] = jid
-            counted[#counted + 1] = format_job(job)
+          -- Every retry is counted (the next delivery's attempt), a job requeued forever (-1) too.
+          if job.remaining > 0 then job.remaining = job.remaining - 1 end
+          job.retries = job.retries + 1
+          counted[#counted + 1] = jid
+          counted[#counted + 1] = format_job(job)
+          local wait_ms = backoff_ms(job, job.retries)
+          if wait_ms > 0 then
+            -- Its back-off first, in the delayed set; then the front of its queue (promote_due).
+            add_delayed(tag, qid, jid, now + wait_ms * 1000)
+            waiting = waiting + 1
+          else
+            back[#back + 1] = jid
           end
-          back[#back + 1] = jid
         end
       end
     end
+    requeued = requeued + waiting
     if #dropped > 0 then
       chunked(hdel, jobs_key, dropped, CHUNK)
       discarded = discarded + #dropped
@@ -155,6 +164,7 @@ for _, qid in ipairs(order) do
       meta_fields[#meta_fields + 1] = qid
       meta_fields[#meta_fields + 1] = format_meta(m)
       requeued = requeued + #back
+      queued_back = queued_back + #back
     else
       save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
     end
@@ -164,8 +174,8 @@ end
 chunked(zadd, ready_key, ready_pairs, 2 * CHUNK)
 chunked(hset, queues_key, meta_fields, 2 * CHUNK)
 if earliest_ready then signal_ready(tag, earliest_ready) end
-if requeued > 0 then
-  redis.call('HINCRBY', totals_key, 'queued', requeued)
+if queued_back > 0 then
+  redis.call('HINCRBY', totals_key, 'queued', queued_back)
 end
 
 if discarded > 0 and dead_limit > 0 then

@@ -17,6 +17,8 @@ export interface SharqSection {
   requeueBatchSize: number;
   /** How long a drained queue keeps its interval and stays known to the Interval API. */
   idleQueueTtlMs: number;
+  /** backoff_ms of jobs enqueued without one: retry n waits it x 2^(n-1); 0 retries at once. */
+  defaultBackoffMs: number;
 }
 
 export interface ServerSection {
@@ -86,7 +88,18 @@ export interface Config {
 }
 
 /** What happened to a job, as counted per queue type by the Prometheus counters. */
-export type JobEvent = 'enqueued' | 'dequeued' | 'finished' | 'rejected' | 'duplicate' | 'touched' | 'replayed';
+export type JobEvent =
+  | 'enqueued'
+  | 'dequeued'
+  | 'finished'
+  | 'rejected'
+  | 'duplicate'
+  | 'touched'
+  | 'replayed'
+  /** A fail ended a lease (then exactly one of the next two). */
+  | 'failed'
+  | 'fail_retried'
+  | 'fail_dead';
 
 /** The batch requests whose sizes are counted (Prometheus histogram). */
 export type BatchOperation = 'enqueue' | 'dequeue' | 'finish';

@@ -2,7 +2,7 @@
 // Works before the dead-letter routes exist on a server: a 404 says "not available".
 import { api, ApiError, type DeadLetter } from './api.js';
 import { confirmAction } from './dialogs.js';
-import { fill, formatNumber, h, preview, table } from './dom.js';
+import { fill, formatNumber, h, preview, table, shortText } from './dom.js';
 import { breadcrumbs, errorText, link, outcome, pager, PAGE_SIZE, type View } from './view.js';
 
 export function deadView(type: string): View {
@@ -23,7 +23,7 @@ export function deadView(type: string): View {
     cursors = [...cursors, nextCursor];
     void refresh();
   });
-  const tableEl = table(`Dead letters of ${type}, newest first`, ['Queue id', 'Job id', 'Reason', 'Discarded at', 'Payload', 'Action'], rows);
+  const tableEl = table(`Dead letters of ${type}, newest first`, ['Queue id', 'Job id', 'Reason', 'Attempts', 'Error', 'Discarded at', 'Payload', 'Action'], rows);
   listing.append(tableEl, pages.element);
   const unavailable = h('p', { class: 'notice', hidden: true }, 'Dead letters are not available on this server (it has no GET /dead/ route).');
 
@@ -89,7 +89,7 @@ export function deadView(type: string): View {
     // The contract's cursor is opaque: a string or a number, passed back as text.
     nextCursor = page.next_cursor === undefined || page.next_cursor === null ? null : String(page.next_cursor);
     if (page.jobs.length === 0) {
-      fill(rows, h('tr', {}, h('td', { colspan: 6 }, 'No dead letters.')));
+      fill(rows, h('tr', {}, h('td', { colspan: 8 }, 'No dead letters.')));
     } else {
       fill(
         rows,
@@ -102,6 +102,8 @@ export function deadView(type: string): View {
             h('td', {}, h('a', { href: link.queue(type, job.queue_id) }, job.queue_id)),
             h('th', { scope: 'row' }, job.job_id),
             h('td', {}, job.reason),
+            h('td', { class: 'num' }, job.attempts === undefined ? '' : String(job.attempts)),
+            h('td', {}, job.error === undefined || job.error === null ? '' : h('span', { class: 'error-text', title: job.error }, shortText(job.error))),
             h('td', {}, job.discarded_at_ms === undefined ? '' : `${new Date(job.discarded_at_ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`),
             h('td', {}, h('code', { class: 'payload' }, preview(job.payload))),
             h('td', {}, button),

@@ -50,6 +50,12 @@ export function preview(payload: unknown, max = 120): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Text (an error message) as one line, cut to `max` characters; the whole of it goes in a title. */
+export function shortText(text: string, max = 80): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /**
  * A table in a scrolling wrapper. Each cell the views put in `body` gets its column's name as
  * data-label, so on a phone the stylesheet can show a row as a card of "name: value" lines.

@@ -1,7 +1,7 @@
 // A queue: its waiting jobs (paged by offset), its interval (changeable) and deleting it.
 import { api, ApiError } from './api.js';
 import { confirmAction } from './dialogs.js';
-import { fill, formatNumber, h, preview, table } from './dom.js';
+import { fill, formatNumber, h, preview, table, shortText } from './dom.js';
 import { breadcrumbs, errorText, link, outcome, pager, PAGE_SIZE, type Context, type View } from './view.js';
 
 export function queueView(type: string, queueId: string, ctx: Context): View {
@@ -70,7 +70,7 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
     facts,
     h('div', { class: 'toolbar' }, intervalForm, deleteButton),
     result.element,
-    table(`Waiting jobs of ${queueId}, next out first`, ['Position', 'Job id', 'Status', 'Requeues left', 'Payload'], rows, [0, 3]),
+    table(`Waiting jobs of ${queueId}, next out first`, ['Position', 'Job id', 'Status', 'Requeues left', 'Attempts', 'Last error', 'Payload'], rows, [0, 3, 4]),
     pages.element,
   );
 
@@ -89,7 +89,7 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
       intervalShown = true;
     }
     if (page.jobs.length === 0) {
-      fill(rows, h('tr', {}, h('td', { colspan: 5 }, offset > 0 && page.total > 0 ? 'No jobs on this page.' : 'No waiting jobs.')));
+      fill(rows, h('tr', {}, h('td', { colspan: 7 }, offset > 0 && page.total > 0 ? 'No jobs on this page.' : 'No waiting jobs.')));
     } else {
       fill(
         rows,
@@ -101,6 +101,8 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
             h('th', { scope: 'row' }, job.job_id),
             h('td', {}, 'queued'),
             h('td', { class: 'num' }, job.requeues_remaining < 0 ? 'unlimited' : formatNumber(job.requeues_remaining)),
+            h('td', { class: 'num' }, formatNumber(job.attempts ?? 0)),
+            h('td', {}, job.last_error === undefined ? '' : h('span', { class: 'error-text', title: job.last_error }, shortText(job.last_error))),
             h('td', {}, h('code', { class: 'payload' }, preview(job.payload))),
           ),
         ),

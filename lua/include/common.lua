@@ -184,19 +184,49 @@ local function count_in_stats(tag, now, what, qid)
   redis.call('HINCRBY', key, what .. ':' .. qid, '1')
 end
 
--- A job record (the value in <tag>:jobs:<qid>): "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>".
--- Records written before requeue_limit and cost were kept read as "<requeues_remaining>|<payload JSON>"
--- (a JSON payload never starts with digits and a '|', so the two forms cannot be confused).
+-- A job record (the value in <tag>:jobs:<qid>), in one of three forms:
+--   "<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_len>|<error><payload JSON>"
+--     once the job has a back-off, a retry or an error (error_len bytes of error text, 0 for none);
+--   "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>" otherwise (the form most jobs keep:
+--     nothing is spent on what a job does not use);
+--   "<requeues_remaining>|<payload JSON>" as written before requeue_limit and cost were kept.
+-- A JSON payload never starts with digits and a '|', so the forms cannot be confused. retries counts
+-- the times the job went back after a delivery (a fail or an expiry), so its deliveries so far are
+-- retries while it waits and retries + 1 while it is active (src/engine/job-record.ts reads the same).
 local function parse_job(raw)
-  local remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
+  local remaining, limit, cost, retries, backoff, backoff_max, error_len, at =
+    string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
   if remaining then
-    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), payload = payload }
+    local error_end = at + tonumber(error_len) - 1
+    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = tonumber(retries),
+      backoff = tonumber(backoff), backoff_max = tonumber(backoff_max),
+      error = error_end >= at and string.sub(raw, at, error_end) or nil, payload = string.sub(raw, error_end + 1) }
+  end
+  local payload
+  remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
+  if remaining then
+    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = 0, backoff = 0,
+      backoff_max = 0, payload = payload }
   end
   local sep = string.find(raw, '|', 1, true)
   local old_remaining = tonumber(string.sub(raw, 1, sep - 1))
-  return { remaining = old_remaining, limit = old_remaining, cost = 1, payload = string.sub(raw, sep + 1) }
+  return { remaining = old_remaining, limit = old_remaining, cost = 1, retries = 0, backoff = 0, backoff_max = 0,
+    payload = string.sub(raw, sep + 1) }
 end
 
+-- retries, backoff and backoff_max may be left out (0), and error (none).
 local function format_job(job)
-  return int_str(job.remaining) .. '|' .. int_str(job.limit) .. '|' .. int_str(job.cost) .. '|' .. job.payload
+  local head = int_str(job.remaining) .. '|' .. int_str(job.limit) .. '|' .. int_str(job.cost) .. '|'
+  local retries, backoff = job.retries or 0, job.backoff or 0
+  if retries == 0 and backoff == 0 and not job.error then return head .. job.payload end
+  local err = job.error or ''
+  return head .. int_str(retries) .. '|' .. int_str(backoff) .. '|' .. int_str(job.backoff_max or 0) .. '|' ..
+    int_str(#err) .. '|' .. err .. job.payload
+end
+
+-- How long retry n (1 for the first) of the job waits, in ms: backoff x 2^(n-1), at most backoff_max.
+local function backoff_ms(job, n)
+  if job.backoff == 0 then return 0 end
+  if n > 60 then return job.backoff_max end
+  return math.min(job.backoff * 2 ^ (n - 1), job.backoff_max)
 end

@@ -38,7 +38,7 @@ end
 
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
--- delay_ms}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
+-- delay_ms, backoff, backoff_max}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
 -- its delayed jobs included (max queued length counts them).
 -- Without a max length, HSETNX stores the body and finds a duplicate in one call, and the length
 -- comes from RPUSH's answer; a queue whose meta is unchanged is not written again.
@@ -52,7 +52,8 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally
       return 'rejected', queue_length
     end
   end
-  local record = format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, payload = j.payload })
+  local record = format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, backoff = j.backoff,
+    backoff_max = j.backoff_max, payload = j.payload })
   if redis.call('HSETNX', jobs_key, j.jid, record) == 0 then
     return 'duplicate', queue_length or queue_length_of(tag, j.qid)
   end

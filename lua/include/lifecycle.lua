@@ -49,8 +49,9 @@ local function next_ready_us(tag, ready_key, ready_head_us)
   return ready_us or due_us
 end
 
--- Moves up to `limit` delayed jobs due by `now` to the tail of their queues, earliest due first
--- (FIFO by due time). A queue that gets its first job is ready from the job's due time, or later
+-- Moves up to `limit` delayed jobs due by `now` to their queues, earliest due first: a delayed
+-- enqueue joins the tail (FIFO by due time), a retry waiting out its back-off goes to the front
+-- (it keeps its place ahead of newer jobs; its record's retries say which it is). A queue that gets its first job is ready from the job's due time, or later
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
 -- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: a peek at the
 -- earliest due time settles those in one call (and tells when the type has no delayed job at all).
@@ -77,9 +78,17 @@ local function promote_due(tag, now, limit)
     local qid, jid = string.match(due[i], '^([^:]+):(.+)$')
     add_delayed_count(tag, qid, -1)
     -- A body removed by a purge leaves nothing to promote.
-    if redis.call('HEXISTS', jobs_key_of(tag, qid), jid) == 1 then
+    local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
+    if raw then
       local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
-      if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
+      local retries = string.match(raw, '^%-?%d+|%-?%d+|%d+|(%d+)|%d+|%d+|%d+|')
+      local length
+      if retries and retries ~= '0' then
+        length = redis.call('LPUSH', queue_key_of(tag, qid), jid)
+      else
+        length = redis.call('RPUSH', queue_key_of(tag, qid), jid)
+      end
+      if length == 1 then
         local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
         redis.call('ZADD', tag .. ':ready', int_str(ready_at), qid)
         signal_ready(tag, ready_at)
@@ -90,6 +99,17 @@ local function promote_due(tag, now, limit)
   end
   if moved > 0 then redis.call('HINCRBY', tag .. ':totals', 'queued', moved) end
   return moved, #members == limit
+end
+
+-- Holds a queue until until_us (a fail's hold_queue_ms): its rate-limit anchor moves so that its next
+-- dequeue is not before then, and a ready queue leaves the head of the ready set until then. The
+-- anchor travels with the queue's meta (and its idle record), so a queue that drains and refills
+-- meanwhile stays held. An Interval API change during the hold moves its end by the difference.
+local function hold_queue(ready_key, qid, m, until_us)
+  local anchor = until_us - m.interval * 1000
+  if anchor > m.last then m.last = anchor end
+  local score = redis.call('ZSCORE', ready_key, qid)
+  if score and tonumber(score) < until_us then redis.call('ZADD', ready_key, int_str(until_us), qid) end
 end
 
 -- A dead-letter entry (the value in <tag>:dead_jobs):

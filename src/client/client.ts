@@ -10,6 +10,8 @@ import type {
   EnqueueInput,
   EnqueueJob,
   EnqueueResult,
+  FailInput,
+  FailResult,
   GlobalMetrics,
   Job,
   JobAddress,
@@ -37,6 +39,8 @@ function enqueueWire<P>(job: EnqueueJob<P>): EnqueueWire {
     max_queued_length: job.maxQueuedLength,
     cost: job.cost,
     delay_ms: job.delayMs,
+    backoff_ms: job.backoffMs,
+    backoff_max_ms: job.backoffMaxMs,
   };
 }
 
@@ -131,6 +135,22 @@ export class SharqClient {
     const body: RequestBody<'/touch/{queue_type}/{queue_id}/{job_id}/', 'post'> = { extend_ms: input.extendMs };
     const reply = await this.call('touch', { queue_type: input.queueType, queue_id: input.queueId, job_id: input.jobId }, { body, expect: [200], retrySafe: true });
     return { expiresAtMs: (reply.body as ReplyBody<'/touch/{queue_type}/{queue_id}/{job_id}/', 'post', 200>).expires_at_ms };
+  }
+
+  /**
+   * Fails an active job: its lease ends now and it is retried (after `retryInMs`, or its back-off) or,
+   * past its requeue limit, dead-lettered. SharqNotFoundError when it is not active. Not retried: a
+   * retry after a lost reply would answer 404 for a fail that went through.
+   */
+  async fail(input: FailInput): Promise<FailResult> {
+    const body: RequestBody<'/fail/{queue_type}/{queue_id}/{job_id}/', 'post'> = {
+      error: input.error,
+      retry_in_ms: input.retryInMs,
+      hold_queue_ms: input.holdQueueMs,
+    };
+    const reply = await this.call('fail', { queue_type: input.queueType, queue_id: input.queueId, job_id: input.jobId }, { body, expect: [200], retrySafe: false });
+    const { status: _status, ...rest } = reply.body as ReplyBody<'/fail/{queue_type}/{queue_id}/{job_id}/', 'post', 200>;
+    return camelize(rest);
   }
 
   /** Where a job is; null when unknown or finished. */

@@ -1,7 +1,7 @@
 // sharq-server/client: the typed HTTP client and the worker helper. Node's own fetch only.
 export { SharqClient, type SharqClientOptions } from './client.js';
 export type { ObservedReply } from './transport.js';
-export { runWorker, type WorkerEvent, type WorkerJob, type WorkerOptions, type WorkerSummary } from './worker.js';
+export { JobFailure, runWorker, type WorkerEvent, type WorkerJob, type WorkerOptions, type WorkerSummary } from './worker.js';
 export {
   SharqError,
   SharqNotFoundError,

@@ -155,6 +155,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fail/{queue_type}/{queue_id}/{job_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+                job_id: components["parameters"]["job_id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fail an active job: retry it (with back-off) or dead-letter it
+         * @description Ends the lease at once. While the job's requeue limit allows, it is retried: it waits `retry_in_ms`, or else its back-off, in the delayed set, then goes to the FRONT of its queue (with no wait, at once). Otherwise it goes to the dead letters with reason `failed`, its `error` and `attempts`. The limit is spent exactly as by an expiry, in the same atomic step.
+         */
+        post: operations["fail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/job/{queue_type}/{queue_id}/{job_id}/": {
         parameters: {
             query?: never;
@@ -459,6 +483,8 @@ export interface components {
             max_queued_length?: components["schemas"]["MaxQueuedLength"];
             cost?: components["schemas"]["Cost"];
             delay_ms?: components["schemas"]["DelayMs"];
+            backoff_ms?: components["schemas"]["BackoffMs"];
+            backoff_max_ms?: components["schemas"]["BackoffMaxMs"];
         };
         Queued: {
             /** @constant */
@@ -481,6 +507,8 @@ export interface components {
             max_queued_length?: components["schemas"]["MaxQueuedLength"];
             cost?: components["schemas"]["Cost"];
             delay_ms?: components["schemas"]["DelayMs"];
+            backoff_ms?: components["schemas"]["BackoffMs"];
+            backoff_max_ms?: components["schemas"]["BackoffMaxMs"];
         };
         BatchEnqueueRequest: {
             /** @description 1 to `max_batch` jobs (default 1000). */
@@ -509,6 +537,7 @@ export interface components {
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
             /** @description Jobs left in the queue after this dequeue. */
             current_queue_length: number;
+            attempt: components["schemas"]["Attempt"];
         };
         BatchJob: {
             queue_id: components["schemas"]["Identifier"];
@@ -516,6 +545,7 @@ export interface components {
             payload: components["schemas"]["Payload"];
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
             current_queue_length: number;
+            attempt: components["schemas"]["Attempt"];
         };
         DequeuedBatch: {
             /** @constant */
@@ -588,6 +618,8 @@ export interface components {
             /** @description 0 = next out of its queue; may be left out for queues over 10,000 jobs. */
             position?: number;
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
+            attempts: components["schemas"]["Attempts"];
+            last_error?: components["schemas"]["LastError"];
         };
         JobDelayed: {
             /** @constant */
@@ -595,6 +627,8 @@ export interface components {
             /** @constant */
             state: "delayed";
             run_at_ms: components["schemas"]["EpochMs"];
+            attempts: components["schemas"]["Attempts"];
+            last_error?: components["schemas"]["LastError"];
         };
         JobActive: {
             /** @constant */
@@ -603,14 +637,19 @@ export interface components {
             state: "active";
             expires_at_ms: components["schemas"]["EpochMs"];
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
+            attempts: components["schemas"]["Attempts"];
+            last_error?: components["schemas"]["LastError"];
         };
         JobDead: {
             /** @constant */
             status: "success";
             /** @constant */
             state: "dead";
+            /** @description `failed` when a fail spent the requeue limit, `requeue_limit_reached` when an expiry did. */
             reason: string;
             discarded_at_ms: components["schemas"]["EpochMs"];
+            attempts: components["schemas"]["Attempts"];
+            last_error?: components["schemas"]["LastError"];
         };
         JobStatus: components["schemas"]["JobQueued"] | components["schemas"]["JobDelayed"] | components["schemas"]["JobActive"] | components["schemas"]["JobDead"];
         TouchRequest: {
@@ -625,10 +664,15 @@ export interface components {
         DeadJob: {
             queue_id: components["schemas"]["Identifier"];
             job_id: components["schemas"]["Identifier"];
+            /** @description `failed` when a fail spent the requeue limit, `requeue_limit_reached` when an expiry did. */
             reason: string;
             discarded_at_ms: components["schemas"]["EpochMs"];
             requeue_limit: components["schemas"]["RequeueLimit"];
             payload: components["schemas"]["Payload"];
+            /** @description Deliveries the job had. */
+            attempts: number;
+            /** @description The `error` of its latest fail that gave one; null when none did. */
+            error: string | null;
         };
         DeadJobs: {
             /** @constant */
@@ -679,6 +723,8 @@ export interface components {
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
             requeue_limit?: components["schemas"]["RequeueLimit"];
             cost?: components["schemas"]["Cost"];
+            attempts?: components["schemas"]["Attempts"];
+            last_error?: components["schemas"]["LastError"];
         };
         Jobs: {
             /** @constant */
@@ -698,6 +744,35 @@ export interface components {
         OpenApiDocument: {
             openapi: string;
             paths: Record<string, never>;
+        };
+        /** @description This delivery's number: 1 for the first, one more after each retry (a fail or an expiry). */
+        Attempt: number;
+        /** @description Deliveries so far (a waiting job: one per retry it had; an active or dead job: its current or last one counted). */
+        Attempts: number;
+        /** @description The `error` of the latest fail that gave one (its first 2,000 characters). */
+        LastError: string;
+        /** @description Retry n (1 for the first) of this job waits `backoff_ms` x 2^(n-1) ms, at most `backoff_max_ms`, from the fail or the requeue pass that found it expired; default `[sharq] default_backoff_ms` (itself 0: retries go back at once, as in the original). */
+        BackoffMs: number;
+        /** @description The longest back-off wait (default 3600000, 1 h). */
+        BackoffMaxMs: number;
+        FailRequest: {
+            /** @description Why the handler failed; kept with the job (its first 2,000 characters: a longer one is cut, not refused). */
+            error?: string;
+            /** @description This retry's wait instead of the job's back-off (0: back at the front of its queue at once). */
+            retry_in_ms?: number;
+            /** @description Hold the job's queue this long in the same step (its downstream answered 429): it hands out nothing until then; other queues go on. */
+            hold_queue_ms?: number;
+        };
+        Failed: {
+            /** @constant */
+            status: "success";
+            /**
+             * @description `retry`: the job goes back (after its wait, at the front of its queue); `dead`: its requeue limit was spent, it went to the dead letters with reason `failed`.
+             * @enum {string}
+             */
+            outcome: "retry" | "dead";
+            /** @description With `retry`: the Redis time (ms) from which the job can be handed out again. */
+            run_at_ms?: components["schemas"]["EpochMs"];
         };
     };
     responses: {
@@ -1031,6 +1106,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Touched"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The job is not active. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedEncoding"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    fail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+                job_id: components["parameters"]["job_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FailRequest"];
+            };
+        };
+        responses: {
+            /** @description The lease ended; `outcome` says what became of the job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failed"];
                 };
             };
             400: components["responses"]["BadRequest"];

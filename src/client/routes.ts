@@ -17,6 +17,7 @@ export const CLIENT_ROUTES = {
   finish: { method: 'POST', path: '/finish/{queue_type}/{queue_id}/{job_id}/' },
   finishBatch: { method: 'POST', path: '/finish/{queue_type}/' },
   touch: { method: 'POST', path: '/touch/{queue_type}/{queue_id}/{job_id}/' },
+  fail: { method: 'POST', path: '/fail/{queue_type}/{queue_id}/{job_id}/' },
   jobStatus: { method: 'GET', path: '/job/{queue_type}/{queue_id}/{job_id}/' },
   setInterval: { method: 'POST', path: '/interval/{queue_type}/{queue_id}/' },
   deleteQueue: { method: 'DELETE', path: '/deletequeue/{queue_type}/{queue_id}/' },

@@ -23,6 +23,9 @@ export interface EnqueueJob<P = unknown> {
   maxQueuedLength?: number;
   cost?: number;
   delayMs?: number;
+  /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (server defaults: default_backoff_ms, 1 h). */
+  backoffMs?: number;
+  backoffMaxMs?: number;
 }
 
 export interface EnqueueInput<P = unknown> extends EnqueueJob<P> {
@@ -50,6 +53,18 @@ export type JobStatus =
   | Camelize<WithoutStatus<Schemas['JobDead']>>;
 
 export type Touched = Camelize<WithoutStatus<Schemas['Touched']>>;
+
+export interface FailInput extends JobAddress {
+  /** Why the handler failed: kept with the job (its first 2,000 characters). */
+  error?: string;
+  /** This retry's wait instead of the job's back-off (0: back at the front of its queue at once). */
+  retryInMs?: number;
+  /** Hold the job's queue this long (its downstream answered 429): other queues go on. */
+  holdQueueMs?: number;
+}
+
+/** `retry` (due again at runAtMs, Redis time) or `dead` (the requeue limit was spent). */
+export type FailResult = Camelize<WithoutStatus<Schemas['Failed']>>;
 export type QueueSummary = Camelize<Schemas['QueueSummary']>;
 export type QueueTotals = Camelize<NonNullable<Schemas['Queues']['totals']>>;
 export interface QueuePage {

@@ -1,11 +1,12 @@
 // runWorker: the poll loop every SharQ user writes by hand, done once. Long-polls for jobs (in
-// batches when asked), runs the handler, finishes on success, leaves a failed job to expire (the
-// server requeues it up to its requeue_limit), keeps the lease of a slow job alive, backs off while
-// the server is unavailable, and stops gracefully on an AbortSignal.
+// batches when asked), runs the handler, finishes on success, fails the job when the handler throws
+// (the server retries it with its back-off up to its requeue_limit, or dead-letters it; a JobFailure
+// asks for a given retry delay and a hold of the queue), keeps the lease of a slow job alive, backs
+// off while the server is unavailable, and stops gracefully on an AbortSignal.
 import { SharqClient, type SharqClientOptions } from './client.js';
 import { SharqError, SharqNotFoundError, SharqProtocolError, SharqUnavailableError } from './errors.js';
 import { backoffMs, pause } from './transport.js';
-import type { Job } from './types.js';
+import type { FailResult, Job } from './types.js';
 import { startLease, type LeaseOptions } from './lease.js';
 
 export interface WorkerJob<P = unknown> extends Job<P> {
@@ -17,8 +18,13 @@ export interface WorkerJob<P = unknown> extends Job<P> {
 export type WorkerEvent =
   | { type: 'job-started'; job: Job }
   | { type: 'job-finished'; job: Job; durationMs: number }
-  /** The handler threw: the job is left to expire and come back (or to be discarded past its requeue limit). */
-  | { type: 'job-failed'; job: Job; error: unknown; durationMs: number }
+  /**
+   * The handler threw and the server took the fail: the job is retried (outcome `retry`, due at
+   * runAtMs) or, past its requeue limit, dead-lettered (`dead`).
+   */
+  | { type: 'job-failed'; job: Job; error: unknown; durationMs: number; outcome: FailResult['outcome']; runAtMs?: number }
+  /** The handler threw, but the fail did not reach the server (the lease was lost, or it stayed unavailable): the job expires and comes back. */
+  | { type: 'fail-lost'; job: Job; error: unknown }
   /** The handler succeeded but the job was no longer active (it expired first). */
   | { type: 'finish-lost'; job: Job; error: unknown }
   | { type: 'lease-extended'; job: Job; expiresAtMs: number }
@@ -57,10 +63,36 @@ export interface WorkerOptions<P = unknown> extends SharqClientOptions, LeaseOpt
 export interface WorkerSummary {
   /** The handler resolved and the server took the finish. */
   finished: number;
-  /** The handler threw: the job was left to expire and come back. */
+  /** The handler threw and the server took the fail (retried + dead = failed). */
   failed: number;
-  /** The handler resolved but the job was no longer active (lease lost, or finish answered 404): `finish-lost`. */
+  /** Of the failed: sent back for another attempt. */
+  retried: number;
+  /** Of the failed: past their requeue limit, into the dead letters. */
+  dead: number;
+  /** The job was no longer active when its handler returned or threw (lease lost, or finish/fail answered 404): `finish-lost`, `fail-lost`. */
   lost: number;
+}
+
+/**
+ * Thrown by a handler to fail its job with a given retry delay and, when its downstream asked to
+ * back off (a 429 with Retry-After), a hold of the job's queue; other queues go on. Any other error
+ * fails the job with its message, and the job's own back-off decides the wait.
+ */
+export class JobFailure extends Error {
+  readonly retryInMs: number | undefined;
+  readonly holdQueueMs: number | undefined;
+  constructor(message: string, options: { retryInMs?: number; holdQueueMs?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'JobFailure';
+    this.retryInMs = options.retryInMs;
+    this.holdQueueMs = options.holdQueueMs;
+  }
+}
+
+/** The error text a fail sends: an Error's message, or the thrown value as text. */
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message === '' ? error.name : error.message;
+  return typeof error === 'string' ? error : String(error);
 }
 
 /** Handler slots: a poller takes the slots of the jobs it asks for before it asks. */
@@ -113,7 +145,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
   };
   const slots = new Slots(concurrency);
-  const summary: WorkerSummary = { finished: 0, failed: 0, lost: 0 };
+  const summary: WorkerSummary = { finished: 0, failed: 0, retried: 0, dead: 0, lost: 0 };
   // Every job received, until its handler has returned and its finish has been answered.
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
@@ -142,6 +174,26 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
   }
 
+  /** Fails the job (retrying through a short outage); undefined when the server no longer had it active. */
+  async function fail(job: Job, error: unknown): Promise<FailResult | undefined> {
+    const asked = error instanceof JobFailure ? { retryInMs: error.retryInMs, holdQueueMs: error.holdQueueMs } : {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await client.fail({ queueType, queueId: job.queueId, jobId: job.jobId, error: errorMessage(error), ...asked });
+      } catch (failError) {
+        if (failError instanceof SharqUnavailableError && attempt < 5) {
+          await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
+          continue;
+        }
+        // A retried fail whose first attempt went through answers 404 too: its outcome is unknown,
+        // so it is counted lost (the job is retried or dead either way, as the server decided).
+        summary.lost++;
+        emit({ type: 'fail-lost', job, error: failError });
+        return undefined;
+      }
+    }
+  }
+
   async function run(job: Job<P>): Promise<void> {
     const started = Date.now();
     const lease = startLease(client, queueType, job, options, emit);
@@ -150,8 +202,18 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       await options.handler({ ...job, queueType, signal: lease.signal });
     } catch (error) {
       lease.stop();
+      // A lost lease means the job may be running elsewhere now: a fail would end that lease.
+      if (lease.signal.aborted) {
+        summary.lost++;
+        emit({ type: 'fail-lost', job, error });
+        return;
+      }
+      const result = await fail(job, error);
+      if (result === undefined) return;
       summary.failed++;
-      emit({ type: 'job-failed', job, error, durationMs: Date.now() - started });
+      if (result.outcome === 'dead') summary.dead++;
+      else summary.retried++;
+      emit({ type: 'job-failed', job, error, durationMs: Date.now() - started, ...result });
       return;
     }
     lease.stop();

@@ -61,7 +61,7 @@ const port: Parser<number> = (raw) => {
   return n;
 };
 
-const milliseconds = (min: number): Parser<number> => integer(min, undefined, 'milliseconds');
+const milliseconds = (min: number, max?: number): Parser<number> => integer(min, max, 'milliseconds');
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -162,6 +162,7 @@ const SHARQ_KEYS: SectionSpec<SharqSection> = {
   deadLetterLimit: { ini: 'dead_letter_limit', parse: integer(0), fallback: 1000 },
   requeueBatchSize: { ini: 'requeue_batch_size', parse: integer(1, 10000), fallback: 100 },
   idleQueueTtlMs: { ini: 'idle_queue_ttl', parse: milliseconds(0), fallback: 3_600_000 },
+  defaultBackoffMs: { ini: 'default_backoff_ms', parse: milliseconds(0, 24 * 3600 * 1000), fallback: 0 },
 };
 
 const SERVER_KEYS: SectionSpec<ServerSection> = {

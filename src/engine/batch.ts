@@ -21,6 +21,8 @@ export interface BatchEnqueueJob {
   maxQueuedLength?: unknown;
   cost?: unknown;
   delayMs?: unknown;
+  backoffMs?: unknown;
+  backoffMaxMs?: unknown;
 }
 
 /** A job the batch turned down before Redis saw it (400). */
@@ -53,7 +55,7 @@ export class BatchOperations {
   /** Results in the order of the jobs; invalid jobs are not sent to Redis. */
   async enqueue(queueType: unknown, jobs: readonly BatchEnqueueJob[]): Promise<BatchEnqueueResult[]> {
     const type = valid.identifier('queue_type', queueType);
-    const { defaultRequeueLimit } = this.core.options;
+    const { defaultRequeueLimit, defaultBackoffMs } = this.core.options;
     const results: BatchEnqueueResult[] = new Array(jobs.length);
     const pending: { index: number; job: EnqueueJob }[] = [];
     jobs.forEach((job, index) => {
@@ -69,6 +71,7 @@ export class BatchOperations {
             maxQueuedLength: job.maxQueuedLength === undefined ? undefined : valid.maxQueuedLength(job.maxQueuedLength),
             cost: job.cost === undefined ? 1 : valid.cost(job.cost),
             delayMs: job.delayMs === undefined ? 0 : valid.delayMs(job.delayMs),
+            ...valid.backoffOf(job, defaultBackoffMs),
           },
         });
       } catch (error) {

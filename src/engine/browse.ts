@@ -31,6 +31,9 @@ export interface WaitingJob {
   requeues_remaining: number;
   requeue_limit: number;
   cost: number;
+  /** Deliveries so far (each followed by a retry) and the latest fail's error (SPEC 5.13). */
+  attempts: number;
+  last_error?: string;
 }
 
 export interface JobPage {
@@ -199,6 +202,8 @@ export class QueueBrowser {
         requeues_remaining: record.requeuesRemaining,
         requeue_limit: record.requeueLimit,
         cost: record.cost,
+        attempts: record.retries,
+        ...(record.lastError === undefined ? {} : { last_error: record.lastError }),
       });
     });
     return { jobs, ...head };

@@ -15,6 +15,8 @@ export interface EngineOptions {
   requeueBatchSize: number;
   /** How long a queue with no queued and no active job keeps its interval (and stays known to the Interval API). */
   idleQueueTtlMs: number;
+  /** backoff_ms of jobs enqueued without one (`[sharq] default_backoff_ms`); 0 retries at once. */
+  defaultBackoffMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
   /** With replicas > 0, job state changes are answered only once that many replicas have them. */
@@ -30,6 +32,7 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
     deadLetterLimit: config.sharq.deadLetterLimit,
     requeueBatchSize: config.sharq.requeueBatchSize,
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
+    defaultBackoffMs: config.sharq.defaultBackoffMs,
     observeCommand,
     replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };

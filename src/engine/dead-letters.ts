@@ -15,6 +15,10 @@ export interface DeadLetterEntry {
   intervalMs: number;
   requeueLimit: number;
   cost: number;
+  /** Deliveries the job had. */
+  attempts: number;
+  /** The error of its latest fail that gave one. */
+  error?: string;
   payloadJson: string;
 }
 
@@ -42,13 +46,16 @@ const ENTRY = /^(\d+)\|([^|]*)\|(\d+)\|([\s\S]*)$/;
 export function parseDeadEntry(raw: string): DeadLetterEntry {
   const m = ENTRY.exec(raw);
   if (!m) throw new Error(`not a dead-letter entry: ${raw.slice(0, 40)}`);
-  const job = parseJobRecord(m[4] as string);
+  const job = parseJobRecord(m[4] ?? '');
   return {
     discardedAtMs: Number(m[1]),
-    reason: m[2] as string,
+    reason: m[2] ?? '',
     intervalMs: Number(m[3]),
     requeueLimit: job.requeueLimit,
     cost: job.cost,
+    // Its last delivery ended in the fail or expiry that spent the limit: retries + 1 deliveries.
+    attempts: job.retries + 1,
+    ...(job.lastError === undefined ? {} : { error: job.lastError }),
     payloadJson: job.payloadJson,
   };
 }
@@ -141,6 +148,7 @@ export function deadLetterJson(job: DeadLetter): string {
   return (
     `{"queue_id":${JSON.stringify(job.queueId)},"job_id":${JSON.stringify(job.jobId)},` +
     `"reason":${JSON.stringify(job.reason)},"discarded_at_ms":${job.discardedAtMs},` +
-    `"requeue_limit":${job.requeueLimit},"payload":${job.payloadJson}}`
+    `"requeue_limit":${job.requeueLimit},"attempts":${job.attempts},"error":${JSON.stringify(job.error ?? null)},` +
+    `"payload":${job.payloadJson}}`
   );
 }

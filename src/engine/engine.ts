@@ -40,7 +40,23 @@ export interface EnqueueRequest {
   cost?: unknown;
   /** Not handed out before the Redis time of the enqueue + delayMs (0 to 30 days); undefined: 0. */
   delayMs?: unknown;
+  /** Retry n waits backoffMs x 2^(n-1) (0 to 24 h); undefined: `[sharq] default_backoff_ms`. */
+  backoffMs?: unknown;
+  /** The longest such wait; undefined: 1 h. */
+  backoffMaxMs?: unknown;
 }
+
+export interface FailRequest {
+  /** Kept with the job (its first 2,000 characters); undefined: the job keeps its earlier error. */
+  error?: unknown;
+  /** This retry's wait (0 to 30 days); undefined: the job's back-off. */
+  retryInMs?: unknown;
+  /** Hold the job's queue this long (0 to 30 days); undefined: no hold. */
+  holdQueueMs?: unknown;
+}
+
+/** What a fail did: retried (due at runAtMs, Redis time) or dead-lettered; undefined when the job was not active. */
+export type FailResult = { outcome: 'retry'; runAtMs: number } | { outcome: 'dead' };
 
 export type EnqueueResult = EnqueueReply;
 
@@ -97,6 +113,7 @@ export class QueueEngine {
       payloadJson: valid.payloadJson(request.payload),
       cost: request.cost === undefined ? 1 : valid.cost(request.cost),
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
+      ...valid.backoffOf(request, this.options.defaultBackoffMs),
     };
     const [reply] = await Promise.all([this.core.scripts.enqueue.enqueue(queueType, job), this.registerType(queueType)]);
     return reply;
@@ -114,6 +131,32 @@ export class QueueEngine {
       { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) },
       this.options.idleQueueTtlMs,
     );
+  }
+
+  /**
+   * Ends an active job's lease because its handler failed: it is retried (after its back-off, or
+   * retryInMs, at the front of its queue) while its requeue limit allows, else dead-lettered with
+   * reason 'failed' (SPEC 5.13). undefined when the job is not active.
+   */
+  async fail(queueType: unknown, queueId: unknown, jobId: unknown, request: FailRequest = {}): Promise<FailResult | undefined> {
+    const type = valid.identifier('queue_type', queueType);
+    const job = { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) };
+    const reply = await this.core.scripts.fail.fail(type, job, {
+      error: request.error === undefined ? '' : valid.errorText(request.error),
+      retryInMs: request.retryInMs === undefined ? undefined : valid.retryInMs(request.retryInMs),
+      holdQueueMs: request.holdQueueMs === undefined ? 0 : valid.holdQueueMs(request.holdQueueMs),
+      deadLetterLimit: this.options.deadLetterLimit,
+      idleQueueTtlMs: this.options.idleQueueTtlMs,
+    });
+    switch (reply.outcome) {
+      case 'none':
+        return undefined;
+      case 'dead':
+        return { outcome: 'dead' };
+      case 'retry':
+        // Rounded up: the job is not handed out before then.
+        return { outcome: 'retry', runAtMs: Math.ceil(reply.runAtUs / 1000) };
+    }
   }
 
   /** Sets and pins a queue's interval; false when the queue is neither live nor idle. */

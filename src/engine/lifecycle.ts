@@ -2,7 +2,7 @@
 // script on the slot of the job's queue type.
 import type { EngineCore } from './core.js';
 import { parseDeadEntry, type DeadLetterEntry } from './dead-letters.js';
-import { parseJobRecord } from './job-record.js';
+import { parseJobRecord, type JobRecord } from './job-record.js';
 import * as valid from './validation.js';
 
 /** Queues longer than this answer a status without `position` (LPOS is O(n)). */
@@ -12,11 +12,25 @@ const PROMOTE_BATCH = 500;
 /** A type with more due jobs than this is left for the next round, so one type cannot hold up the rest. */
 const MAX_PROMOTE_CALLS_PER_TYPE = 20;
 
-export type JobStatus =
-  | { state: 'queued'; position?: number; requeuesRemaining: number }
-  | { state: 'delayed'; runAtMs: number }
-  | { state: 'active'; expiresAtMs: number; requeuesRemaining: number }
-  | ({ state: 'dead' } & Pick<DeadLetterEntry, 'reason' | 'discardedAtMs'>);
+/** Deliveries so far, and the error of the latest fail that gave one (SPEC 5.13): in every state. */
+export interface Attempts {
+  attempts: number;
+  lastError?: string;
+}
+
+export type JobStatus = Attempts &
+  (
+    | { state: 'queued'; position?: number; requeuesRemaining: number }
+    | { state: 'delayed'; runAtMs: number }
+    | { state: 'active'; expiresAtMs: number; requeuesRemaining: number }
+    | ({ state: 'dead' } & Pick<DeadLetterEntry, 'reason' | 'discardedAtMs'>)
+  );
+
+/** A waiting job has had `retries` deliveries (each followed by a retry); an active one one more. */
+function attemptsOf(record: JobRecord, active: boolean): Attempts {
+  const attempts = record.retries + (active ? 1 : 0);
+  return record.lastError === undefined ? { attempts } : { attempts, lastError: record.lastError };
+}
 
 /** Times are kept in us; the API speaks ms, rounded up so "not before" stays true. */
 function usToMs(us: number): number {
@@ -46,17 +60,19 @@ export class JobLifecycle {
         return undefined;
       case 'dead': {
         const entry = parseDeadEntry(reply.entry);
-        return { state: 'dead', reason: entry.reason, discardedAtMs: entry.discardedAtMs };
+        const attempts = entry.error === undefined ? { attempts: entry.attempts } : { attempts: entry.attempts, lastError: entry.error };
+        return { state: 'dead', reason: entry.reason, discardedAtMs: entry.discardedAtMs, ...attempts };
       }
       case 'delayed':
-        return { state: 'delayed', runAtMs: usToMs(reply.dueUs) };
-      case 'active':
-        return { state: 'active', expiresAtMs: usToMs(reply.expiresUs), requeuesRemaining: parseJobRecord(reply.record).requeuesRemaining };
+        return { state: 'delayed', runAtMs: usToMs(reply.dueUs), ...attemptsOf(parseJobRecord(reply.record), false) };
+      case 'active': {
+        const record = parseJobRecord(reply.record);
+        return { state: 'active', expiresAtMs: usToMs(reply.expiresUs), requeuesRemaining: record.requeuesRemaining, ...attemptsOf(record, true) };
+      }
       case 'queued': {
-        const requeuesRemaining = parseJobRecord(reply.record).requeuesRemaining;
-        return reply.position === undefined
-          ? { state: 'queued', requeuesRemaining }
-          : { state: 'queued', position: reply.position, requeuesRemaining };
+        const record = parseJobRecord(reply.record);
+        const fields = { requeuesRemaining: record.requeuesRemaining, ...attemptsOf(record, false) };
+        return reply.position === undefined ? { state: 'queued', ...fields } : { state: 'queued', position: reply.position, ...fields };
       }
     }
   }

@@ -74,6 +74,35 @@ export function delayMs(value: unknown): number {
   return integerBetween('delay_ms', value, 0, MAX_DELAY_MS, `an integer of milliseconds from 0 to ${MAX_DELAY_MS} (30 days)`);
 }
 
+export const MAX_BACKOFF_MS = 24 * 3600 * 1000;
+/** backoff_max_ms when an enqueue gives none (SPEC 5.13). */
+export const DEFAULT_BACKOFF_MAX_MS = 3600 * 1000;
+/** A fail's error text keeps this many characters; a longer one is cut, not refused. */
+export const MAX_ERROR_CHARS = 2000;
+
+export function backoffMs(value: unknown): number {
+  return integerBetween('backoff_ms', value, 0, MAX_BACKOFF_MS, `an integer of milliseconds from 0 to ${MAX_BACKOFF_MS} (24 h)`);
+}
+
+export function backoffMaxMs(value: unknown): number {
+  return integerBetween('backoff_max_ms', value, 0, MAX_DELAY_MS, `an integer of milliseconds from 0 to ${MAX_DELAY_MS} (30 days)`);
+}
+
+export function retryInMs(value: unknown): number {
+  return integerBetween('retry_in_ms', value, 0, MAX_DELAY_MS, `an integer of milliseconds from 0 to ${MAX_DELAY_MS} (30 days)`);
+}
+
+export function holdQueueMs(value: unknown): number {
+  return integerBetween('hold_queue_ms', value, 0, MAX_DELAY_MS, `an integer of milliseconds from 0 to ${MAX_DELAY_MS} (30 days)`);
+}
+
+/** A fail's error: a string, cut to its first MAX_ERROR_CHARS characters (whole code points). */
+export function errorText(value: unknown): string {
+  if (typeof value !== 'string') throw new ValidationError('error', '`error` has an invalid value: expected a string');
+  if (value.length <= MAX_ERROR_CHARS) return value;
+  return Array.from(value).slice(0, MAX_ERROR_CHARS).join('');
+}
+
 export function extendMs(value: unknown): number {
   return integerBetween('extend_ms', value, 1, MAX_EXTEND_MS, `an integer of milliseconds from 1 to ${MAX_EXTEND_MS} (24 h)`);
 }
@@ -95,4 +124,15 @@ export function pageLimit(
     throw new ValidationError(field, `\`${field}\` has an invalid value: expected an integer from 1 to ${max}`);
   }
   return n;
+}
+
+/** A job's back-off as enqueue gives it (validated), with the defaults of SPEC 5.13. */
+export function backoffOf(
+  request: { backoffMs?: unknown; backoffMaxMs?: unknown },
+  defaultBackoffMs: number,
+): { backoffMs: number; backoffMaxMs: number } {
+  return {
+    backoffMs: request.backoffMs === undefined ? defaultBackoffMs : backoffMs(request.backoffMs),
+    backoffMaxMs: request.backoffMaxMs === undefined ? DEFAULT_BACKOFF_MAX_MS : backoffMaxMs(request.backoffMaxMs),
+  };
 }

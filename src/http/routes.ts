@@ -5,6 +5,7 @@ import { deleteQueue } from './handlers/deletequeue.js';
 import { dequeue } from './handlers/dequeue.js';
 import { enqueue } from './handlers/enqueue.js';
 import { enqueueBatch, finishBatch } from './handlers/batch.js';
+import { fail } from './handlers/fail.js';
 import { finish } from './handlers/finish.js';
 import { interval } from './handlers/interval.js';
 import { openapiDocument } from './handlers/openapi.js';
@@ -43,6 +44,8 @@ export const ROUTES: readonly Route[] = [
   // The job lifecycle (SPEC 5.4, 5.5, 5.7).
   { method: 'GET', path: '/job/:queue_type/:queue_id/:job_id/', serve: getJobStatus },
   { method: 'POST', path: '/touch/:queue_type/:queue_id/:job_id/', serve: touchJob, body: true },
+  // Failing a job, with retries and back-off (SPEC 5.13).
+  { method: 'POST', path: '/fail/:queue_type/:queue_id/:job_id/', serve: fail, body: true },
   { method: 'GET', path: '/dead/:queue_type/', serve: listDead },
   { method: 'POST', path: '/dead/:queue_type/replay/', serve: replayDead, body: true },
   { method: 'DELETE', path: '/dead/:queue_type/', serve: deleteDead },

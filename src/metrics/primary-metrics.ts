@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FailOutcomes } from './fail-outcomes.js';
 import type { QueueEngine, RequeueCounts } from '../engine/engine.js';
 import type { TypeGauges } from '../engine/reads.js';
 
@@ -37,6 +38,7 @@ export class PrimaryMetrics {
   private readonly discarded: Counter<'queue_type'>;
   private readonly gauges: Record<keyof TypeGauges, Gauge<'queue_type'>>;
   private readonly promoted: Counter<'queue_type'>;
+  private readonly failOutcomes: FailOutcomes;
 
   constructor(private readonly engine: QueueEngine) {
     const registers = [this.registry];
@@ -58,7 +60,7 @@ export class PrimaryMetrics {
     });
     this.requeued = new Counter({
       name: 'sharq_jobs_requeued_total',
-      help: 'Expired jobs put back at the front of their queue.',
+      help: 'Expired jobs sent back for another attempt (at the front of their queue now, or after their back-off).',
       labelNames: ['queue_type'],
       registers,
     });
@@ -80,6 +82,7 @@ export class PrimaryMetrics {
         new Gauge({ name, help, labelNames: ['queue_type'], registers }),
       ]),
     ) as Record<keyof TypeGauges, Gauge<'queue_type'>>;
+    this.failOutcomes = new FailOutcomes(this.registry);
     // The primary's own memory and event loop, apart from the workers' (labelled role="worker").
     collectDefaultMetrics({ register: this.registry, prefix: 'sharq_', labels: { role: 'primary' } });
   }
@@ -93,6 +96,7 @@ export class PrimaryMetrics {
     this.requeued.inc({ queue_type: queueType }, 0);
     this.discarded.inc({ queue_type: queueType }, 0);
     this.promoted.inc({ queue_type: queueType }, 0);
+    this.failOutcomes.seeType(queueType);
   }
 
   setLeader = (leading: boolean): void => {
@@ -108,8 +112,14 @@ export class PrimaryMetrics {
     this.passDuration.observe(seconds);
     for (const [queueType, c] of counts) {
       this.seeType(queueType);
-      if (c.requeued > 0) this.requeued.inc({ queue_type: queueType }, c.requeued);
-      if (c.discarded > 0) this.discarded.inc({ queue_type: queueType }, c.discarded);
+      if (c.requeued > 0) {
+        this.requeued.inc({ queue_type: queueType }, c.requeued);
+        this.failOutcomes.retried(queueType, 'expiry', c.requeued);
+      }
+      if (c.discarded > 0) {
+        this.discarded.inc({ queue_type: queueType }, c.discarded);
+        this.failOutcomes.deadLettered(queueType, 'requeue_limit_reached', c.discarded);
+      }
       this.moved.inc(c.requeued + c.discarded);
     }
   };

@@ -1,7 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { JobEvent } from '../interfaces.js';
+import { FailOutcomes } from './fail-outcomes.js';
 
-const JOB_COUNTERS: Record<JobEvent, { name: string; help: string }> = {
+/** The events a counter of their own counts; a fail's outcome goes to the labelled counters of fail-outcomes.ts. */
+type CountedEvent = Exclude<JobEvent, 'fail_retried' | 'fail_dead'>;
+
+const JOB_COUNTERS: Record<CountedEvent, { name: string; help: string }> = {
   enqueued: { name: 'sharq_jobs_enqueued_total', help: 'Jobs enqueued (201 queued, not duplicates).' },
   dequeued: { name: 'sharq_jobs_dequeued_total', help: 'Jobs handed out by dequeue.' },
   finished: { name: 'sharq_jobs_finished_total', help: 'Jobs acknowledged by finish.' },
@@ -9,6 +13,7 @@ const JOB_COUNTERS: Record<JobEvent, { name: string; help: string }> = {
   duplicate: { name: 'sharq_jobs_duplicate_total', help: 'Enqueues of a job_id already queued, delayed or active in its queue.' },
   touched: { name: 'sharq_jobs_touched_total', help: 'Leases extended by touch.' },
   replayed: { name: 'sharq_dead_letters_replayed_total', help: 'Dead letters put back into their queues by replay.' },
+  failed: { name: 'sharq_jobs_failed_total', help: 'Active jobs failed through the fail route (their lease ended at once).' },
 };
 
 /** Seconds; covers a sub-millisecond Redis call up to a request stuck on a timeout. */
@@ -20,7 +25,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly jobs: Record<JobEvent, Counter<'queue_type'>>;
+  private readonly jobs: Record<CountedEvent, Counter<'queue_type'>>;
+  private readonly failOutcomes: FailOutcomes;
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
   readonly redisDuration: Histogram<'command'>;
@@ -32,7 +38,8 @@ export class WorkerMetrics {
         event,
         new Counter({ name, help, labelNames: ['queue_type'], registers }),
       ]),
-    ) as Record<JobEvent, Counter<'queue_type'>>;
+    ) as Record<CountedEvent, Counter<'queue_type'>>;
+    this.failOutcomes = new FailOutcomes(this.registry);
     this.httpRequests = new Counter({
       name: 'sharq_http_requests_total',
       help: 'HTTP requests by route template, method and status.',
@@ -73,8 +80,11 @@ export class WorkerMetrics {
       this.seenTypes.add(queueType);
       // Every counter of a new type starts at 0, so rate()/increase() see its first event.
       for (const counter of Object.values(this.jobs)) counter.inc({ queue_type: queueType }, 0);
+      this.failOutcomes.seeType(queueType);
     }
-    this.jobs[event].inc({ queue_type: queueType }, count);
+    if (event === 'fail_retried') this.failOutcomes.retried(queueType, 'fail', count);
+    else if (event === 'fail_dead') this.failOutcomes.deadLettered(queueType, 'failed', count);
+    else this.jobs[event].inc({ queue_type: queueType }, count);
   };
 
   // Label children cached per route/method/status: resolving labels costs more than counting.

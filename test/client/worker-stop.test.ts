@@ -41,13 +41,13 @@ after(async () => {
 
 const ref = (i: number) => ({ queueId: `q${i % QUEUES}`, jobId: `j${i}` });
 
-/** Where each job is now, by the server: finished (gone), queued, or active. */
-async function serverView(queueType: string): Promise<Array<'finished' | 'queued' | 'active'>> {
-  const states: Array<'finished' | 'queued' | 'active'> = [];
+/** Where each job is now, by the server: finished (gone), queued, active, or dead (failed). */
+async function serverView(queueType: string): Promise<Array<'finished' | 'queued' | 'active' | 'dead'>> {
+  const states: Array<'finished' | 'queued' | 'active' | 'dead'> = [];
   for (let i = 0; i < JOBS; i++) {
     const status = await client.jobStatus({ queueType, ...ref(i) });
     if (status === null) states.push('finished');
-    else if (status.state === 'queued' || status.state === 'active') states.push(status.state);
+    else if (status.state === 'queued' || status.state === 'active' || status.state === 'dead') states.push(status.state);
     else assert.fail(`j${i} is ${status.state}`);
   }
   return states;
@@ -59,7 +59,8 @@ for (let round = 0; round < ROUNDS; round++) {
   const stopAfter = 40 + round * 9;
   test(`round ${round}: stop from a handler (batchSize ${batchSize}, stop after ${stopAfter} jobs): the summary is the server's view`, async () => {
     const queueType = `wstop_${round}`;
-    const jobs = Array.from({ length: JOBS }, (_, i) => ({ ...ref(i), interval: 0, payload: { i } }));
+    // requeueLimit 0: a failed job goes to the dead letters, so no job can be handed out twice.
+    const jobs = Array.from({ length: JOBS }, (_, i) => ({ ...ref(i), interval: 0, payload: { i }, requeueLimit: 0 }));
     for (let start = 0; start < JOBS; start += 50) await client.enqueueBatch({ queueType, jobs: jobs.slice(start, start + 50) });
 
     const stop = new AbortController();
@@ -129,9 +130,10 @@ for (let round = 0; round < ROUNDS; round++) {
     const finishedByServer = states.filter((s) => s === 'finished').length;
     assert.equal(summary.finished, finishedByServer, 'finished in the summary = finished by the server');
     assert.equal(summary.failed, failing.size);
+    assert.equal(summary.dead, failing.size, 'with requeue limit 0 every failed job is dead');
     assert.equal(summary.lost, 0, 'no lease expires in this test');
     assert.equal(summary.finished + summary.failed + summary.lost, handled.length, 'every handled job is counted once');
-    for (const i of handled) assert.equal(states[i], failing.has(i) ? 'active' : 'finished', `handled j${i}`);
+    for (const i of handled) assert.equal(states[i], failing.has(i) ? 'dead' : 'finished', `handled j${i}`);
     // A job not handled was never dequeued, or was handed out to a long-poll the stop abandoned (it is
     // left to expire and be requeued, as docs/clients.md says).
     const unhandled = states.filter((_, i) => !handled.includes(i));

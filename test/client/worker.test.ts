@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { SharqClient } from '../../src/client/client.js';
 import { SharqValidationError } from '../../src/client/errors.js';
 import type { Job } from '../../src/client/types.js';
-import { runWorker, type WorkerEvent } from '../../src/client/worker.js';
+import { JobFailure, runWorker, type WorkerEvent } from '../../src/client/worker.js';
 import { ROUTES } from '../../src/http/routes.js';
 import { seeReply } from '../helpers/openapi-validator.js';
 import { startRedis, type RedisServerHandle } from '../helpers/redis.js';
@@ -80,18 +80,19 @@ test('every job is handled once and finished', async (t) => {
   });
   await waitFor(() => rec.of('job-finished').length === 60, { what: '60 finished jobs', timeoutMs: 60_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 60, failed: 0, lost: 0 });
+  assert.deepEqual(await worker, { finished: 60, failed: 0, retried: 0, dead: 0, lost: 0 });
   assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i));
   assert.equal(await queued('w_ok'), 0);
   assert.equal(await client.dequeue({ queueType: 'w_ok' }), null, 'nothing left active or queued');
 });
 
-test('a failing handler leaves the job to expire: it comes back and is then finished', async (t) => {
+test('a failing handler fails its job at once: it comes back with its attempt and error, and is then finished', async (t) => {
   await client.enqueue({ queueType: 'w_fail', queueId: 'q', jobId: 'flaky', interval: 0, payload: null, requeueLimit: 3 });
   const attempts: Array<Job> = [];
   const stop = new AbortController();
   t.after(() => stop.abort()); // a failed wait must not leave the worker polling
   const rec = recorder();
+  const started = Date.now();
   const worker = runWorker({
     url: server.url,
     queueType: 'w_fail',
@@ -104,14 +105,47 @@ test('a failing handler leaves the job to expire: it comes back and is then fini
       if (attempts.length === 1) throw new Error('first attempt fails');
     },
   });
-  await waitFor(() => rec.of('job-finished').length === 1, { what: 'the retried job to finish', timeoutMs: 60_000 });
+  await waitFor(() => rec.of('job-finished').length === 1, { what: 'the retried job to finish', timeoutMs: 30_000 });
+  // The harness's job_expire_interval is an hour: the job came back through the fail, not an expiry.
+  assert.ok(Date.now() - started < 30_000);
   stop.abort();
-  assert.deepEqual(await worker, { finished: 1, failed: 1, lost: 0 });
-  assert.equal(attempts.length, 2);
-  assert.equal(attempts[0]?.requeuesRemaining, 3);
-  assert.equal(attempts[1]?.requeuesRemaining, 2, 'the second run is the requeued job');
+  assert.deepEqual(await worker, { finished: 1, failed: 1, retried: 1, dead: 0, lost: 0 });
+  assert.deepEqual(attempts.map((job) => [job.attempt, job.requeuesRemaining]), [[1, 3], [2, 2]]);
   const failed = rec.of('job-failed')[0];
-  assert.ok(failed?.type === 'job-failed' && (failed.error as Error).message === 'first attempt fails');
+  assert.ok(failed?.type === 'job-failed' && (failed.error as Error).message === 'first attempt fails' && failed.outcome === 'retry');
+});
+
+test('a JobFailure asks for its retry delay and a hold of its queue; past the limit the job is dead with the error', async (t) => {
+  await client.enqueue({ queueType: 'w_jf', queueId: 'held', jobId: 'a', interval: 0, payload: null, requeueLimit: 1 });
+  await client.enqueue({ queueType: 'w_jf', queueId: 'other', jobId: 'b', interval: 0, payload: null });
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const rec = recorder();
+  const handled: string[] = [];
+  const worker = runWorker({
+    url: server.url,
+    queueType: 'w_jf',
+    waitMs: 500,
+    idlePauseMs: 50,
+    signal: stop.signal,
+    onEvent: rec.onEvent,
+    handler: async (job) => {
+      handled.push(job.jobId);
+      if (job.jobId === 'a') throw new JobFailure('429 from the carrier', { retryInMs: 0, holdQueueMs: 1500 });
+    },
+  });
+  await waitFor(() => rec.of('job-failed').length === 2, { what: 'two fails of a (the retry, then dead)', timeoutMs: 30_000 });
+  stop.abort();
+  assert.deepEqual(await worker, { finished: 1, failed: 2, retried: 1, dead: 1, lost: 0 });
+  const [first, second] = rec.of('job-failed');
+  assert.ok(first?.type === 'job-failed' && second?.type === 'job-failed');
+  assert.equal(first.outcome, 'retry');
+  assert.equal(second.outcome, 'dead');
+  // The hold kept the queue: its retry came out only after the hold, and 'b' went on meanwhile.
+  assert.ok(first.runAtMs !== undefined);
+  assert.ok(handled.indexOf('b') < handled.lastIndexOf('a'), `handled in order ${handled.join(',')}`);
+  const dead = await client.deadLetters({ queueType: 'w_jf' });
+  assert.deepEqual(dead.jobs.map((j) => [j.jobId, j.reason, j.attempts, j.error]), [['a', 'failed', 2, '429 from the carrier']]);
 });
 
 test('graceful stop: running jobs finish, nothing is taken after the stop, nothing is lost', async (t) => {
@@ -140,7 +174,7 @@ test('graceful stop: running jobs finish, nothing is taken after the stop, nothi
   await waitFor(() => rec.of('stopping').length === 1, { what: 'the worker to stop polling', timeoutMs: 10_000 });
   assert.equal(resolved, false, 'runWorker waits for the jobs in flight');
   for (const open of gates) open();
-  assert.deepEqual(await worker, { finished: 3, failed: 0, lost: 0 });
+  assert.deepEqual(await worker, { finished: 3, failed: 0, retried: 0, dead: 0, lost: 0 });
   assert.equal(rec.of('job-started').length, 3, 'no job taken after the stop');
   assert.equal(await queued('w_stop', 3), 5, 'the five new jobs wait in their queues');
   for (const id of ['j0', 'j1', 'j2']) {
@@ -172,7 +206,7 @@ test('a slow handler keeps its lease: the job is not handed out again', { skip: 
   });
   await waitFor(() => rec.of('job-finished').length === 1, { what: 'the slow job to finish', timeoutMs: 60_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 1, failed: 0, lost: 0 });
+  assert.deepEqual(await worker, { finished: 1, failed: 0, retried: 0, dead: 0, lost: 0 });
   assert.equal(runs, 1);
   assert.ok(rec.of('lease-extended').length >= 2, 'the lease was extended while the handler ran');
   assert.equal(rec.of('lease-lost').length, 0);
@@ -186,7 +220,7 @@ test('batchSize dequeues several jobs per call', { skip: !serves('POST', '/finis
   const worker = runWorker({ url: server.url, queueType: 'w_batch', concurrency: 10, batchSize: 10, waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
   await waitFor(() => rec.of('job-finished').length === 20, { what: '20 finished jobs', timeoutMs: 30_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 20, failed: 0, lost: 0 });
+  assert.deepEqual(await worker, { finished: 20, failed: 0, retried: 0, dead: 0, lost: 0 });
 });
 
 test('an error no retry can fix (400 on a bad queue type) stops every poller and rejects runWorker', async () => {

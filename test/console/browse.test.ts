@@ -167,7 +167,7 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
       assert.equal(page.jobs.length, 1000);
       seen.push(...page.jobs.map((job) => job.job_id));
       const job = page.jobs[0];
-      assert.deepEqual(job, { job_id: job?.job_id, payload: { n: Number(job?.job_id.slice(1)) }, requeues_remaining: 3, requeue_limit: 3, cost: 1 });
+      assert.deepEqual(job, { job_id: job?.job_id, payload: { n: Number(job?.job_id.slice(1)) }, requeues_remaining: 3, requeue_limit: 3, cost: 1, attempts: 0 });
     }
     assert.deepEqual(seen, order);
     assert.equal(await commandCalls(h.redis, 'lrange'), 5, 'one LRANGE per page');
@@ -185,7 +185,7 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     await enqueueJob(engine, 'iv', 'q', 'b', { intervalMs: 40 });
     const a = await engine.dequeue('iv');
     assert.equal(a.kind, 'job');
-    assert.deepEqual(await engine.browse.jobPage('iv', 'q'), { jobs: [{ job_id: 'b', payload: { job: 'b' }, requeues_remaining: -1, requeue_limit: -1, cost: 1 }], total: 1, intervalMs: 40, active: 1 });
+    assert.deepEqual(await engine.browse.jobPage('iv', 'q'), { jobs: [{ job_id: 'b', payload: { job: 'b' }, requeues_remaining: -1, requeue_limit: -1, cost: 1, attempts: 0 }], total: 1, intervalMs: 40, active: 1 });
     assert.equal(await engine.setInterval('iv', 'q', 1234), true);
     await engine.finish('iv', 'q', 'a');
     await engine.clearQueue('iv', 'q', false);
@@ -202,10 +202,10 @@ describe('job pages (GET /jobs/<type>/<queue_id>/)', () => {
     await engine.redis.hset(keys.jobs, 'old', '2|{"a":[1,2]}');
     const page = await engine.browse.jobPage('rec', 'q');
     assert.deepEqual(page.jobs, [
-      { job_id: 'new', payload: 'text with | bars', requeues_remaining: -1, requeue_limit: -1, cost: 1 },
-      { job_id: 'old', payload: { a: [1, 2] }, requeues_remaining: 2, requeue_limit: 2, cost: 1 },
+      { job_id: 'new', payload: 'text with | bars', requeues_remaining: -1, requeue_limit: -1, cost: 1, attempts: 0 },
+      { job_id: 'old', payload: { a: [1, 2] }, requeues_remaining: 2, requeue_limit: 2, cost: 1, attempts: 0 },
     ]);
-    assert.deepEqual(parseJobRecord('0|5|3|[1,"x|y"]'), { requeuesRemaining: 0, requeueLimit: 5, cost: 3, payloadJson: '[1,"x|y"]' });
+    assert.deepEqual(parseJobRecord('0|5|3|[1,"x|y"]'), { requeuesRemaining: 0, requeueLimit: 5, cost: 3, retries: 0, backoffMs: 0, backoffMaxMs: 0, payloadJson: '[1,"x|y"]' });
   });
 
   test('bad parameters are ValidationErrors naming the parameter', async () => {

@@ -76,3 +76,30 @@ describe('lifecycle routes on Redis Cluster', () => {
     });
   }
 });
+
+describe('fail on Redis Cluster (SPEC 5.13)', () => {
+  test('retry after a back-off at the front, hold, and dead letters with reason failed, for types on every master', async () => {
+    for (const type of ['fa', 'fb', 'fc', 'fd']) {
+      const enq = (id: string, extra: Json = {}) => call('POST', `/enqueue/${type}/q/`, { job_id: id, interval: 0, payload: { id }, ...extra });
+      assert.equal((await enq('j', { requeue_limit: 1, backoff_ms: 300 })).status, 201);
+      assert.equal(((await call('GET', `/dequeue/${type}/`)).body as Json).attempt, 1);
+      const failed = await call('POST', `/fail/${type}/q/j/`, { error: 'down', hold_queue_ms: 600 });
+      assert.equal((failed.body as Json).outcome, 'retry');
+      assert.equal(((await call('GET', `/job/${type}/q/j/`)).body as Json).state, 'delayed');
+      assert.equal((await enq('newer')).status, 201);
+      const again = await waitFor(
+        async () => {
+          const r = await call('GET', `/dequeue/${type}/?wait=2000`);
+          return r.status === 200 ? (r.body as Json) : undefined;
+        },
+        { what: `a job of ${type} after the hold`, timeoutMs: 15_000 },
+      );
+      // The hold (600 ms) outlasts the back-off (300 ms): when the queue is free again the retry leads it.
+      assert.deepEqual([again.job_id, again.attempt], ['j', 2]);
+      assert.deepEqual((await call('POST', `/fail/${type}/q/j/`, { error: 'gone' })).body, { status: 'success', outcome: 'dead' });
+      const dead = (await call('GET', `/dead/${type}/`)).body as Json;
+      const [letter] = dead.jobs as Json[];
+      assert.deepEqual([letter?.job_id, letter?.reason, letter?.attempts, letter?.error], ['j', 'failed', 2, 'gone']);
+    }
+  });
+});

@@ -23,6 +23,7 @@ describe('enqueue, dequeue, finish', () => {
       payloadJson: '{"to":"+1555"}',
       requeuesRemaining: 4,
       queueLength: 1,
+      attempt: 1,
     });
     assert.equal(await engine.reads.queueLength('sms', 'q1'), 1);
 

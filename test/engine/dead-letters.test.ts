@@ -80,7 +80,7 @@ describe('dead letters', { concurrency: true }, () => {
 
     assert.deepEqual(await engine.deadLetters.replay('r', [{ queueId: 'q', jobId: 'once' }]), { replayed: 1, skipped: 0 });
     assert.deepEqual(await allDead(engine, 'r'), []);
-    assert.deepEqual(await engine.lifecycle.jobStatus('r', 'q', 'once'), { state: 'queued', position: 1, requeuesRemaining: 1 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('r', 'q', 'once'), { state: 'queued', position: 1, requeuesRemaining: 1, attempts: 0 });
     const out = await drain(engine, 'r');
     assert.deepEqual(out.map((j) => [j.jobId, j.requeuesRemaining, j.payloadJson]), [
       ['waiting', -1, '{"job":"waiting"}'],

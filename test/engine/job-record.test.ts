@@ -32,6 +32,8 @@ describe('job records', () => {
       discarded_at_ms: (dead as { discarded_at_ms: number }).discarded_at_ms,
       // An old record knows only what remained when it was first read: that stands for its limit.
       requeue_limit: 1,
+      attempts: 2,
+      error: null,
       payload: { a: '1|2' },
     });
   });

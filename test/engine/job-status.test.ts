@@ -19,17 +19,17 @@ describe('job status', { concurrency: true }, () => {
   test('queued with its position and requeues remaining', async () => {
     const engine = await h.newEngine();
     for (const id of ['a', 'b', 'c']) await enqueueJob(engine, 's', 'q', id, { requeueLimit: 4 });
-    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'a'), { state: 'queued', position: 0, requeuesRemaining: 4 });
-    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'c'), { state: 'queued', position: 2, requeuesRemaining: 4 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'a'), { state: 'queued', position: 0, requeuesRemaining: 4, attempts: 0 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'c'), { state: 'queued', position: 2, requeuesRemaining: 4, attempts: 0 });
     await pollDequeue(engine, 's');
-    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'c'), { state: 'queued', position: 1, requeuesRemaining: 4 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'c'), { state: 'queued', position: 1, requeuesRemaining: 4, attempts: 0 });
   });
 
   test('delayed with run_at_ms, active with expires_at_ms, then gone after finish', async () => {
     const engine = await h.newEngine();
     await engine.enqueue({ queueType: 's', queueId: 'q', jobId: 'd', intervalMs: 0, payload: 1, delayMs: 60_000, requeueLimit: 2 });
     const due = Number(await engine.redis.zscore(typeKeys(engine.options.keyPrefix, 's').delayed, 'q:d'));
-    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'd'), { state: 'delayed', runAtMs: Math.ceil(due / 1000) });
+    assert.deepEqual(await engine.lifecycle.jobStatus('s', 'q', 'd'), { state: 'delayed', runAtMs: Math.ceil(due / 1000), attempts: 0 });
 
     await enqueueJob(engine, 's', 'q', 'x', { requeueLimit: 3 });
     await pollDequeue(engine, 's');
@@ -38,6 +38,7 @@ describe('job status', { concurrency: true }, () => {
       state: 'active',
       expiresAtMs: Math.ceil(expires / 1000),
       requeuesRemaining: 3,
+      attempts: 1,
     });
     assert.equal(await engine.finish('s', 'q', 'x'), true);
     assert.equal(await engine.lifecycle.jobStatus('s', 'q', 'x'), undefined, 'finished: unknown');
@@ -55,9 +56,10 @@ describe('job status', { concurrency: true }, () => {
     const status = await engine.lifecycle.jobStatus('dd', 'q', 'j');
     assert.equal(status?.state, 'dead');
     assert.ok(status?.state === 'dead' && status.reason === 'requeue_limit_reached');
+    assert.equal(status?.attempts, 1, 'one delivery, which expired');
     assert.ok(status?.state === 'dead' && status.discardedAtMs >= beforeMs - 1 && status.discardedAtMs <= (await engine.redisTimeMs()));
     await enqueueJob(engine, 'dd', 'q', 'j');
-    assert.deepEqual(await engine.lifecycle.jobStatus('dd', 'q', 'j'), { state: 'queued', position: 0, requeuesRemaining: -1 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('dd', 'q', 'j'), { state: 'queued', position: 0, requeuesRemaining: -1, attempts: 0 });
   });
 
   test(`position is left out for queues over ${POSITION_LIMIT} jobs`, async () => {
@@ -67,7 +69,7 @@ describe('job status', { concurrency: true }, () => {
     // Fill the list directly: the status only reads its length and the job's record.
     const filler = Array.from({ length: POSITION_LIMIT }, (_, i) => `f${i}`);
     for (let i = 0; i < filler.length; i += 1000) await engine.redis.rpush(q.queue, ...filler.slice(i, i + 1000));
-    assert.deepEqual(await engine.lifecycle.jobStatus('big', 'q', 'first'), { state: 'queued', requeuesRemaining: -1 });
+    assert.deepEqual(await engine.lifecycle.jobStatus('big', 'q', 'first'), { state: 'queued', requeuesRemaining: -1, attempts: 0 });
   });
 
   test('bad identifiers are validation errors naming the field', async () => {

@@ -15,6 +15,8 @@ export interface DequeuedJob {
   requeuesRemaining: number;
   /** Jobs still queued in the queue after this one. */
   queueLength: number;
+  /** This delivery's number: 1 for the first (SPEC 5.13). */
+  attempt: number;
 }
 
 export interface NoJobReady {
@@ -35,7 +37,7 @@ export interface DequeueBatchReply {
 }
 
 /** Fields per job in both replies. */
-const JOB_FIELDS = 5;
+const JOB_FIELDS = 6;
 
 function job(script: string, reply: unknown[], at: number): DequeuedJob {
   return {
@@ -45,6 +47,7 @@ function job(script: string, reply: unknown[], at: number): DequeuedJob {
     payloadJson: text(script, reply[at + 2]),
     requeuesRemaining: int(script, reply[at + 3]),
     queueLength: int(script, reply[at + 4]),
+    attempt: int(script, reply[at + 5]),
   };
 }
 

@@ -3,6 +3,7 @@
 import { DeadLetterScripts } from './dead-letters.js';
 import { DequeueScripts } from './dequeue.js';
 import { EnqueueScripts } from './enqueue.js';
+import { FailScripts } from './fail.js';
 import { FinishScripts } from './finish.js';
 import { LifecycleScripts } from './lifecycle.js';
 import { QueueAdminScripts } from './queue-admin.js';
@@ -13,6 +14,7 @@ export class EngineScripts {
   readonly enqueue: EnqueueScripts;
   readonly dequeue: DequeueScripts;
   readonly finish: FinishScripts;
+  readonly fail: FailScripts;
   readonly queueAdmin: QueueAdminScripts;
   readonly requeue: RequeueScripts;
   readonly lifecycle: LifecycleScripts;
@@ -22,6 +24,7 @@ export class EngineScripts {
     this.enqueue = new EnqueueScripts(context);
     this.dequeue = new DequeueScripts(context);
     this.finish = new FinishScripts(context);
+    this.fail = new FailScripts(context);
     this.queueAdmin = new QueueAdminScripts(context);
     this.requeue = new RequeueScripts(context);
     this.lifecycle = new LifecycleScripts(context);

@@ -20,6 +20,9 @@ export interface EnqueueJob {
   cost: number;
   /** 0 or undefined: queued now; otherwise delayed this long (SPEC 5.6). */
   delayMs?: number;
+  /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (SPEC 5.13); 0 or undefined: at once. */
+  backoffMs?: number;
+  backoffMaxMs?: number;
 }
 
 export interface EnqueueReply {
@@ -28,7 +31,7 @@ export interface EnqueueReply {
   lengthBefore: number;
 }
 
-/** The 8 ARGV fields of a job, in the order both scripts read them. */
+/** The 10 ARGV fields of a job, in the order both scripts read them. */
 function jobArgs(job: EnqueueJob): ScriptArg[] {
   return [
     job.queueId,
@@ -39,6 +42,8 @@ function jobArgs(job: EnqueueJob): ScriptArg[] {
     job.maxQueuedLength ?? '',
     job.cost,
     job.delayMs ?? 0,
+    job.backoffMs ?? 0,
+    job.backoffMaxMs ?? 0,
   ];
 }
 

@@ -48,6 +48,8 @@ export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<
         maxQueuedLength: maxQueuedLengthOf(job),
         cost: job.cost,
         delayMs: job.delay_ms,
+        backoffMs: job.backoff_ms,
+        backoffMaxMs: job.backoff_max_ms,
       },
     });
     return NOT_AN_OBJECT;

@@ -11,7 +11,7 @@ import type { Reply, RouteDeps, RouteInput } from '../types.js';
 function jobFields(job: DequeuedJob): string {
   return (
     `"queue_id":${JSON.stringify(job.queueId)},"job_id":${JSON.stringify(job.jobId)},"payload":${job.payloadJson},` +
-    `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength}`
+    `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength},"attempt":${job.attempt}`
   );
 }
 

@@ -16,6 +16,8 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
     maxQueuedLength: limit,
     cost: body.cost,
     delayMs: body.delay_ms,
+    backoffMs: body.backoff_ms,
+    backoffMaxMs: body.backoff_max_ms,
   });
   // As the original: the length before this enqueue is told whenever a limit was asked for.
   const length = limit === undefined ? {} : { current_queue_length: result.lengthBefore };
