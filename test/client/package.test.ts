@@ -96,7 +96,10 @@ test('npm pack from the sources builds, installs, serves, and runs a typed worke
   const examples = [...clients.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string);
   assert.equal(examples.length, 2, 'README: a producer and a worker');
   examples.forEach((code, i) => writeFileSync(path.join(app, `readme-${i}.ts`), code));
-  writeFileSync(path.join(app, 'sms-gateway.ts'), 'export async function deliver(to: string, text: string): Promise<void> { void to; void text; }\n');
+  writeFileSync(
+    path.join(app, 'sms-gateway.ts'),
+    'export async function deliver(to: string, text: string): Promise<{ status: number; retryAfterMs?: number }> { void to; void text; return { status: 200 }; }\n',
+  );
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   await execFileAsync(process.execPath, [tsc, '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), '--types', 'node', '--outDir', 'out', 'worker.ts', 'readme-0.ts', 'readme-1.ts', 'sms-gateway.ts'], { cwd: app }).catch((error: { stdout?: string }) => {
     assert.fail(`the worker does not type-check against sharq-server/client:\n${error.stdout ?? ''}`);

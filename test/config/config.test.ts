@@ -40,6 +40,7 @@ describe('seed sample files, byte for byte', () => {
       deadLetterLimit: 1000,
       requeueBatchSize: 100,
       idleQueueTtlMs: 3_600_000,
+      defaultBackoffMs: 0,
     });
     assert.deepEqual(config.server, {
       host: '127.0.0.1',
@@ -187,6 +188,7 @@ describe('values and defaults', () => {
         'dead_letter_limit : 0',
         'requeue_batch_size : 10000',
         'idle_queue_ttl : 60000',
+        'default_backoff_ms : 2500',
         '[sharq-server]',
         'host : 0.0.0.0',
         'port : 65535',
@@ -219,6 +221,7 @@ describe('values and defaults', () => {
       deadLetterLimit: 0,
       requeueBatchSize: 10000,
       idleQueueTtlMs: 60_000,
+      defaultBackoffMs: 2500,
     });
     assert.deepEqual(config.server, {
       host: '0.0.0.0',
@@ -306,6 +309,10 @@ describe('errors name the file, section and key', () => {
     [
       `${MINIMAL}requeue_batch_size : 10001\n`,
       'sharq.conf: [sharq] requeue_batch_size: expected an integer 1-10000, got "10001"',
+    ],
+    [
+      `${MINIMAL}default_backoff_ms : 86400001\n`,
+      'sharq.conf: [sharq] default_backoff_ms: expected an integer 0-86400000 (milliseconds), got "86400001"',
     ],
     [`${MINIMAL}[sharq-server]\nport : 0\n`, 'sharq.conf: [sharq-server] port: expected a port 1-65535, got "0"'],
     [`${MINIMAL}[sharq-server]\nport : 65536\n`, 'sharq.conf: [sharq-server] port: expected a port 1-65535, got "65536"'],

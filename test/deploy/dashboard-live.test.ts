@@ -127,7 +127,7 @@ describe('the dashboard on a real Prometheus', () => {
   });
 
   test('every panel expression and the queue_type variable return data after traffic of every kind', LIVE, async () => {
-    // Every kind of event on two types: enqueue, duplicate, dequeue, finish, requeue, discard, 429, 404.
+    // Every kind of event on two types: enqueue, duplicate, dequeue, finish, fail, requeue, discard, 429, 404.
     for (const type of ['sms', 'email']) {
       for (let i = 0; i < 5; i++) assert.equal((await enqueue(type, `q${i}`, `j${i}`)).status, 201);
       assert.equal((await enqueue(type, 'q0', 'j0')).status, 201); // duplicate
@@ -139,6 +139,9 @@ describe('the dashboard on a real Prometheus', () => {
       assert.equal((await enqueue(type, 'never', 'drop', { requeue_limit: 0 })).status, 201);
       assert.equal((await enqueue(type, 'full', 'a', { max_queued_length: 1 })).status, 201);
       assert.equal((await enqueue(type, 'full', 'b', { max_queued_length: 1 })).status, 429);
+      // A fail of whichever job comes out next (retried or dead, as its requeue limit says).
+      const failing = (await server.api.get(`/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
+      assert.equal((await server.api.post(`/fail/${type}/${failing.queue_id}/${failing.job_id}/`, { error: 'down' })).status, 200);
     }
     // The primary has listed both types at a scrape, so their requeue counters start from a 0.
     await eventually('count(sharq_jobs_requeued_total{queue_type=~"sms|email"} == 0) == 2', 'requeue counters at 0');
