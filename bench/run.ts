@@ -17,6 +17,7 @@ import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
 import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
+import { failCycleScenario } from './scenarios/fail-cycle.js';
 import { lifecycleScenario } from './scenarios/lifecycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -27,7 +28,7 @@ import { rateAccuracyLongPollScenario } from './scenarios/rate-accuracy-long-pol
 import { batchCycleScenario } from './scenarios/batch-cycle.js';
 import { wakeLatencyScenario } from './scenarios/wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-11). */
+/** In the order they run; `--scenario` also accepts their numbers (1-12). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -40,6 +41,7 @@ const SCENARIOS: Scenario[] = [
   batchCycleScenario,
   wakeLatencyScenario,
   clusterScaleScenario,
+  failCycleScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

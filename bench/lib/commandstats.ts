@@ -25,3 +25,10 @@ export async function scriptTime(redis: Redis): Promise<ScriptTime> {
   }
   return { calls, usec };
 }
+
+/** CPU seconds the Redis process has used (user + system, INFO cpu): its cost, whatever else ran meanwhile. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const text = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text)?.[1] ?? NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}

@@ -57,6 +57,8 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
           },
         },
       ];
+    case 'fail-cycle':
+      return failCycle(profile, counters);
     case 'cycle':
       return [
         {
@@ -96,6 +98,62 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
         },
       ];
   }
+}
+
+/** GET /dequeue/ that keeps the job it got in the connection's context. */
+function dequeueInto(queueType: string): autocannon.Request {
+  return {
+    method: 'GET',
+    setupRequest: (req) => ({ ...req, path: `/dequeue/${queueType}/` }),
+    onResponse: (status, body, context) => {
+      const ctx = context as CycleContext;
+      ctx.queueId = undefined;
+      ctx.jobId = undefined;
+      if (status !== 200) return;
+      const reply = JSON.parse(body) as { queue_id?: unknown; job_id?: unknown };
+      if (typeof reply.queue_id === 'string' && typeof reply.job_id === 'string') {
+        ctx.queueId = reply.queue_id;
+        ctx.jobId = reply.job_id;
+      }
+    },
+  };
+}
+
+/** POST /<verb>/ of the job the connection's last dequeue got; restarts the sequence when it got none. */
+function actOnDequeued(verb: 'fail' | 'finish', queueType: string, body: string | undefined, done?: () => void): autocannon.Request {
+  return {
+    method: 'POST',
+    ...(body === undefined ? {} : { headers: JSON_HEADERS }),
+    setupRequest: (req, context) => {
+      const ctx = context as CycleContext;
+      if (ctx.queueId === undefined || ctx.jobId === undefined) return RESTART_SEQUENCE;
+      return { ...req, path: `/${verb}/${queueType}/${ctx.queueId}/${ctx.jobId}/`, ...(body === undefined ? {} : { body }) };
+    },
+    onResponse: (status) => {
+      if (status === 200) done?.();
+    },
+  };
+}
+
+const RETRY_NOW = JSON.stringify({ error: 'bench: fails once', retry_in_ms: 0 });
+
+function failCycle(profile: Extract<Profile, { kind: 'fail-cycle' }>, counters: Counters): autocannon.Request[] {
+  return [
+    {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => {
+        const n = counters.sequence++;
+        return { ...req, path: `/enqueue/${profile.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, 0) };
+      },
+    },
+    dequeueInto(profile.queueType),
+    actOnDequeued('fail', profile.queueType, RETRY_NOW),
+    dequeueInto(profile.queueType),
+    actOnDequeued('finish', profile.queueType, undefined, () => {
+      counters.cycles += 1;
+    }),
+  ];
 }
 
 function runOnce(

@@ -38,7 +38,18 @@ export interface CycleProfile {
   idPrefix: string;
 }
 
-export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile;
+/**
+ * Each connection loops enqueue -> dequeue -> fail (retry at once, back at the front) -> dequeue ->
+ * finish: a job that fails once and then succeeds (SPEC 5.13), next to the plain cycle.
+ */
+export interface FailCycleProfile {
+  kind: 'fail-cycle';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+}
+
+export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile | FailCycleProfile;
 
 export interface LoadSpec {
   url: string;

@@ -124,10 +124,67 @@ export class SharqClient {
     await this.call('finish', { queue_type: input.queueType, queue_id: input.queueId, job_id: input.jobId }, { expect: [200], retrySafe: false });
   }
 
+  /**
+   * Finishes an active job and gets the next job of the type in the same request (one round trip per
+   * job): null when none came within `waitMs` (default 0). SharqNotFoundError when the job was not
+   * active, and then nothing was handed out. Never retried, as dequeue.
+   */
+  async finishAndNext<P = unknown>(input: JobAddress & { waitMs?: number; signal?: AbortSignal }): Promise<Job<P> | null> {
+    const reply = await this.call('finish', { queue_type: input.queueType, queue_id: input.queueId, job_id: input.jobId }, {
+      query: { next: 1, wait: input.waitMs },
+      expect: [200],
+      retrySafe: false,
+      extraTimeoutMs: input.waitMs,
+      signal: input.signal,
+    });
+    const body = reply.body as Extract<ReplyBody<'/finish/{queue_type}/{queue_id}/{job_id}/', 'post', 200>, { next: unknown }>;
+    return body.next === null ? null : (camelize(body.next) as Job<P>);
+  }
+
+  /** Fails an active job (see fail()) and gets the next job of the type in the same request. */
+  async failAndNext<P = unknown>(input: FailInput & { waitMs?: number; signal?: AbortSignal }): Promise<FailResult & { next: Job<P> | null }> {
+    const body: RequestBody<'/fail/{queue_type}/{queue_id}/{job_id}/', 'post'> = {
+      error: input.error,
+      retry_in_ms: input.retryInMs,
+      hold_queue_ms: input.holdQueueMs,
+    };
+    const reply = await this.call('fail', { queue_type: input.queueType, queue_id: input.queueId, job_id: input.jobId }, {
+      body,
+      query: { next: 1, wait: input.waitMs },
+      expect: [200],
+      retrySafe: false,
+      extraTimeoutMs: input.waitMs,
+      signal: input.signal,
+    });
+    const wire = reply.body as Extract<ReplyBody<'/fail/{queue_type}/{queue_id}/{job_id}/', 'post', 200>, { next: unknown }>;
+    const { status: _status, next, ...rest } = wire;
+    return { ...camelize(rest), next: next === null ? null : (camelize(next) as Job<P>) };
+  }
+
   /** Finishes several jobs; true for each that was active. */
   async finishBatch(input: { queueType: string; jobs: readonly JobRef[] }): Promise<boolean[]> {
     const reply = await this.call('finishBatch', { queue_type: input.queueType }, { body: { jobs: jobRefsWire(input.jobs) }, expect: [200], retrySafe: false });
     return (reply.body as ReplyBody<'/finish/{queue_type}/', 'post', 200>).results.map((r) => r.status === 'success');
+  }
+
+  /** Finishes several jobs and takes up to `count` next jobs of the type in the same request (waiting up to `waitMs` when none is ready). */
+  async finishBatchAndTake<P = unknown>(input: {
+    queueType: string;
+    jobs: readonly JobRef[];
+    count: number;
+    waitMs?: number;
+    signal?: AbortSignal;
+  }): Promise<{ results: boolean[]; jobs: Array<Job<P>> }> {
+    const reply = await this.call('finishBatch', { queue_type: input.queueType }, {
+      body: { jobs: jobRefsWire(input.jobs) },
+      query: { count: input.count, wait: input.waitMs },
+      expect: [200],
+      retrySafe: false,
+      extraTimeoutMs: input.waitMs,
+      signal: input.signal,
+    });
+    const wire = reply.body as ReplyBody<'/finish/{queue_type}/', 'post', 200>;
+    return { results: wire.results.map((r) => r.status === 'success'), jobs: (wire.jobs ?? []).map((job) => camelize(job) as Job<P>) };
   }
 
   /** Extends an active job's lease to `extendMs` from now (default job_expire_interval); SharqNotFoundError when not active. */

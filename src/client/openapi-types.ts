@@ -571,6 +571,8 @@ export interface components {
             status: "success";
             /** @description One result per job, in order: failure when the job was not active. */
             results: components["schemas"]["BatchFinishResult"][];
+            /** @description With `count`: the next jobs handed out (0 to count). */
+            jobs?: components["schemas"]["BatchJob"][];
         };
         IntervalRequest: {
             interval: components["schemas"]["IntervalMs"];
@@ -774,6 +776,25 @@ export interface components {
             /** @description With `retry`: the Redis time (ms) from which the job can be handed out again. */
             run_at_ms?: components["schemas"]["EpochMs"];
         };
+        FinishedNext: {
+            /** @constant */
+            status: "success";
+            /** @description The next job of the type (the single-job dequeue reply's fields), or null when none came within `wait`. */
+            next: components["schemas"]["BatchJob"] | null;
+        };
+        FailedNext: {
+            /** @constant */
+            status: "success";
+            /**
+             * @description `retry`: the job goes back (after its wait, at the front of its queue); `dead`: its requeue limit was spent, it went to the dead letters with reason `failed`.
+             * @enum {string}
+             */
+            outcome: "retry" | "dead";
+            /** @description With `retry`: the Redis time (ms) from which the job can be handed out again. */
+            run_at_ms?: components["schemas"]["EpochMs"];
+            /** @description The next job of the type (the single-job dequeue reply's fields), or null when none came within `wait`. */
+            next: components["schemas"]["BatchJob"] | null;
+        };
     };
     responses: {
         /** @description Invalid request: malformed JSON, a missing field, a wrong type or value; the message names the field. */
@@ -840,6 +861,12 @@ export interface components {
         offset: number;
         /** @description Only queues whose id starts with this. */
         prefix: string;
+        /** @description 1: hand out the next job of the type in the same request (and the same script call), as `GET /dequeue/<queue_type>/` would; the reply carries it as `next` (null when none came within `wait`). A finish or fail that answers 404 hands out nothing. */
+        next: number;
+        /** @description With `next=1` (or a batch finish's `count`): when no job is ready at once, hold the request up to this many ms for one (0 to `max_wait_ms`; default 0). Without them it is a 400. */
+        nextWait: number;
+        /** @description Also hand out up to this many next jobs of the type (1 to `max_batch`), as `GET /dequeue/<queue_type>/?count=` would; the reply carries them as `jobs`. */
+        nextCount: number;
     };
     requestBodies: never;
     headers: never;
@@ -1017,7 +1044,12 @@ export interface operations {
     };
     finish: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1: hand out the next job of the type in the same request (and the same script call), as `GET /dequeue/<queue_type>/` would; the reply carries it as `next` (null when none came within `wait`). A finish or fail that answers 404 hands out nothing. */
+                next?: components["parameters"]["next"];
+                /** @description With `next=1` (or a batch finish's `count`): when no job is ready at once, hold the request up to this many ms for one (0 to `max_wait_ms`; default 0). Without them it is a 400. */
+                wait?: components["parameters"]["nextWait"];
+            };
             header?: never;
             path: {
                 queue_type: components["parameters"]["queue_type"];
@@ -1028,13 +1060,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Finished. */
+            /** @description Finished; with `next=1`, the next job of the type too. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Success"];
+                    "application/json": components["schemas"]["Success"] | components["schemas"]["FinishedNext"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -1053,7 +1085,12 @@ export interface operations {
     };
     finishBatch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Also hand out up to this many next jobs of the type (1 to `max_batch`), as `GET /dequeue/<queue_type>/?count=` would; the reply carries them as `jobs`. */
+                count?: components["parameters"]["nextCount"];
+                /** @description With `next=1` (or a batch finish's `count`): when no job is ready at once, hold the request up to this many ms for one (0 to `max_wait_ms`; default 0). Without them it is a 400. */
+                wait?: components["parameters"]["nextWait"];
+            };
             header?: never;
             path: {
                 queue_type: components["parameters"]["queue_type"];
@@ -1126,7 +1163,12 @@ export interface operations {
     };
     fail: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 1: hand out the next job of the type in the same request (and the same script call), as `GET /dequeue/<queue_type>/` would; the reply carries it as `next` (null when none came within `wait`). A finish or fail that answers 404 hands out nothing. */
+                next?: components["parameters"]["next"];
+                /** @description With `next=1` (or a batch finish's `count`): when no job is ready at once, hold the request up to this many ms for one (0 to `max_wait_ms`; default 0). Without them it is a 400. */
+                wait?: components["parameters"]["nextWait"];
+            };
             header?: never;
             path: {
                 queue_type: components["parameters"]["queue_type"];
@@ -1141,13 +1183,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The lease ended; `outcome` says what became of the job. */
+            /** @description The lease ended; `outcome` says what became of the job; with `next=1`, the next job of the type too. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Failed"];
+                    "application/json": components["schemas"]["Failed"] | components["schemas"]["FailedNext"];
                 };
             };
             400: components["responses"]["BadRequest"];

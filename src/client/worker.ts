@@ -2,7 +2,9 @@
 // batches when asked), runs the handler, finishes on success, fails the job when the handler throws
 // (the server retries it with its back-off up to its requeue_limit, or dead-letters it; a JobFailure
 // asks for a given retry delay and a hold of the queue), keeps the lease of a slow job alive, backs
-// off while the server is unavailable, and stops gracefully on an AbortSignal.
+// off while the server is unavailable, and stops gracefully on an AbortSignal. A single-job worker
+// asks for its next job in the request that finishes (or fails) the last one (SPEC 5.15), so a busy
+// type costs one request per job; it long-polls only when that request brings none.
 import { SharqClient, type SharqClientOptions } from './client.js';
 import { SharqError, SharqNotFoundError, SharqProtocolError, SharqUnavailableError } from './errors.js';
 import { backoffMs, pause } from './transport.js';
@@ -150,18 +152,23 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const inFlight = new Set<Promise<void>>();
   let fatal: unknown;
 
-  /** Finishes the job (retrying through a short outage); false when the server no longer had it active. */
-  async function finish(job: Job): Promise<boolean> {
+  /**
+   * Finishes the job (retrying through a short outage); false when the server no longer had it active.
+   * With `next`, the same request brings the next job of the type, if one is ready (SPEC 5.15).
+   */
+  async function finish(job: Job, next: boolean): Promise<{ finished: boolean; next: Job<P> | null }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await client.finish({ queueType, queueId: job.queueId, jobId: job.jobId });
+        const address = { queueType, queueId: job.queueId, jobId: job.jobId };
+        const nextJob = next ? await client.finishAndNext<P>(address) : (await client.finish(address), null);
         summary.finished++;
-        return true;
+        return { finished: true, next: nextJob };
       } catch (error) {
-        // A retried finish whose first attempt went through answers 404: count it done, it was.
+        // A retried finish whose first attempt went through answers 404: count it done, it was. (A next
+        // job its lost reply carried is left to expire and come back, as a lost dequeue's is.)
         if (error instanceof SharqNotFoundError && attempt > 0) {
           summary.finished++;
-          return true;
+          return { finished: true, next: null };
         }
         if (error instanceof SharqUnavailableError && attempt < 5) {
           await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
@@ -169,17 +176,21 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
         }
         summary.lost++;
         emit({ type: 'finish-lost', job, error });
-        return false;
+        return { finished: false, next: null };
       }
     }
   }
 
-  /** Fails the job (retrying through a short outage); undefined when the server no longer had it active. */
-  async function fail(job: Job, error: unknown): Promise<FailResult | undefined> {
+  /**
+   * Fails the job (retrying through a short outage); undefined when the server no longer had it
+   * active. With `next`, the same request brings the next job of the type, if one is ready.
+   */
+  async function fail(job: Job, error: unknown, next: boolean): Promise<(FailResult & { next: Job<P> | null }) | undefined> {
     const asked = error instanceof JobFailure ? { retryInMs: error.retryInMs, holdQueueMs: error.holdQueueMs } : {};
     for (let attempt = 0; ; attempt++) {
       try {
-        return await client.fail({ queueType, queueId: job.queueId, jobId: job.jobId, error: errorMessage(error), ...asked });
+        const input = { queueType, queueId: job.queueId, jobId: job.jobId, error: errorMessage(error), ...asked };
+        return next ? await client.failAndNext<P>(input) : { ...(await client.fail(input)), next: null };
       } catch (failError) {
         if (failError instanceof SharqUnavailableError && attempt < 5) {
           await pause(backoffMs(baseBackoffMs, attempt, maxBackoffMs));
@@ -194,7 +205,11 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
   }
 
-  async function run(job: Job<P>): Promise<void> {
+  /**
+   * Runs the handler and finishes or fails the job. With `chained`, that request also asks for the
+   * next job unless the worker is stopping by then, and returns it.
+   */
+  async function run(job: Job<P>, chained = false): Promise<Job<P> | null> {
     const started = Date.now();
     const lease = startLease(client, queueType, job, options, emit);
     emit({ type: 'job-started', job });
@@ -206,28 +221,65 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
       if (lease.signal.aborted) {
         summary.lost++;
         emit({ type: 'fail-lost', job, error });
-        return;
+        return null;
       }
-      const result = await fail(job, error);
-      if (result === undefined) return;
+      const asks = chained && startAsk();
+      const result = await fail(job, error, asks);
+      if (result === undefined || result.next === null) {
+        if (asks) endAsk();
+      }
+      if (result === undefined) return null;
       summary.failed++;
       if (result.outcome === 'dead') summary.dead++;
       else summary.retried++;
-      emit({ type: 'job-failed', job, error, durationMs: Date.now() - started, ...result });
-      return;
+      const { next: nextJob, ...outcome } = result;
+      emit({ type: 'job-failed', job, error, durationMs: Date.now() - started, ...outcome });
+      return nextJob;
     }
     lease.stop();
     if (lease.signal.aborted) {
       summary.lost++;
       emit({ type: 'finish-lost', job, error: new SharqNotFoundError('the lease was lost before the handler returned') });
-      return;
+      return null;
     }
-    if (await finish(job)) emit({ type: 'job-finished', job, durationMs: Date.now() - started });
+    const asks = chained && startAsk();
+    const done = await finish(job, asks);
+    if (done.finished) emit({ type: 'job-finished', job, durationMs: Date.now() - started });
+    if (asks && done.next === null) endAsk();
+    return done.next;
+  }
+
+  /**
+   * A single-job slot: runs the job, and each finish or fail asks for the next job in the same
+   * request while the worker is not stopping, so a busy type costs one request per job.
+   */
+  async function runChain(first: Job<P>): Promise<void> {
+    for (let job: Job<P> | null = first; job !== null; ) {
+      const running = run(job, true);
+      // run() has emitted job-started by now: the ask that brought this job is over.
+      if (job !== first) endAsk();
+      job = await running;
+    }
+  }
+
+  // Finish or fail requests that ask for the next job, until the job they bring has started: the
+  // worker says `stopping` only once none is left, so no job starts after it.
+  let asking = 0;
+  let asksEnded: (() => void) | undefined;
+  /** Decided when a handler is done (a stop may have come while it ran): a stopping worker asks for no more jobs. */
+  function startAsk(): boolean {
+    if (signal.aborted || fatal !== undefined) return false;
+    asking += 1;
+    return true;
+  }
+  function endAsk(): void {
+    asking -= 1;
+    if (asking === 0) asksEnded?.();
   }
 
   /** Runs a received job in the slot taken for it; runWorker waits for it before it resolves. */
   function start(job: Job<P>): void {
-    const running: Promise<void> = run(job)
+    const running: Promise<void> = (batchSize > 1 ? run(job).then(() => undefined) : runChain(job))
       .catch((error: unknown) => emit({ type: 'error', error }))
       .finally(() => {
         inFlight.delete(running);
@@ -284,6 +336,7 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
   const wakePollers = (): void => slots.wake();
   signal.addEventListener('abort', wakePollers, { once: true });
   await Promise.all(Array.from({ length: pollers }, () => poll()));
+  if (asking > 0) await new Promise<void>((resolve) => (asksEnded = resolve));
   // No poller runs now, so no job is added to inFlight: wait for the handlers and finishes still going.
   emit({ type: 'stopping', inFlight: inFlight.size });
   await Promise.all(inFlight);

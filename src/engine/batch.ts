@@ -113,6 +113,18 @@ export class BatchOperations {
 
   /** true per job finished, false per job not active; invalid ids are not sent to Redis. */
   async finish(queueType: unknown, jobs: readonly BatchFinishJob[]): Promise<BatchFinishResult[]> {
+    return (await this.finishAndTake(queueType, jobs, 0)).results;
+  }
+
+  /**
+   * finish(), and up to `count` jobs handed out as dequeue(count) would (SPEC 5.15): the last finish
+   * call also takes the first jobs, so a batch of at most BATCH_CHUNK jobs each way is one script call.
+   */
+  async finishAndTake(
+    queueType: unknown,
+    jobs: readonly BatchFinishJob[],
+    count: number,
+  ): Promise<{ results: BatchFinishResult[] } & BatchDequeueResult> {
     const type = valid.identifier('queue_type', queueType);
     const results: BatchFinishResult[] = new Array(jobs.length);
     const pending: { index: number; job: JobRef }[] = [];
@@ -123,13 +135,30 @@ export class BatchOperations {
         results[index] = invalid(error);
       }
     });
-    for (let from = 0; from < pending.length; from += BATCH_CHUNK) {
+    const { idleQueueTtlMs, jobExpireIntervalMs } = this.core.options;
+    const asked = Math.min(count, BATCH_CHUNK);
+    let taken: BatchDequeueResult = { jobs: [] };
+    for (let from = 0; from < pending.length || (from === 0 && asked > 0); from += BATCH_CHUNK) {
       const chunk = pending.slice(from, from + BATCH_CHUNK);
-      const finished = await this.core.scripts.finish.finishBatch(type, chunk.map((p) => p.job), this.core.options.idleQueueTtlMs);
+      const refs = chunk.map((p) => p.job);
+      const last = from + BATCH_CHUNK >= pending.length;
+      let finished: boolean[];
+      if (last && asked > 0) {
+        const reply = await this.core.scripts.finish.finishBatchNext(type, refs, idleQueueTtlMs, jobExpireIntervalMs, asked);
+        finished = reply.finished;
+        taken = reply.nextReadyInMs === undefined ? { jobs: reply.jobs } : { jobs: reply.jobs, nextReadyInMs: reply.nextReadyInMs };
+      } else {
+        finished = await this.core.scripts.finish.finishBatch(type, refs, idleQueueTtlMs);
+      }
       chunk.forEach((p, i) => {
         results[p.index] = finished[i] === true;
       });
     }
-    return results;
+    // More than one call's worth asked for, and the first call gave all it was asked: the rest as dequeue(count) would.
+    if (count > asked && taken.jobs.length === asked) {
+      const more = await this.take(type, count - asked);
+      taken = { ...more, jobs: [...taken.jobs, ...more.jobs] };
+    }
+    return { results, ...taken };
   }
 }

@@ -16,7 +16,8 @@ import { globalKeys, typeKeys, type GlobalKeys } from './keys.js';
 import { JobLifecycle } from './lifecycle.js';
 import { QueueReads } from './reads.js';
 import { BatchSizer, requeuePassPlan, runRequeuePass, type RequeueCounts, type RequeuePassPlan } from './requeue-pass.js';
-import type { DequeueResult } from './scripts/dequeue.js';
+import type { DequeuedJob, DequeueResult } from './scripts/dequeue.js';
+import type { FailCall } from './scripts/fail.js';
 import type { EnqueueReply } from './scripts/enqueue.js';
 import { TypeRegistry } from './type-registry.js';
 import * as valid from './validation.js';
@@ -141,13 +142,7 @@ export class QueueEngine {
   async fail(queueType: unknown, queueId: unknown, jobId: unknown, request: FailRequest = {}): Promise<FailResult | undefined> {
     const type = valid.identifier('queue_type', queueType);
     const job = { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) };
-    const reply = await this.core.scripts.fail.fail(type, job, {
-      error: request.error === undefined ? '' : valid.errorText(request.error),
-      retryInMs: request.retryInMs === undefined ? undefined : valid.retryInMs(request.retryInMs),
-      holdQueueMs: request.holdQueueMs === undefined ? 0 : valid.holdQueueMs(request.holdQueueMs),
-      deadLetterLimit: this.options.deadLetterLimit,
-      idleQueueTtlMs: this.options.idleQueueTtlMs,
-    });
+    const reply = await this.core.scripts.fail.fail(type, job, this.failCall(request));
     switch (reply.outcome) {
       case 'none':
         return undefined;
@@ -157,6 +152,44 @@ export class QueueEngine {
         // Rounded up: the job is not handed out before then.
         return { outcome: 'retry', runAtMs: Math.ceil(reply.runAtUs / 1000) };
     }
+  }
+
+  /**
+   * finish() and, when it finished the job, the next job of the type in the same script call (SPEC
+   * 5.15; null when none is ready). undefined when the job was not active: nothing is handed out.
+   */
+  async finishNext(queueType: unknown, queueId: unknown, jobId: unknown): Promise<{ next: DequeuedJob | null } | undefined> {
+    return this.core.scripts.finish.finishNext(
+      valid.identifier('queue_type', queueType),
+      { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) },
+      this.options.idleQueueTtlMs,
+      this.options.jobExpireIntervalMs,
+    );
+  }
+
+  /** fail() and the next job of the type in the same script call (SPEC 5.15); undefined when not active. */
+  async failNext(
+    queueType: unknown,
+    queueId: unknown,
+    jobId: unknown,
+    request: FailRequest = {},
+  ): Promise<(FailResult & { next: DequeuedJob | null }) | undefined> {
+    const type = valid.identifier('queue_type', queueType);
+    const job = { queueId: valid.identifier('queue_id', queueId), jobId: valid.identifier('job_id', jobId) };
+    const reply = await this.core.scripts.fail.failNext(type, job, this.failCall(request), this.options.jobExpireIntervalMs);
+    if (reply.outcome === 'none') return undefined;
+    const next = reply.next ?? null;
+    return reply.outcome === 'dead' ? { outcome: 'dead', next } : { outcome: 'retry', runAtMs: Math.ceil(reply.runAtUs / 1000), next };
+  }
+
+  private failCall(request: FailRequest): FailCall {
+    return {
+      error: request.error === undefined ? '' : valid.errorText(request.error),
+      retryInMs: request.retryInMs === undefined ? undefined : valid.retryInMs(request.retryInMs),
+      holdQueueMs: request.holdQueueMs === undefined ? 0 : valid.holdQueueMs(request.holdQueueMs),
+      deadLetterLimit: this.options.deadLetterLimit,
+      idleQueueTtlMs: this.options.idleQueueTtlMs,
+    };
   }
 
   /** Sets and pins a queue's interval; false when the queue is neither live nor idle. */

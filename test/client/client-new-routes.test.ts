@@ -36,7 +36,7 @@ after(async () => {
 test('jobStatus follows a job from queued to active to gone', serves('GET', '/job/:queue_type/:queue_id/:job_id/'), async () => {
   const at = { queueType: 'n_status', queueId: 'q', jobId: 'j' };
   await client.enqueue({ ...at, interval: 0, payload: 1, requeueLimit: 2 });
-  assert.deepEqual(await client.jobStatus(at), { state: 'queued', position: 0, requeuesRemaining: 2 });
+  assert.deepEqual(await client.jobStatus(at), { state: 'queued', position: 0, requeuesRemaining: 2, attempts: 0 });
   await client.dequeue({ queueType: 'n_status' });
   const active = await client.jobStatus(at);
   assert.ok(active?.state === 'active', JSON.stringify(active));
@@ -66,7 +66,7 @@ test('dead letters: a job past its requeue limit is listed, replayed, and the li
   }, { what: 'the expired job to reach the dead letters', timeoutMs: 20_000 });
   assert.equal(page.nextCursor, null);
   assert.deepEqual({ ...page.jobs[0], reason: undefined, discardedAtMs: undefined }, {
-    queueId: 'q', jobId: 'doomed', payload: { keep: 'me' }, requeueLimit: 0, reason: undefined, discardedAtMs: undefined,
+    queueId: 'q', jobId: 'doomed', payload: { keep: 'me' }, requeueLimit: 0, reason: undefined, discardedAtMs: undefined, attempts: 1, error: null,
   });
   assert.equal(await client.replayDeadLetters({ queueType: 'n_dead', jobs: [{ queueId: 'q', jobId: 'doomed' }] }), 1);
   assert.deepEqual((await client.deadLetters({ queueType: 'n_dead' })).jobs, []);

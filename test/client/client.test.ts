@@ -61,7 +61,7 @@ test('enqueue, dequeue and finish round-trip a job in camelCase, payload unchang
   assert.deepEqual(await client.enqueue({ queueType: 'c_round', queueId: 'q1', jobId: 'j1', interval: 0, payload, requeueLimit: 3 }), {});
   assert.deepEqual(await client.enqueue({ queueType: 'c_round', queueId: 'q1', jobId: 'j1', interval: 0, payload }), { duplicate: true });
   const job = await client.dequeue<typeof payload>({ queueType: 'c_round' });
-  assert.deepEqual(job, { queueId: 'q1', jobId: 'j1', payload, requeuesRemaining: 3, currentQueueLength: 0 });
+  assert.deepEqual(job, { queueId: 'q1', jobId: 'j1', payload, requeuesRemaining: 3, currentQueueLength: 0, attempt: 1 });
   assert.equal(await client.dequeue({ queueType: 'c_round' }), null);
   await client.finish({ queueType: 'c_round', queueId: 'q1', jobId: 'j1' });
   await assert.rejects(client.finish({ queueType: 'c_round', queueId: 'q1', jobId: 'j1' }), SharqNotFoundError);

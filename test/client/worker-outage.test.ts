@@ -61,5 +61,5 @@ test('503 while Redis is down: growing back-off, then work resumes by itself', a
   await client.enqueue({ queueType: 'outage', queueId: 'q', jobId: 'after', interval: 0, payload: null });
   await waitFor(() => handled.includes('after'), { what: 'the worker to handle a job after the outage', timeoutMs: 30_000 });
   stop.abort();
-  assert.deepEqual(await worker, { finished: 1, failed: 0, lost: 0 });
+  assert.deepEqual(await worker, { finished: 1, failed: 0, retried: 0, dead: 0, lost: 0 });
 });

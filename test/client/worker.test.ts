@@ -115,6 +115,24 @@ test('a failing handler fails its job at once: it comes back with its attempt an
   assert.ok(failed?.type === 'job-failed' && (failed.error as Error).message === 'first attempt fails' && failed.outcome === 'retry');
 });
 
+test('a single-job worker makes one request per job after its first: each finish brings the next job', async (t) => {
+  const JOBS = 30;
+  for (let i = 0; i < JOBS; i++) await client.enqueue({ queueType: 'w_one', queueId: `q${i % 3}`, jobId: `j${i}`, interval: 0, payload: i });
+  const requests: string[] = [];
+  const counting = new SharqClient({ url: server.url, onReply: (r) => { drift.push(...seeReply(r)); requests.push(`${r.method} ${r.path.split('?')[0]?.split('/')[1] ?? ''}`); } });
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const rec = recorder();
+  const worker = runWorker({ client: counting, queueType: 'w_one', waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
+  await waitFor(() => rec.of('job-finished').length === JOBS, { what: `${JOBS} finished jobs`, timeoutMs: 30_000 });
+  stop.abort();
+  assert.deepEqual(await worker, { finished: JOBS, failed: 0, retried: 0, dead: 0, lost: 0 });
+  const finishes = requests.filter((r) => r === 'POST finish').length;
+  const dequeuesBeforeLast = requests.slice(0, requests.lastIndexOf('POST finish')).filter((r) => r === 'GET dequeue').length;
+  assert.equal(finishes, JOBS, 'one finish per job');
+  assert.equal(dequeuesBeforeLast, 1, `one dequeue before the chain of finishes, got ${requests.join(', ')}`);
+});
+
 test('a JobFailure asks for its retry delay and a hold of its queue; past the limit the job is dead with the error', async (t) => {
   await client.enqueue({ queueType: 'w_jf', queueId: 'held', jobId: 'a', interval: 0, payload: null, requeueLimit: 1 });
   await client.enqueue({ queueType: 'w_jf', queueId: 'other', jobId: 'b', interval: 0, payload: null });

@@ -65,7 +65,7 @@ describe('console read routes and static files', () => {
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.body, {
       status: 'success',
-      jobs: [10, 11].map((n) => ({ job_id: `j${n}`, payload: { n, text: 'ünïcode | bar' }, requeues_remaining: 2, requeue_limit: 2, cost: 1 })),
+      jobs: [10, 11].map((n) => ({ job_id: `j${n}`, payload: { n, text: 'ünïcode | bar' }, requeues_remaining: 2, requeue_limit: 2, cost: 1, attempts: 0 })),
       total: 12,
       interval: 250,
       active: 0,

@@ -136,7 +136,7 @@ describe('GET /dequeue/<type>/?count=<n>', () => {
     const body = res.body as { status: string; jobs: Json[] };
     assert.equal(body.status, 'success');
     assert.deepEqual(body.jobs.map((j) => j.job_id).sort(), ['free-0', 'free-1', 'r1-0', 'r2-0']);
-    assert.deepEqual(Object.keys(body.jobs[0] as Json).sort(), ['current_queue_length', 'job_id', 'payload', 'queue_id', 'requeues_remaining']);
+    assert.deepEqual(Object.keys(body.jobs[0] as Json).sort(), ['attempt', 'current_queue_length', 'job_id', 'payload', 'queue_id', 'requeues_remaining']);
     assert.equal((await server.api.get(`/dequeue/b_count/?count=20`)).status, 404, 'the limited queues wait');
     assert.ok((await metricSum(server, 'sharq_batch_size_jobs_count', { operation: 'dequeue', queue_type: 'b_count' })) >= 1);
   });

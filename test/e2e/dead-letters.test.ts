@@ -31,7 +31,7 @@ describe('dead letters', () => {
     assert.deepEqual(all.jobs.map((j) => j.job_id), ['e', 'd', 'c', 'b'], 'the oldest beyond the limit is dropped');
     assert.equal(all.next_cursor, null);
     const entry = all.jobs[0] as Json;
-    assert.deepEqual(Object.keys(entry).sort(), ['discarded_at_ms', 'job_id', 'payload', 'queue_id', 'reason', 'requeue_limit']);
+    assert.deepEqual(Object.keys(entry).sort(), ['attempts', 'discarded_at_ms', 'error', 'job_id', 'payload', 'queue_id', 'reason', 'requeue_limit']);
     assert.deepEqual([entry.queue_id, entry.reason, entry.requeue_limit, entry.payload], ['q', 'requeue_limit_reached', 0, { id: 'e' }]);
 
     const first = (await call('GET', '/dead/dl/?limit=3')).body as { jobs: Json[]; next_cursor: string };

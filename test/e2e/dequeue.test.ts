@@ -26,6 +26,7 @@ describe('dequeue', () => {
     assert.match(String(res.headers['content-type']), /^application\/json/);
     const body = asObject(res.body);
     assert.deepEqual(Object.keys(body).sort(), [
+      'attempt',
       'current_queue_length',
       'job_id',
       'payload',

@@ -20,11 +20,11 @@ describe('GET /job/', () => {
     assert.equal((await enq('later', { delay_ms: 60_000 })).status, 201);
 
     const b = await call('GET', '/job/st/q/b/');
-    assert.deepEqual(b.body, { status: 'success', state: 'queued', position: 1, requeues_remaining: -1 });
+    assert.deepEqual(b.body, { status: 'success', state: 'queued', position: 1, requeues_remaining: -1, attempts: 0 });
     const later = await call('GET', '/job/st/q/later/');
     assert.equal(later.status, 200);
     const { run_at_ms: runAt, ...rest } = later.body as Record<string, unknown>;
-    assert.deepEqual(rest, { status: 'success', state: 'delayed' });
+    assert.deepEqual(rest, { status: 'success', state: 'delayed', attempts: 0 });
     assert.ok(typeof runAt === 'number' && runAt > Date.now() + 50_000);
 
     assert.equal((await call('GET', '/dequeue/st/')).status, 200);

@@ -75,7 +75,7 @@ describe('GET /dequeue/<type>/?wait=<ms>', () => {
     await enqueue(a, 'lp_ready', 'q', 'j1');
     const res = await longPoll(a, '/dequeue/lp_ready/?wait=5000').reply;
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { status: 'success', queue_id: 'q', job_id: 'j1', payload: { jobId: 'j1' }, requeues_remaining: -1, current_queue_length: 0 });
+    assert.deepEqual(res.body, { status: 'success', queue_id: 'q', job_id: 'j1', payload: { jobId: 'j1' }, requeues_remaining: -1, current_queue_length: 0, attempt: 1 });
   });
 
   test('an enqueue on another instance wakes a waiter', async () => {

@@ -22,6 +22,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   requeueBatchSize: 100,
   // The config's default: a drained queue keeps its meta (interval, last dequeue) for an hour.
   idleQueueTtlMs: 3_600_000,
+  // The config's default: retries go back at once.
+  defaultBackoffMs: 0,
 };
 
 export interface EngineHarness {

@@ -36,10 +36,11 @@ export interface DequeueBatchReply {
   nextReadyInMs?: number;
 }
 
-/** Fields per job in both replies. */
-const JOB_FIELDS = 6;
+/** Fields per job in every reply that hands out jobs (dequeue, and finish/fail with next). */
+export const JOB_FIELDS = 6;
 
-function job(script: string, reply: unknown[], at: number): DequeuedJob {
+/** The job whose JOB_FIELDS fields start at reply[at]. */
+export function dequeuedJob(script: string, reply: unknown[], at: number): DequeuedJob {
   return {
     kind: 'job',
     queueId: text(script, reply[at]),
@@ -69,7 +70,7 @@ export class DequeueScripts {
       const nextReadyUs = int('dequeue', reply[1]);
       return nextReadyUs < 0 ? { kind: 'empty' } : { kind: 'empty', nextReadyAtMs: Math.ceil(nextReadyUs / 1000) };
     }
-    return job('dequeue', list('dequeue', reply, 1 + JOB_FIELDS), 1);
+    return dequeuedJob('dequeue', list('dequeue', reply, 1 + JOB_FIELDS), 1);
   }
 
   /** One call of at most `count` jobs: the caller keeps it small enough for a short script (BATCH_CHUNK). */
@@ -77,7 +78,7 @@ export class DequeueScripts {
     const reply = list('dequeue_batch', await this.scripts.get('dequeue_batch')(this.keys(queueType), [expireMs, count]), 1);
     if ((reply.length - 1) % JOB_FIELDS !== 0) throw new ReplyShapeError('dequeue_batch', reply);
     const jobs: DequeuedJob[] = [];
-    for (let at = 1; at < reply.length; at += JOB_FIELDS) jobs.push(job('dequeue_batch', reply, at));
+    for (let at = 1; at < reply.length; at += JOB_FIELDS) jobs.push(dequeuedJob('dequeue_batch', reply, at));
     const nextReadyMs = int('dequeue_batch', reply[0]);
     return jobs.length < count && nextReadyMs >= 0 ? { jobs, nextReadyInMs: nextReadyMs } : { jobs };
   }

@@ -2,6 +2,7 @@
 import { queueKeys, typeKeys } from '../keys.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
+import { dequeuedJob, JOB_FIELDS, type DequeuedJob } from './dequeue.js';
 import type { JobRef } from './finish.js';
 
 export interface FailCall {
@@ -17,26 +18,40 @@ export interface FailCall {
 
 export type FailReply = { outcome: 'retry'; runAtUs: number } | { outcome: 'dead' } | { outcome: 'none' };
 
+const OUTCOMES = ['retry', 'dead', 'none'] as const;
+
 export class FailScripts {
-  private readonly scripts: ScriptSet<'fail'>;
+  private readonly scripts: ScriptSet<'fail' | 'fail_next'>;
 
   constructor(private readonly context: ScriptContext) {
-    this.scripts = new ScriptSet(context, ['fail']);
+    this.scripts = new ScriptSet(context, ['fail', 'fail_next']);
+  }
+
+  private keysAndArgs(queueType: string, job: JobRef, call: FailCall): [string[], (string | number)[]] {
+    const t = typeKeys(this.context.keyPrefix, queueType);
+    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
+    return [
+      [t.active, t.ready, t.queues, t.totals, t.deadIndex, q.queue, q.jobs, q.idle],
+      [job.queueId, job.jobId, call.error, call.retryInMs ?? '', call.holdQueueMs, call.deadLetterLimit, call.idleQueueTtlMs],
+    ];
   }
 
   async fail(queueType: string, job: JobRef, call: FailCall): Promise<FailReply> {
-    const t = typeKeys(this.context.keyPrefix, queueType);
-    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
-    const reply = list(
-      'fail',
-      await this.scripts.get('fail')(
-        [t.active, t.ready, t.queues, t.totals, t.deadIndex, q.queue, q.jobs, q.idle],
-        [job.queueId, job.jobId, call.error, call.retryInMs ?? '', call.holdQueueMs, call.deadLetterLimit, call.idleQueueTtlMs],
-      ),
-      1,
-    );
-    const outcome = oneOf('fail', reply[0], ['retry', 'dead', 'none'] as const);
+    const [keys, args] = this.keysAndArgs(queueType, job, call);
+    const reply = list('fail', await this.scripts.get('fail')(keys, args), 1);
+    const outcome = oneOf('fail', reply[0], OUTCOMES);
     if (outcome !== 'retry') return { outcome };
     return { outcome, runAtUs: int('fail', list('fail', reply, 2)[1]) };
+  }
+
+  /** fail() and then, unless the job was not active, dequeue's next job of the type (null: none ready). */
+  async failNext(queueType: string, job: JobRef, call: FailCall, expireMs: number): Promise<FailReply & { next?: DequeuedJob | null }> {
+    const [keys, args] = this.keysAndArgs(queueType, job, call);
+    const reply = list('fail_next', await this.scripts.get('fail_next')(keys, [...args, expireMs]), 1);
+    const outcome = oneOf('fail_next', reply[0], OUTCOMES);
+    if (outcome === 'none') return { outcome };
+    list('fail_next', reply, 3);
+    const next = int('fail_next', reply[2]) === 1 ? dequeuedJob('fail_next', list('fail_next', reply, 3 + JOB_FIELDS), 3) : null;
+    return outcome === 'retry' ? { outcome, runAtUs: int('fail_next', reply[1]), next } : { outcome, next };
   }
 }

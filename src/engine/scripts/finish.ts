@@ -1,6 +1,8 @@
-// finish.lua and finish_batch.lua: acknowledge active jobs, and the checked replies.
+// finish.lua, finish_batch.lua, and their forms that hand out the next jobs in the same call
+// (finish_next.lua, finish_batch_next.lua, SPEC 5.15): acknowledge active jobs, and the checked replies.
 import { queueKeys, typeKeys } from '../keys.js';
-import { int, list } from './reply.js';
+import { dequeuedJob, JOB_FIELDS, type DequeueBatchReply, type DequeuedJob } from './dequeue.js';
+import { ReplyShapeError, int, list } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
 
 export interface JobRef {
@@ -8,11 +10,16 @@ export interface JobRef {
   jobId: string;
 }
 
+/** A finish that hands out the next job: undefined when the job was not active (nothing handed out). */
+export type FinishNextReply = { next: DequeuedJob | null } | undefined;
+
+type FinishScript = 'finish' | 'finish_batch' | 'finish_next' | 'finish_batch_next';
+
 export class FinishScripts {
-  private readonly scripts: ScriptSet<'finish' | 'finish_batch'>;
+  private readonly scripts: ScriptSet<FinishScript>;
 
   constructor(private readonly context: ScriptContext) {
-    this.scripts = new ScriptSet(context, ['finish', 'finish_batch']);
+    this.scripts = new ScriptSet(context, ['finish', 'finish_batch', 'finish_next', 'finish_batch_next']);
   }
 
   /** true: the job was active and is finished now; false: it was not active. */
@@ -24,6 +31,23 @@ export class FinishScripts {
       [job.queueId, job.jobId, idleQueueTtlMs],
     );
     return int('finish', reply) === 1;
+  }
+
+  /** finish() and then, when it finished the job, dequeue's next job of the type (null: none ready). */
+  async finishNext(queueType: string, job: JobRef, idleQueueTtlMs: number, expireMs: number): Promise<FinishNextReply> {
+    const t = typeKeys(this.context.keyPrefix, queueType);
+    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
+    const reply = list(
+      'finish_next',
+      await this.scripts.get('finish_next')(
+        [t.ready, t.active, t.queues, t.totals, q.queue, q.jobs, q.idle],
+        [job.queueId, job.jobId, idleQueueTtlMs, expireMs],
+      ),
+      1,
+    );
+    if (int('finish_next', reply[0]) === 0) return undefined;
+    if (int('finish_next', list('finish_next', reply, 2)[1]) === 0) return { next: null };
+    return { next: dequeuedJob('finish_next', list('finish_next', reply, 2 + JOB_FIELDS), 2) };
   }
 
   /** One call, one answer per job in order; the caller keeps `jobs` small (BATCH_CHUNK). */
@@ -38,5 +62,34 @@ export class FinishScripts {
       jobs.length,
     );
     return jobs.map((_, i) => int('finish_batch', reply[i]) === 1);
+  }
+
+  /**
+   * finishBatch() and then up to `count` jobs handed out as dequeue_batch would, in one call; the
+   * caller keeps `jobs` and `count` small (BATCH_CHUNK).
+   */
+  async finishBatchNext(
+    queueType: string,
+    jobs: readonly JobRef[],
+    idleQueueTtlMs: number,
+    expireMs: number,
+    count: number,
+  ): Promise<{ finished: boolean[] } & DequeueBatchReply> {
+    const t = typeKeys(this.context.keyPrefix, queueType);
+    const reply = list(
+      'finish_batch_next',
+      await this.scripts.get('finish_batch_next')(
+        [t.ready, t.active, t.queues, t.totals],
+        [idleQueueTtlMs, expireMs, count, ...jobs.flatMap((job) => [job.queueId, job.jobId])],
+      ),
+      jobs.length + 1,
+    );
+    const finished = jobs.map((_, i) => int('finish_batch_next', reply[i]) === 1);
+    const first = jobs.length + 1;
+    if ((reply.length - first) % JOB_FIELDS !== 0) throw new ReplyShapeError('finish_batch_next', reply);
+    const handed: DequeuedJob[] = [];
+    for (let at = first; at < reply.length; at += JOB_FIELDS) handed.push(dequeuedJob('finish_batch_next', reply, at));
+    const nextReadyMs = int('finish_batch_next', reply[jobs.length]);
+    return handed.length < count && nextReadyMs >= 0 ? { finished, jobs: handed, nextReadyInMs: nextReadyMs } : { finished, jobs: handed };
   }
 }

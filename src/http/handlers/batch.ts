@@ -5,6 +5,7 @@ import type { BatchEnqueueJob, BatchEnqueueResult, BatchFinishResult } from '../
 import { ValidationError } from '../../errors.js';
 import { isJsonObject as isObject, jsonObjectBody, maxQueuedLengthOf } from '../body.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
+import { jobsField, nextJobs, nextParams, withFields } from './next.js';
 
 /** The `jobs` array of the body: 1 to max_batch entries, else a 400 for the whole request. */
 function jobsOf(input: RouteInput, maxBatch: number): unknown[] {
@@ -74,14 +75,21 @@ function finishResultJson(result: BatchFinishResult): object {
   return { status: 'failure', message: result.message };
 }
 
+/** POST /finish/<type>/, with `?count=<n>&wait=<ms>` (SPEC 5.15): the next jobs come in the same call. */
 export async function finishBatch(input: RouteInput, deps: RouteDeps): Promise<Reply> {
   const queueType = input.params.queue_type ?? '';
+  const params = nextParams(input, deps, true);
   const jobs = jobsOf(input, deps.limits.maxBatch);
-  const results = await deps.engine.batch.finish(
+  const done = await deps.engine.batch.finishAndTake(
     queueType,
     jobs.map((job) => (isObject(job) ? { queueId: job.queue_id, jobId: job.job_id } : { queueId: undefined, jobId: undefined })),
+    params.count,
   );
   deps.onBatchSize?.('finish', queueType, jobs.length);
-  for (const result of results) if (result === true) deps.onJobEvent?.('finished', queueType);
-  return { status: 200, body: { status: 'success', results: results.map(finishResultJson) } };
+  for (const result of done.results) if (result === true) deps.onJobEvent?.('finished', queueType);
+  const body = { status: 'success', results: done.results.map(finishResultJson) };
+  if (params.count === 0) return { status: 200, body };
+  const next = await nextJobs(queueType, done.jobs, params, input, deps);
+  if (next.length > 0) deps.onBatchSize?.('dequeue', queueType, next.length);
+  return withFields(200, body, jobsField(next));
 }

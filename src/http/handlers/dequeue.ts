@@ -8,7 +8,8 @@ import { failure } from '../reply.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
 
 // Payloads are spliced in as the JSON text they were stored as: no parse and re-serialise per job.
-function jobFields(job: DequeuedJob): string {
+/** A handed-out job's fields as JSON (without braces): the one place they are written, for every route that hands out jobs. */
+export function jobFields(job: DequeuedJob): string {
   return (
     `"queue_id":${JSON.stringify(job.queueId)},"job_id":${JSON.stringify(job.jobId)},"payload":${job.payloadJson},` +
     `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength},"attempt":${job.attempt}`
@@ -23,6 +24,11 @@ function dequeueReply(jobs: readonly DequeuedJob[], batchShape: boolean): Reply 
     ? `{"status":"success","jobs":[${jobs.map((job) => `{${jobFields(job)}}`).join(',')}]}`
     : `{"status":"success",${jobFields(first)}}`;
   return { status: 200, body };
+}
+
+/** Jobs handed out after the route's own call found none: waits up to waitMs for them (long-poll). */
+export function waitForJobs(queueType: string, count: number, waitMs: number, input: RouteInput, deps: RouteDeps): Promise<DequeuedJob[]> {
+  return waitMs > 0 ? deps.room.wait({ queueType, count, waitMs, signal: input.clientGone() }) : Promise.resolve([]);
 }
 
 /** The jobs of one dequeue request: one script call, or a wait in the waiting room. */

@@ -1,0 +1,35 @@
+-- fail_next: fail.lua and then dequeue.lua of the same type, in one call (SPEC 5.15): a worker whose
+-- job failed gets its next job in the same request.
+--
+-- KEYS[1] <tag>:active
+-- KEYS[2] <tag>:ready
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- KEYS[5] <tag>:dead_index   (<tag>:dead_jobs is derived from it)
+-- KEYS[6] <tag>:queue:<qid>  (KEYS[6..8] are declared for the slot check; the script derives the
+-- KEYS[7] <tag>:jobs:<qid>    same names from the tag, as it does for the next job's queue)
+-- KEYS[8] <tag>:idle:<qid>
+-- <tag>:delayed, <tag>:delayed_counts and <tag>:stats:<minute> are derived from KEYS[1].
+-- ARGV[1..7] as fail.lua
+-- ARGV[8] job expire interval (ms) of the next job
+--
+-- Reply: {'none'} the job is not active (nothing is handed out)
+--      | {outcome ('retry' | 'dead'), run_at_us (0 for dead), 0}  nothing ready next
+--      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+-- Cost: fail.lua's plus dequeue.lua's.
+
+-- @include common
+-- @include lifecycle
+-- @include jobs
+-- @include fail
+
+local k = { active = KEYS[1], ready = KEYS[2], queues = KEYS[3], totals = KEYS[4] }
+local tag = tag_of(k.active, ':active')
+local now = now_us()
+local outcome, run_at = fail_job(tag, k, ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]),
+  tonumber(ARGV[7]), now)
+if outcome == 'none' then return { outcome } end
+promote_due(tag, now, PROMOTE_PER_CALL)
+local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 })
+if not out then return { outcome, run_at or 0, 0 } end
+return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }

@@ -1,0 +1,54 @@
+-- finish_batch_next: finish_batch.lua and then dequeue_batch.lua of the same type, in one call
+-- (SPEC 5.15): a batch worker acknowledges its jobs and takes the next ones in one request.
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:active
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1] (same
+-- hash tag), as are <tag>:delayed, <tag>:delayed_counts and <tag>:stats:<minute>.
+-- ARGV[1] idle TTL (ms)
+-- ARGV[2] job expire interval (ms) of the jobs handed out
+-- ARGV[3] count: the most jobs to hand out (bounded by the caller)
+-- ARGV[4..] queue_id, job_id pairs to finish (bounded by the caller)
+--
+-- Reply: {finished_1, ..., finished_n, next_ready_ms, queue_id, job_id, payload, requeues_remaining,
+--         queue_length_after, attempt, ...}: n = the pairs given, 1 finished / 0 not active each;
+--         next_ready_ms as dequeue_batch.lua's first field, then 6 fields per job handed out.
+-- Cost: finish_batch.lua's plus dequeue_batch.lua's.
+
+-- @include common
+-- @include lifecycle
+-- @include jobs
+
+local ready_key, active_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tag = tag_of(ready_key, ':ready')
+local idle_ttl_ms, expire_us, count = tonumber(ARGV[1]), tonumber(ARGV[2]) * 1000, tonumber(ARGV[3])
+local now = now_us()
+local reply = {}
+for i = 4, #ARGV, 2 do
+  reply[#reply + 1] = finish_job(tag, active_key, queues_key, ARGV[i], ARGV[i + 1], now, idle_ttl_ms)
+end
+local next_ready_at = #reply + 1
+reply[next_ready_at] = 0
+promote_due(tag, now, PROMOTE_PER_CALL)
+local budget = { left = 3 }
+local handed = 0
+local tally = new_tally()
+while handed < count do
+  local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
+  if not out then break end
+  handed = handed + 1
+  reply[#reply + 1] = out.qid
+  reply[#reply + 1] = out.jid
+  reply[#reply + 1] = out.job.payload
+  reply[#reply + 1] = out.job.remaining
+  reply[#reply + 1] = out.queue_length
+  reply[#reply + 1] = out.job.retries + 1
+end
+write_tally(tally, totals_key, tag, now, 'deq')
+if handed < count and budget.left > 0 then
+  local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
+  reply[next_ready_at] = next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
+end
+return reply

@@ -1,0 +1,32 @@
+-- finish_next: finish.lua and then dequeue.lua of the same type, in one call (SPEC 5.15): a worker
+-- makes one request per job, finishing one and getting the next.
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:active
+-- KEYS[3] <tag>:queues
+-- KEYS[4] <tag>:totals
+-- KEYS[5] <tag>:queue:<qid>   (KEYS[5..7] are declared for the slot check; the script derives the
+-- KEYS[6] <tag>:jobs:<qid>     same names from the tag, as it does for the next job's queue)
+-- KEYS[7] <tag>:idle:<qid>
+-- <tag>:delayed, <tag>:delayed_counts and <tag>:stats:<minute> are derived from KEYS[1].
+-- ARGV[1] queue_id
+-- ARGV[2] job_id
+-- ARGV[3] idle TTL (ms)
+-- ARGV[4] job expire interval (ms) of the next job
+--
+-- Reply: {0} the job is not active (nothing is handed out) | {1, 0} finished, nothing ready next
+--      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+-- Cost: finish.lua's plus dequeue.lua's: O(log n) in active jobs and ready queues of the type.
+
+-- @include common
+-- @include lifecycle
+-- @include jobs
+
+local ready_key, active_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tag = tag_of(ready_key, ':ready')
+local now = now_us()
+if finish_job(tag, active_key, queues_key, ARGV[1], ARGV[2], now, tonumber(ARGV[3])) == 0 then return { 0 } end
+promote_due(tag, now, PROMOTE_PER_CALL)
+local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 })
+if not out then return { 1, 0 } end
+return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
