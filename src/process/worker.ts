@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import http, { type RequestListener } from 'node:http';
 import type { WriteStream } from 'node:fs';
+import type { Socket } from 'node:net';
 import { engineOptions, QueueEngine } from '../engine/engine.js';
 import { BearerAuth } from '../http/auth.js';
 import { createListener } from '../http/listener.js';
@@ -97,6 +98,14 @@ export async function runWorker(config: Config): Promise<void> {
       return;
     }
     const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    // headers_timeout runs from the moment a connection opens. One that has not sent a byte yet holds
+    // no request to answer: it is closed without a word, as an idle keep-alive connection is. Clients
+    // open pooled connections ahead of use (undici does after an aborted request), and a 408 written on
+    // one would be read as the answer to a request sent on it at that moment, which is then lost.
+    if (timedOut && (socket as Socket).bytesRead === 0) {
+      socket.destroy();
+      return;
+    }
     const status = timedOut
       ? '408 Request Timeout'
       : error.code === 'HPE_HEADER_OVERFLOW'
@@ -106,8 +115,11 @@ export async function runWorker(config: Config): Promise<void> {
       ? 'request not received in time (headers_timeout / request_timeout)'
       : `malformed HTTP request: ${error.code ?? error.message}`;
     const body = JSON.stringify({ status: 'failure', message });
+    // Closed once the reply is out, reading nothing more: the rest of a request cut off with a 408 may
+    // still arrive, and must not be served after the client was told it was not.
     socket.end(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      () => socket.destroy(),
     );
   });
   server.listen(config.server.port, config.server.host, () => {

@@ -104,6 +104,44 @@ describe('slow clients', () => {
     assert.equal(await redisCli(redis.port, 'exists', 'sharq_test:{slow}:jobs:q'), '0');
   });
 
+  test('a connection that never sent a byte is closed at headers_timeout without a reply', async () => {
+    // Clients pool connections they open ahead of use (undici does, after an aborted request): an
+    // unsolicited 408 on one would be read as the answer to the request sent on it at that moment.
+    const unused = await slowClient(server.port, '');
+    assert.ok(unused.closedAfterMs >= HEADERS_TIMEOUT_MS - 100, `unused connection closed after ${unused.closedAfterMs} ms`);
+    assert.ok(unused.closedAfterMs < HEADERS_TIMEOUT_MS + MARGIN_MS, `unused connection kept ${unused.closedAfterMs} ms`);
+    assert.equal(unused.received, '', 'no reply on a connection without a request');
+  });
+
+  test('a request completed after its 408 is not served', async () => {
+    const body = '{"job_id":"late1","interval":0,"payload":1}';
+    const head = `POST /enqueue/late/q/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n`;
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      const started = Date.now();
+      let received = '';
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write(head));
+      const giveUp = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no 408 in 30 s (got ${JSON.stringify(received)})`));
+      }, 30_000);
+      socket.on('data', (chunk) => {
+        // The 408 is in: finish the request at once, as a client whose bytes were on the way would.
+        if (received === '' && socket.writable) socket.write(`\r\n${body}`);
+        received += chunk.toString();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        clearTimeout(giveUp);
+        resolve({ closedAfterMs: Date.now() - started, received });
+      });
+    });
+    assert.match(outcome.received, /^HTTP\/1\.1 408/);
+    assert.equal(outcome.received.match(/HTTP\/1\.1 /g)?.length, 1, `one reply only: ${JSON.stringify(outcome.received)}`);
+    // Give a request that slipped through the time to reach Redis before looking.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await redisCli(redis.port, 'exists', 'sharq_test:{late}:jobs:q'), '0', 'the request told 408 was served all the same');
+  });
+
   test('1,000 idle keep-alive connections: others are served, memory stays bounded', async () => {
     const workers = await server.workerPids();
     const rssBefore = rssKb(workers);

@@ -29,6 +29,24 @@ function parseLabels(text: string, line: string): Record<string, string> {
   return labels;
 }
 
+// A sample value as Prometheus reads it: Go's strconv.ParseFloat(s, 64), less any text with
+// 'p', 'P' or '_' (no hexadecimal floats, no digit separators). So NaN and the infinities may be
+// in any letter case ('Nan', which prom-client writes, 'nan', 'NAN'), the infinities may be signed
+// and spelled 'inf' or 'infinity' ('+Inf', '-inf', 'Infinity'), NaN takes no sign, and a decimal
+// too large for a float64 ('1e400') is a range error, not +Inf.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
+
+/** The value of a sample's value text, or undefined where Prometheus would refuse it. */
+export function parseValue(text: string): number | undefined {
+  if (text.toLowerCase() === 'nan') return NaN;
+  const inf = INFINITY.exec(text);
+  if (inf) return inf[1] === '-' ? -Infinity : Infinity;
+  if (!DECIMAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
 /** Parses and validates; throws with the offending line on any violation. */
 export function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
   const types = new Map<string, string>();
@@ -50,8 +68,8 @@ export function parseExposition(text: string): { samples: Sample[]; types: Map<s
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`bad sample line: ${line}`);
     const [, name = '', , labelText = '', rawValue = ''] = m;
-    const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : Number(rawValue);
-    if (rawValue !== 'NaN' && Number.isNaN(value)) throw new Error(`bad value in: ${line}`);
+    const value = parseValue(rawValue);
+    if (value === undefined) throw new Error(`bad value in: ${line}`);
     const family = types.has(name) ? name : SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find((f) => f && types.has(f));
     if (!family) throw new Error(`sample before its TYPE: ${line}`);
     samples.push({ name, labels: parseLabels(labelText, line), value });

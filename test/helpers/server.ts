@@ -11,7 +11,7 @@ import { configText, type ConfigOverrides } from './config.js';
 import { httpClient, onResponse, type HttpClient } from './http.js';
 import { checkExchange } from './openapi-validator.js';
 import { freePort } from './ports.js';
-import { atExit, childPids, spawnChild, waitWhileRunning, type ExitStatus } from './process.js';
+import { atExit, childPids, spawnChild, waitWhileRunning, type ChildHandle, type ExitStatus } from './process.js';
 
 // Every reply of the servers the tests start is checked against openapi.json (SPEC 5.10): a reply that
 // drifts from the document fails the request, and so the test that made it.
@@ -59,8 +59,32 @@ export interface ServerHandle {
 }
 
 export async function startServer(opts: StartServerOptions): Promise<ServerHandle> {
-  const startedAt = Date.now();
-  const port = await freePort();
+  // freePort's port is free when probed, but another process (a test file running beside this one,
+  // or any outgoing connection, whose local ports come from the same ephemeral range) may take it
+  // before the server binds: then start again on another port, as startRedis does.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const startedAt = Date.now();
+    const { child, configPath } = launch(port, opts);
+    if (opts.noWait) return handle(port, child, configPath, 0);
+    try {
+      // The primary prints the banner only once every worker listens.
+      await waitWhileRunning(child, () => child.stdout().includes(`Listening on: 127.0.0.1:${port}`), {
+        what: `sharq-server to print its banner on port ${port}`,
+        timeoutMs: opts.startTimeoutMs ?? 60_000,
+      });
+    } catch (err) {
+      const output = child.hasExited() ? child.output() : '';
+      const portTaken = output.includes(`cannot listen on 127.0.0.1:${port}:`) && output.includes('EADDRINUSE');
+      if (!portTaken || attempt >= 3) throw err;
+      continue;
+    }
+    return handle(port, child, configPath, Date.now() - startedAt);
+  }
+}
+
+/** Writes a config for `port` in a temp folder (removed when the process exits) and starts the CLI. */
+function launch(port: number, opts: StartServerOptions): { child: ChildHandle; configPath: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'sharq-server-test-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   const forgetDir = atExit(removeDir);
@@ -77,16 +101,10 @@ export async function startServer(opts: StartServerOptions): Promise<ServerHandl
     removeDir();
     forgetDir();
   });
+  return { child, configPath };
+}
 
-  let startupMs = 0;
-  if (!opts.noWait) {
-    // The primary prints the banner only once every worker listens.
-    await waitWhileRunning(child, () => child.stdout().includes(`Listening on: 127.0.0.1:${port}`), {
-      what: `sharq-server to print its banner on port ${port}`,
-      timeoutMs: opts.startTimeoutMs ?? 60_000,
-    });
-    startupMs = Date.now() - startedAt;
-  }
+function handle(port: number, child: ChildHandle, configPath: string, startupMs: number): ServerHandle {
   const url = `http://127.0.0.1:${port}`;
   return {
     port,
