@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { measureCeilings } from './ceilings/measure.js';
+import { buildBaseline } from './lib/baseline.js';
 import { ensureBuilt } from './lib/build.js';
 import { installExitHandlers, runCleanups, stoppingOnSignal } from './lib/cleanup.js';
 import { LEADER_LOCK_KEY } from './lib/fixtures.js';
@@ -15,6 +16,16 @@ import { startBenchRedis } from './lib/redis.js';
 import { renderTable, rowsFor } from './lib/report.js';
 import { cliOverride, ServerPool } from './lib/server-pool.js';
 import type { BenchContext, Row, Scenario } from './lib/types.js';
+
+/** Per figure: this tree's median over the baseline's (the same sitting, so the ratio holds where the absolute figures swing). */
+function ratioRows(scenario: string, mine: Row[], theirs: Row[]): Row[] {
+  return mine.flatMap((row) => {
+    const base = theirs.find((other) => other.metric === row.metric);
+    if (base === undefined || !(base.median !== 0 && Number.isFinite(base.median) && Number.isFinite(row.median))) return [];
+    const ratio = row.median / base.median;
+    return [{ scenario: `${scenario} [this tree / baseline]`, metric: row.metric, unit: 'x', kind: 'other' as const, runs: row.runs, median: ratio, min: ratio, max: ratio }];
+  });
+}
 import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
 import { failCycleScenario } from './scenarios/fail-cycle.js';
@@ -83,6 +94,7 @@ async function main(): Promise<number> {
   const cli = cliOverride();
   if (cli === undefined) await ensureBuilt(log);
   else log(`server under test: ${cli} (SHARQ_BENCH_CLI; not building)`);
+  const baselineCli = options.baseline === undefined ? undefined : await buildBaseline(options.baseline, log);
   const redis = await startBenchRedis([LEADER_LOCK_KEY]);
   const redisVersion = /redis_version:(\S+)/.exec(await redis.admin.info('server'))?.[1] ?? 'unknown';
   log(`private redis-server ${redisVersion} on port ${redis.port}`);
@@ -94,12 +106,30 @@ async function main(): Promise<number> {
   for (const ceiling of ceilings) if (ceiling.key !== 'a') ctx.ceilings[ceiling.key] = ceiling.figures;
   for (const ceiling of ceilings) rows.push(...rowsFor(ceiling.title, ceiling.runs, ctx.ceilings));
 
-  for (const scenario of SCENARIOS.filter((s) => options.scenarios.includes(s.name))) {
+  const picked = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
+  for (const [index, scenario] of picked.entries()) {
     log(`scenario ${scenario.title}`);
     const started = Date.now();
     try {
-      await redis.flushAll();
-      rows.push(...rowsFor(scenario.title, await scenario.measure(ctx), ctx.ceilings));
+      if (baselineCli === undefined) {
+        await redis.flushAll();
+        rows.push(...rowsFor(scenario.title, await scenario.measure(ctx), ctx.ceilings));
+      } else {
+        // Both builds in turn, the one that goes first alternating, so neither always meets a warmer machine.
+        const builds = [{ label: 'this tree', cli: cliOverride() }, { label: `baseline ${options.baseline ?? ''}`, cli: baselineCli }];
+        if (index % 2 === 1) builds.reverse();
+        const measured = new Map<string, Row[]>();
+        for (const build of builds) {
+          log(`  against ${build.label}`);
+          await ctx.servers.useCli(build.cli);
+          await redis.flushAll();
+          measured.set(build.label, rowsFor(`${scenario.title} [${build.label}]`, await scenario.measure(ctx), ctx.ceilings));
+        }
+        await ctx.servers.useCli(cliOverride());
+        const mine = measured.get('this tree') ?? [];
+        const theirs = measured.get(`baseline ${options.baseline ?? ''}`) ?? [];
+        rows.push(...mine, ...theirs, ...ratioRows(scenario.title, mine, theirs));
+      }
     } catch (err) {
       if (stoppingOnSignal()) throw err;
       const message = err instanceof Error ? err.message : String(err);

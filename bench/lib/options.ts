@@ -7,6 +7,8 @@ export interface Options {
   help: boolean;
   scenarios: string[];
   plan: Plan;
+  /** A git ref built in a worktree and benched beside this tree, scenario by scenario. */
+  baseline?: string;
 }
 
 export function usage(names: string[]): string {
@@ -22,6 +24,8 @@ export function usage(names: string[]): string {
     '  --duration <s>   seconds of load per run (default 10; --quick: 0.5)',
     '  --runs <n>       runs per scenario and ceiling, at least 3 (default 3)',
     '  --quick          small sizes, short runs, storm by the leader only: about a minute in all',
+    '  --baseline <ref> also bench that commit (built in a temporary git worktree) beside this tree, each',
+    '                   scenario once for each in turn, and add a row per figure: this tree / the baseline',
     '  --help           this text',
   ].join('\n');
 }
@@ -66,6 +70,7 @@ export function parseOptions(argv: string[], names: string[]): Options {
       duration: { type: 'string' },
       runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -82,5 +87,11 @@ export function parseOptions(argv: string[], names: string[]): Options {
     if (!names.includes(name)) throw new Error(`unknown scenario "${raw}"; known: ${names.join(', ')}`);
     return name;
   });
-  return { help: values.help === true, scenarios, plan: planFor(quick, durationSec, runs) };
+  if (values.baseline !== undefined && values.baseline.trim() === '') throw new Error('--baseline expects a git ref');
+  return {
+    help: values.help === true,
+    scenarios,
+    plan: planFor(quick, durationSec, runs),
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline.trim() }),
+  };
 }

@@ -21,6 +21,8 @@ export function cliOverride(): string | undefined {
 
 export class ServerPool {
   private current: { key: string; server: ServerHandle; settings: ServerSettings } | undefined;
+  /** The CLI under test: SHARQ_BENCH_CLI, this tree's dist/cli.js (undefined), or a baseline's. */
+  private cli: string | undefined = cliOverride();
 
   constructor(
     private readonly redisPort: number,
@@ -34,20 +36,27 @@ export class ServerPool {
       jobExpireIntervalMs: choice.jobExpireIntervalMs ?? LONG_EXPIRE_MS,
       jobRequeueIntervalMs: choice.jobRequeueIntervalMs ?? LEADER_INTERVAL_MS,
     };
-    const key = JSON.stringify(settings);
+    const key = JSON.stringify({ ...settings, cli: this.cli });
     if (this.current?.key === key) return this.current;
     await this.stop();
     const server = await startServer({
       redisPort: this.redisPort,
       workers: 2,
       config: benchConfig(settings),
-      cli: cliOverride(),
+      cli: this.cli,
       env: { NODE_ENV: 'production' },
       startTimeoutMs: 120000,
     });
     this.log(`  server up in ${server.startupMs} ms (pid ${server.pid}, workers ${server.workerPids().join(', ')})`);
     this.current = { key, server, settings };
     return this.current;
+  }
+
+  /** Benches another CLI from the next get() on (undefined: the default one). */
+  async useCli(cli: string | undefined): Promise<void> {
+    if (cli === this.cli) return;
+    await this.stop();
+    this.cli = cli;
   }
 
   async stop(): Promise<void> {
