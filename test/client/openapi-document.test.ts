@@ -70,7 +70,7 @@ test('the validator accepts documented replies', () => {
     { method: 'POST', path: '/enqueue/sms/q1/', status: 201, body: { status: 'queued', duplicate: true, message: 'x' } },
     { method: 'POST', path: '/enqueue/sms/q1/', status: 429, body: { status: 'failure', message: 'full', current_queue_length: 3 } },
     { method: 'GET', path: '/dequeue/sms/?wait=100', status: 200, body: { status: 'success', queue_id: 'q', job_id: 'j', payload: null, requeues_remaining: -1, current_queue_length: 0, attempt: 1 } },
-    { method: 'GET', path: '/dequeue/sms/?count=2', status: 200, body: { status: 'success', jobs: [{ queue_id: 'q', job_id: 'j', payload: [1], requeues_remaining: 2, current_queue_length: 1 }] } },
+    { method: 'GET', path: '/dequeue/sms/?count=2', status: 200, body: { status: 'success', jobs: [{ queue_id: 'q', job_id: 'j', payload: [1], requeues_remaining: 2, current_queue_length: 1, attempt: 1 }] } },
     { method: 'GET', path: '/dequeue/', status: 404, body: { status: 'failure' } },
     { method: 'GET', path: '/job/sms/q/j/', status: 200, body: { status: 'success', state: 'active', expires_at_ms: 1, requeues_remaining: 0 } },
     { method: 'GET', path: '/dead/sms/', status: 200, body: { status: 'success', jobs: [], next_cursor: null } },

@@ -103,3 +103,22 @@ describe('fail on Redis Cluster (SPEC 5.13)', () => {
     }
   });
 });
+
+describe('one round trip per job on Redis Cluster (SPEC 5.15)', () => {
+  test('finish and fail with next=1, and batch finish with count, for types on every master', async () => {
+    for (const type of ['na', 'nb', 'nc', 'nd']) {
+      for (let i = 0; i < 4; i++) assert.equal((await call('POST', `/enqueue/${type}/q${i}/`, { job_id: `j${i}`, interval: 0, payload: i })).status, 201);
+      const first = (await call('GET', `/dequeue/${type}/`)).body as Json;
+      const finished = (await call('POST', `/finish/${type}/${String(first.queue_id)}/${String(first.job_id)}/?next=1`)).body as Json;
+      const second = finished.next as Json;
+      assert.ok(second && second.job_id !== first.job_id, JSON.stringify(finished));
+      const failed = (await call('POST', `/fail/${type}/${String(second.queue_id)}/${String(second.job_id)}/?next=1`, { retry_in_ms: 60_000 })).body as Json;
+      assert.equal(failed.outcome, 'retry');
+      const third = failed.next as Json;
+      assert.ok(third && ![first.job_id, second.job_id].includes(third.job_id));
+      const batch = (await call('POST', `/finish/${type}/?count=5&wait=200`, { jobs: [{ queue_id: third.queue_id, job_id: third.job_id }] })).body as Json;
+      assert.deepEqual(batch.results, [{ status: 'success' }]);
+      assert.equal((batch.jobs as Json[]).length, 1, 'the one job left that is not waiting its retry');
+    }
+  });
+});

@@ -122,6 +122,14 @@ describe('src/ imports', () => {
     assert.deepEqual([...units].filter((unit) => unit !== 'client' && layerOf(unit) < 0), []);
   });
 
+  test('scripts are registered only in src/engine/scripts/ (the one door to Lua)', () => {
+    const scriptsDir = path.join(SRC, 'engine', 'scripts') + path.sep;
+    const outside = [...graph.keys()].filter(
+      (file) => !file.startsWith(scriptsDir) && /\b(defineCommand|defineScript|ScriptSet)\b/.test(readFileSync(file, 'utf8')),
+    );
+    assert.deepEqual(outside.map(relative), []);
+  });
+
   test('the check finds a cycle of type imports', () => {
     const a = path.join(SRC, 'a.ts');
     const b = path.join(SRC, 'b.ts');
