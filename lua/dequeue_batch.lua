@@ -25,24 +25,6 @@ local tag = tag_of(ready_key, ':ready')
 local expire_us, count = tonumber(ARGV[1]) * 1000, tonumber(ARGV[2])
 local now = now_us()
 promote_due(tag, now, PROMOTE_PER_CALL)
-local budget = { left = 3 }
 local reply = { 0 }
-local handed = 0
-local tally = new_tally()
-while handed < count do
-  local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, expire_us, budget, tally)
-  if not out then break end
-  handed = handed + 1
-  reply[#reply + 1] = out.qid
-  reply[#reply + 1] = out.jid
-  reply[#reply + 1] = out.job.payload
-  reply[#reply + 1] = out.job.remaining
-  reply[#reply + 1] = out.queue_length
-  reply[#reply + 1] = out.job.retries + 1
-end
-write_tally(tally, KEYS[4], tag, now, 'deq')
-if handed < count and budget.left > 0 then
-  local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
-  reply[1] = next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
-end
+reply[1] = dequeue_jobs(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, expire_us, count, reply)
 return reply

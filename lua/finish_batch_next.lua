@@ -32,23 +32,5 @@ end
 local next_ready_at = #reply + 1
 reply[next_ready_at] = 0
 promote_due(tag, now, PROMOTE_PER_CALL)
-local budget = { left = 3 }
-local handed = 0
-local tally = new_tally()
-while handed < count do
-  local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
-  if not out then break end
-  handed = handed + 1
-  reply[#reply + 1] = out.qid
-  reply[#reply + 1] = out.jid
-  reply[#reply + 1] = out.job.payload
-  reply[#reply + 1] = out.job.remaining
-  reply[#reply + 1] = out.queue_length
-  reply[#reply + 1] = out.job.retries + 1
-end
-write_tally(tally, totals_key, tag, now, 'deq')
-if handed < count and budget.left > 0 then
-  local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
-  reply[next_ready_at] = next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
-end
+reply[next_ready_at] = dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, count, reply)
 return reply

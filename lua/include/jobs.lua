@@ -149,3 +149,30 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
   end
   return 1
 end
+
+-- Hands out up to `count` jobs as dequeue_job would, all at `now`, appending 6 fields per job to
+-- `reply` (queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt). Returns
+-- next_ready_ms: when fewer than count came out, ms from now until the type's next queue is ready
+-- (0: now), or -1 when the type has no queued job; 0 when count jobs came out.
+local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, count, reply)
+  local budget = { left = 3 }
+  local handed = 0
+  local tally = new_tally()
+  while handed < count do
+    local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
+    if not out then break end
+    handed = handed + 1
+    reply[#reply + 1] = out.qid
+    reply[#reply + 1] = out.jid
+    reply[#reply + 1] = out.job.payload
+    reply[#reply + 1] = out.job.remaining
+    reply[#reply + 1] = out.queue_length
+    reply[#reply + 1] = out.job.retries + 1
+  end
+  write_tally(tally, totals_key, tag, now, 'deq')
+  if handed < count and budget.left > 0 then
+    local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
+    return next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
+  end
+  return 0
+end

@@ -123,7 +123,7 @@ test('a single-job worker makes one request per job after its first: each finish
   const stop = new AbortController();
   t.after(() => stop.abort());
   const rec = recorder();
-  const worker = runWorker({ client: counting, queueType: 'w_one', waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
+  const worker = runWorker({ url: server.url, client: counting, queueType: 'w_one', waitMs: 500, idlePauseMs: 50, signal: stop.signal, onEvent: rec.onEvent, handler: () => undefined });
   await waitFor(() => rec.of('job-finished').length === JOBS, { what: `${JOBS} finished jobs`, timeoutMs: 30_000 });
   stop.abort();
   assert.deepEqual(await worker, { finished: JOBS, failed: 0, retried: 0, dead: 0, lost: 0 });

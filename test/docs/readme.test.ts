@@ -54,6 +54,7 @@ test('every sharq_ metric is documented', async () => {
     deadLetterLimit: 0,
     requeueBatchSize: 1,
     idleQueueTtlMs: 0,
+    defaultBackoffMs: 0,
   });
   const names = [
     ...new WorkerMetrics(() => true).registry.getMetricsAsArray(),
