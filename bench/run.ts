@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { measureCeilings } from './ceilings/measure.js';
+import { observeResponses } from '../test/helpers/http.js';
 import { buildBaseline } from './lib/baseline.js';
 import { ensureBuilt } from './lib/build.js';
 import { installExitHandlers, runCleanups, stoppingOnSignal } from './lib/cleanup.js';
@@ -122,10 +123,14 @@ async function main(): Promise<number> {
         for (const build of builds) {
           log(`  against ${build.label}`);
           await ctx.servers.useCli(build.cli);
+          // Off for both: an older build answers its own contract, and checking one build's replies
+          // but not the other's would load the bench (on the same cores) for one side only.
+          observeResponses(false);
           await redis.flushAll();
           measured.set(build.label, rowsFor(`${scenario.title} [${build.label}]`, await scenario.measure(ctx), ctx.ceilings));
         }
         await ctx.servers.useCli(cliOverride());
+        observeResponses(true);
         const mine = measured.get('this tree') ?? [];
         const theirs = measured.get(`baseline ${options.baseline ?? ''}`) ?? [];
         rows.push(...mine, ...theirs, ...ratioRows(scenario.title, mine, theirs));

@@ -15,8 +15,8 @@
 -- ARGV[6] max queued length, or '' for no limit
 -- ARGV[7] cost: intervals its dequeue spends of the queue's rate limit (default 1)
 -- ARGV[8] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
--- ARGV[9] back-off (ms): retry n waits backoff x 2^(n-1) (0 or absent: retries go back at once)
--- ARGV[10] back-off cap (ms)
+-- ARGV[9] back-off: '' or absent (retries go back at once) or "<backoff_ms>|<backoff_max_ms>": retry n
+--         waits backoff x 2^(n-1) ms, at most backoff_max
 -- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
 -- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
@@ -35,6 +35,7 @@ local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 -- Jobs that came due before this one are queued first, so it never overtakes them.
 promote_due(tag, now, PROMOTE_PER_CALL)
+local backoff, backoff_max = backoff_of(ARGV[9])
 local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key, {
   qid = ARGV[1],
   jid = ARGV[2],
@@ -44,7 +45,7 @@ local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key,
   max_len = tonumber(ARGV[6]),
   cost = tonumber(ARGV[7]) or 1,
   delay_ms = tonumber(ARGV[8]) or 0,
-  backoff = tonumber(ARGV[9]) or 0,
-  backoff_max = tonumber(ARGV[10]) or 0,
+  backoff = backoff,
+  backoff_max = backoff_max,
 }, now)
 return { status, queue_length }

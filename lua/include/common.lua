@@ -185,25 +185,26 @@ local function count_in_stats(tag, now, what, qid)
 end
 
 -- A job record (the value in <tag>:jobs:<qid>), in one of three forms:
---   "<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_len>|<error><payload JSON>"
---     once the job has a back-off, a retry or an error (error_len bytes of error text, 0 for none);
+--   "~<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_len>|<error><payload JSON>"
+--     once the job has a back-off, a retry or an error (error_len bytes of error text, 0 for none; the
+--     leading '~' tells this form from the others with one byte, so most jobs pay no second match);
 --   "<requeues_remaining>|<requeue_limit>|<cost>|<payload JSON>" otherwise (the form most jobs keep:
 --     nothing is spent on what a job does not use);
 --   "<requeues_remaining>|<payload JSON>" as written before requeue_limit and cost were kept.
--- A JSON payload never starts with digits and a '|', so the forms cannot be confused. retries counts
+-- A JSON payload never starts with digits and a '|', so the other two cannot be confused. retries counts
 -- the times the job went back after a delivery (a fail or an expiry), so its deliveries so far are
 -- retries while it waits and retries + 1 while it is active (src/engine/job-record.ts reads the same).
+local LONG_RECORD = 126 -- '~'
 local function parse_job(raw)
-  local remaining, limit, cost, retries, backoff, backoff_max, error_len, at =
-    string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
-  if remaining then
+  if string.byte(raw, 1) == LONG_RECORD then
+    local remaining, limit, cost, retries, backoff, backoff_max, error_len, at =
+      string.match(raw, '^~(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
     local error_end = at + tonumber(error_len) - 1
     return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = tonumber(retries),
       backoff = tonumber(backoff), backoff_max = tonumber(backoff_max),
       error = error_end >= at and string.sub(raw, at, error_end) or nil, payload = string.sub(raw, error_end + 1) }
   end
-  local payload
-  remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
+  local remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
   if remaining then
     return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = 0, backoff = 0,
       backoff_max = 0, payload = payload }
@@ -220,7 +221,7 @@ local function format_job(job)
   local retries, backoff = job.retries or 0, job.backoff or 0
   if retries == 0 and backoff == 0 and not job.error then return head .. job.payload end
   local err = job.error or ''
-  return head .. int_str(retries) .. '|' .. int_str(backoff) .. '|' .. int_str(job.backoff_max or 0) .. '|' ..
+  return '~' .. head .. int_str(retries) .. '|' .. int_str(backoff) .. '|' .. int_str(job.backoff_max or 0) .. '|' ..
     int_str(#err) .. '|' .. err .. job.payload
 end
 

@@ -36,6 +36,13 @@ local function queue_length_of(tag, qid)
   return redis.call('LLEN', queue_key_of(tag, qid)) + delayed_in_queue(tag, qid)
 end
 
+-- A job's back-off as enqueue sends it: '' (none: retries go back at once) or "<backoff_ms>|<backoff_max_ms>".
+local function backoff_of(arg)
+  if arg == nil or arg == '' then return 0, 0 end
+  local backoff, backoff_max = string.match(arg, '^(%d+)|(%d+)$')
+  return tonumber(backoff), tonumber(backoff_max)
+end
+
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
 -- delay_ms, backoff, backoff_max}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,

@@ -1,6 +1,6 @@
 // The job record of lua/include/common.lua (parse_job / format_job), read on the TypeScript side
 // for the job status, the dead letters and the console's job pages. Three forms:
-//   "<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_bytes>|<error><payload JSON>"
+//   "~<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_bytes>|<error><payload JSON>"
 //   "<remaining>|<limit>|<cost>|<payload JSON>"   (no back-off, retry or error: most jobs)
 //   "<remaining>|<payload JSON>"                  (written before requeue_limit and cost were kept)
 
@@ -19,12 +19,12 @@ export interface JobRecord {
   payloadJson: string;
 }
 
-const WITH_RETRIES = /^(-?\d+)\|(-?\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|/;
+const WITH_RETRIES = /^~(-?\d+)\|(-?\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|/;
 const CURRENT = /^(-?\d+)\|(-?\d+)\|(\d+)\|([\s\S]*)$/;
 const FIRST = /^(-?\d+)\|([\s\S]*)$/;
 
 export function parseJobRecord(raw: string): JobRecord {
-  const long = WITH_RETRIES.exec(raw);
+  const long = raw.startsWith('~') ? WITH_RETRIES.exec(raw) : null;
   if (long) {
     // The error's length is in bytes (as Lua counts it): cut the rest as UTF-8.
     const rest = Buffer.from(raw.slice(long[0].length), 'utf8');

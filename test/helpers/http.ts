@@ -34,6 +34,16 @@ export function onResponse(observer: ResponseObserver): () => void {
   return () => observers.delete(observer);
 }
 
+let observing = true;
+
+/**
+ * Turns the observers off (and on again): the bench does while it drives an older build with
+ * `--baseline`, whose replies answer that build's contract, not this tree's openapi.json.
+ */
+export function observeResponses(on: boolean): void {
+  observing = on;
+}
+
 export interface RequestOptions {
   /** Sent as is instead of JSON.stringify(body). */
   rawBody?: string | Buffer;
@@ -107,7 +117,7 @@ export function httpClient(baseUrl: string, { keepAliveSockets }: { keepAliveSoc
     const target = new URL(/^https?:\/\//.test(path) ? path : `${baseUrl}${path}`);
     const response = await send(target, method, headers, payload, agent, options.timeoutMs ?? 10_000);
     const exchange = { method, path: `${target.pathname}${target.search}`, requestHeaders: headers, requestBody: payload, response };
-    for (const observer of observers) observer(exchange);
+    if (observing) for (const observer of observers) observer(exchange);
     const location = response.headers.location;
     if (options.follow === true && (response.status === 307 || response.status === 308) && location !== undefined) {
       return request(method, location, body, { ...options, follow: false });

@@ -31,7 +31,7 @@ export interface EnqueueReply {
   lengthBefore: number;
 }
 
-/** The 10 ARGV fields of a job, in the order both scripts read them. */
+/** The 9 ARGV fields of a job, in the order both scripts read them. */
 function jobArgs(job: EnqueueJob): ScriptArg[] {
   return [
     job.queueId,
@@ -42,8 +42,8 @@ function jobArgs(job: EnqueueJob): ScriptArg[] {
     job.maxQueuedLength ?? '',
     job.cost,
     job.delayMs ?? 0,
-    job.backoffMs ?? 0,
-    job.backoffMaxMs ?? 0,
+    // One field, empty for the many jobs without a back-off.
+    job.backoffMs ? `${job.backoffMs}|${job.backoffMaxMs ?? 0}` : '',
   ];
 }
 
