@@ -49,13 +49,19 @@ async function dequeueJobs(
   return (await deps.engine.batch.take(queueType, params.count)).jobs;
 }
 
-export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
-  const queueType = valid.identifier('queue_type', input.params.queue_type ?? 'default');
-  const query = new URLSearchParams(input.query);
-  const params = {
+/** `wait` (0 to max_wait_ms) and `count` (1 to max_batch); the original's plain dequeue parses nothing. */
+function dequeueParams(queryString: string, deps: RouteDeps): { waitMs?: number; count?: number } {
+  if (queryString === '') return {};
+  const query = new URLSearchParams(queryString);
+  return {
     waitMs: integerParam(query, 'wait', 0, deps.limits.maxWaitMs),
     count: integerParam(query, 'count', 1, deps.limits.maxBatch),
   };
+}
+
+export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply> {
+  const queueType = valid.identifier('queue_type', input.params.queue_type ?? 'default');
+  const params = dequeueParams(input.query, deps);
   const jobs = await dequeueJobs(queueType, params, input, deps);
   if (jobs.length > 0) {
     deps.onJobEvent?.('dequeued', queueType, jobs.length);
