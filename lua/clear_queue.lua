@@ -1,5 +1,5 @@
 -- clear_queue: one bounded step of deleting a queue. Queued jobs go first; with purge_all the
--- queue's active and delayed jobs and its meta (interval, pin) go too. The caller repeats until done = 1.
+-- queue's active and delayed jobs and its meta (interval, pin) go too, except a pause. The caller repeats until done = 1.
 -- Without purge_all, delayed jobs stay (and keep the queue live) until they come due.
 -- A purged queue keeps only the part of its idle record that the rate limit needs.
 --
@@ -22,6 +22,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 
 local ready_key, active_key, queues_key, totals_key, queue_key, jobs_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -71,5 +72,9 @@ if scan[1] ~= '0' or redis.call('HLEN', jobs_key) > 0 then
   end
   return { queued_removed, active_removed, 0, scan[1] }
 end
-if m then forget_queue(tag, queues_key, qid, m, now_us(), 0) end
+if m then
+  -- A paused queue stays paused (save_or_forget keeps it): an operator's pause outlives a purge.
+  m.active = 0
+  save_or_forget(tag, queues_key, qid, m, now_us(), 0)
+end
 return { queued_removed, active_removed, 1, '0' }

@@ -12,6 +12,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 
 local old_key = KEYS[1]
 local tag = tag_of(KEYS[2], ':dead_index')

@@ -15,6 +15,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 
 local index_key = KEYS[1]
 local tag = tag_of(index_key, ':dead_index')
@@ -33,11 +34,7 @@ local function replay(member)
   job.retries = 0
   local m = read_meta(queues_key, qid) or revive_meta(tag, qid, dead.interval)
   redis.call('HSET', jobs_key_of(tag, qid), jid, format_job(job))
-  if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then
-    local ready_at = earliest_dequeue(m, now)
-    redis.call('ZADD', tag .. ':ready', ready_at, qid)
-    signal_ready(tag, ready_at)
-  end
+  if redis.call('RPUSH', queue_key_of(tag, qid), jid) == 1 then make_ready(tag, tag .. ':ready', qid, m, now) end
   write_meta(queues_key, qid, m)
   redis.call('ZREM', index_key, member)
   redis.call('HDEL', dead_jobs_key_of(tag), member)

@@ -5,13 +5,17 @@
 -- KEYS[3] <tag>:queues   HASH of queue meta
 -- KEYS[4] <tag>:totals   HASH of type totals
 -- The chosen queue's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:stats:<minute> are derived from
--- KEYS[1] (same hash tag, so the same cluster slot), as are <tag>:delayed and <tag>:delayed_counts.
+-- KEYS[1] (same hash tag, so the same cluster slot), as are <tag>:delayed, <tag>:delayed_counts and
+-- <tag>:limits (the type's flow control, lua/include/flow.lua).
 -- ARGV[1] job expire interval (ms)
 --
 -- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
 --   attempt: this delivery's number, 1 for the first (the job's retries + 1)
---        {0, next_ready_us}  when no queue is ready: the earliest time a queue becomes ready or a delayed
---                            job comes due (-1 when the type has neither queued nor delayed jobs)
+--        {0, next_ready_us, refused}  when no job comes out: refused is '' when no queue is ready, and
+--          next_ready_us the earliest time a queue becomes ready or a delayed job comes due (-1 when the
+--          type has neither queued nor delayed jobs); or refused names the type's limit that held back a
+--          ready queue ('type_paused', 'type_max_active', 'type_rate': lua/include/flow.lua), and
+--          next_ready_us is when it lifts (-1: a resume or a freed slot will wake waiters)
 --
 -- Cost: ZPOPMIN of the ready set's head (and ZADD back while its queue keeps jobs) is O(log n) in
 -- ready queues; promoting up to PROMOTE_PER_CALL due delayed jobs first is O(log d) in delayed
@@ -20,6 +24,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include jobs
 
 local ready_key = KEYS[1]
@@ -27,11 +32,16 @@ local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 promote_due(tag, now, PROMOTE_PER_CALL)
 local budget = { left = 3 }
-local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget)
+local gate = open_gate(tag, KEYS[2], now)
+local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget, nil, gate)
+close_gate(tag, gate, now)
 if out then
   return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
 end
-if budget.left == 0 then
-  return { 0, -1 }
+if gate and gate.refused then
+  return { 0, gate.retry_us or -1, gate.refused }
 end
-return { 0, next_ready_us(tag, ready_key, budget.ready_head_us) or -1 }
+if budget.left == 0 then
+  return { 0, -1, '' }
+end
+return { 0, next_ready_us(tag, ready_key, budget.ready_head_us) or -1, '' }

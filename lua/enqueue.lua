@@ -17,6 +17,8 @@
 -- ARGV[8] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
 -- ARGV[9] back-off: '' or absent (retries go back at once) or "<backoff_ms>|<backoff_max_ms>": retry n
 --         waits backoff x 2^(n-1) ms, at most backoff_max
+-- ARGV[10] max_active: '' or 0 for no limit, else at most that many of the queue's jobs active at once
+--          (unless pinned by the limits API, lua/limits.lua)
 -- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
 -- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
@@ -28,6 +30,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include jobs
 
 local ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3]
@@ -47,5 +50,6 @@ local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key,
   delay_ms = tonumber(ARGV[8]) or 0,
   backoff = backoff,
   backoff_max = backoff_max,
+  max_active = tonumber(ARGV[10]) or 0,
 }, now)
 return { status, queue_length }

@@ -10,7 +10,8 @@
 -- KEYS[6] <tag>:queue:<qid>  (KEYS[6..8] are declared for the slot check; the script derives the
 -- KEYS[7] <tag>:jobs:<qid>    same names from the tag)
 -- KEYS[8] <tag>:idle:<qid>   (written when the queue goes idle)
--- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
+-- <tag>:delayed, <tag>:delayed_counts, <tag>:limits and <tag>:paused (a hold pauses the queue) are derived
+-- from KEYS[1] (same hash tag).
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
 -- ARGV[3] error text ('' for none: the job keeps its earlier error, if any)
@@ -26,11 +27,13 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include fail
 
 local k = { active = KEYS[1], ready = KEYS[2], queues = KEYS[3], totals = KEYS[4] }
-local tag = tag_of(k.active, ':active')
+local tag, now = tag_of(k.active, ':active'), now_us()
 local outcome, run_at = fail_job(tag, k, ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]),
-  tonumber(ARGV[7]), now_us())
+  tonumber(ARGV[7]), now)
+if outcome ~= 'none' then free_type_slot(tag, k.active, 1, now) end
 if outcome == 'retry' then return { outcome, run_at } end
 return { outcome }

@@ -9,17 +9,19 @@
 -- KEYS[6] <tag>:queue:<qid>  (KEYS[6..8] are declared for the slot check; the script derives the
 -- KEYS[7] <tag>:jobs:<qid>    same names from the tag, as it does for the next job's queue)
 -- KEYS[8] <tag>:idle:<qid>
--- <tag>:delayed, <tag>:delayed_counts and <tag>:stats:<minute> are derived from KEYS[1].
+-- <tag>:delayed, <tag>:delayed_counts, <tag>:stats:<minute>, <tag>:limits and <tag>:paused are derived from KEYS[1].
 -- ARGV[1..7] as fail.lua
 -- ARGV[8] job expire interval (ms) of the next job
 --
 -- Reply: {'none'} the job is not active (nothing is handed out)
---      | {outcome ('retry' | 'dead'), run_at_us (0 for dead), 0}  nothing ready next
+--      | {outcome ('retry' | 'dead'), run_at_us (0 for dead), 0, refused}  nothing handed out next
+--        (refused: '' or the type's limit that held back a ready queue, as in dequeue.lua)
 --      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
 -- Cost: fail.lua's plus dequeue.lua's.
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include jobs
 -- @include fail
 
@@ -30,6 +32,10 @@ local outcome, run_at = fail_job(tag, k, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ton
   tonumber(ARGV[7]), now)
 if outcome == 'none' then return { outcome } end
 promote_due(tag, now, PROMOTE_PER_CALL)
-local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 })
-if not out then return { outcome, run_at or 0, 0 } end
+local gate = open_gate(tag, k.active, now)
+local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 }, nil, gate)
+close_gate(tag, gate, now)
+-- The slot this fail freed, unless the next job took it.
+free_type_slot(tag, k.active, out and 0 or 1, now)
+if not out then return { outcome, run_at or 0, 0, gate and gate.refused or '' } end
 return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }

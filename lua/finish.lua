@@ -5,7 +5,8 @@
 -- KEYS[3] <tag>:queue:<qid>   (read: is the queue now idle?)
 -- KEYS[4] <tag>:jobs:<qid>
 -- KEYS[5] <tag>:idle:<qid>    (written when the queue goes idle)
--- <tag>:delayed_counts is derived from KEYS[1] (read: delayed jobs keep the queue live).
+-- <tag>:delayed_counts is derived from KEYS[1] (read: delayed jobs keep the queue live), as are <tag>:ready
+-- (a queue freed from its max_active is ready again) and <tag>:limits (a freed slot of the type wakes waiters).
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
@@ -15,7 +16,11 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include jobs
 
 local active_key = KEYS[1]
-return finish_job(tag_of(active_key, ':active'), active_key, KEYS[2], ARGV[1], ARGV[2], now_us(), tonumber(ARGV[3]))
+local tag, now = tag_of(active_key, ':active'), now_us()
+local finished = finish_job(tag, active_key, KEYS[2], ARGV[1], ARGV[2], now, tonumber(ARGV[3]))
+free_type_slot(tag, active_key, finished, now)
+return finished

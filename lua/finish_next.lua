@@ -8,18 +8,21 @@
 -- KEYS[5] <tag>:queue:<qid>   (KEYS[5..7] are declared for the slot check; the script derives the
 -- KEYS[6] <tag>:jobs:<qid>     same names from the tag, as it does for the next job's queue)
 -- KEYS[7] <tag>:idle:<qid>
--- <tag>:delayed, <tag>:delayed_counts and <tag>:stats:<minute> are derived from KEYS[1].
+-- <tag>:delayed, <tag>:delayed_counts, <tag>:stats:<minute>, <tag>:limits and <tag>:paused are derived from KEYS[1].
 -- ARGV[1] queue_id
 -- ARGV[2] job_id
 -- ARGV[3] idle TTL (ms)
 -- ARGV[4] job expire interval (ms) of the next job
 --
--- Reply: {0} the job is not active (nothing is handed out) | {1, 0} finished, nothing ready next
+-- Reply: {0} the job is not active (nothing is handed out)
+--      | {1, 0, refused} finished, nothing handed out next (refused: '' or the type's limit that held
+--        back a ready queue, as in dequeue.lua)
 --      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
 -- Cost: finish.lua's plus dequeue.lua's: O(log n) in active jobs and ready queues of the type.
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 -- @include jobs
 
 local ready_key, active_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -27,6 +30,11 @@ local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 if finish_job(tag, active_key, queues_key, ARGV[1], ARGV[2], now, tonumber(ARGV[3])) == 0 then return { 0 } end
 promote_due(tag, now, PROMOTE_PER_CALL)
-local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 })
-if not out then return { 1, 0 } end
+local gate = open_gate(tag, active_key, now)
+local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 },
+  nil, gate)
+close_gate(tag, gate, now)
+-- The slot this finish freed, unless the next job took it.
+free_type_slot(tag, active_key, out and 0 or 1, now)
+if not out then return { 1, 0, gate and gate.refused or '' } end
 return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }

@@ -12,6 +12,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 
 local tag = tag_of(KEYS[1], ':delayed')
 local now = now_us()

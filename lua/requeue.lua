@@ -14,7 +14,7 @@
 -- KEYS[5] <tag>:dead_index  (<tag>:dead_jobs is derived from it)
 -- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1], as are
 -- <tag>:delayed and <tag>:delayed_counts (a retry with a back-off waits there; delayed jobs keep a
--- queue live) and <tag>:dead_jobs.
+-- queue live), <tag>:dead_jobs and <tag>:limits (a freed slot of the type's max_active wakes waiters).
 -- ARGV[1] batch size: the most expired jobs handled by this call
 -- ARGV[2] dead-letter limit: discarded jobs kept (0 keeps none)
 -- ARGV[3] idle TTL (ms): how long an idle queue's record is kept
@@ -26,6 +26,7 @@
 
 -- @include common
 -- @include lifecycle
+-- @include flow
 
 local active_key, ready_key, queues_key, totals_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local batch, dead_limit, idle_ttl_ms = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -117,6 +118,7 @@ for _, qid in ipairs(order) do
     end
     chunked(hdel, jobs_key, orphans, CHUNK)
   else
+    local was_full = queue_full(m)
     m.active = math.max(0, m.active - #jids)
     local back, counted, dropped, waiting = {}, {}, {}, 0
     for k, jid in ipairs(jids) do
@@ -155,21 +157,27 @@ for _, qid in ipairs(order) do
       -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
       local queue_key = queue_key_of(tag, qid)
       local _, length = chunked(lpush, queue_key, back, CHUNK)
-      if length == #back then
-        local ready_at = earliest_dequeue(m, now)
+      local ready_at = earliest_dequeue(m, now)
+      if length == #back and ready_at then
         ready_pairs[#ready_pairs + 1] = int_str(ready_at)
         ready_pairs[#ready_pairs + 1] = qid
         if not earliest_ready or ready_at < earliest_ready then earliest_ready = ready_at end
+      elseif was_full and ready_at then
+        -- Its queue was at its max_active, out of the ready set: the expired jobs freed it.
+        make_ready(tag, ready_key, qid, m, now, true)
       end
       meta_fields[#meta_fields + 1] = qid
       meta_fields[#meta_fields + 1] = format_meta(m)
       requeued = requeued + #back
       queued_back = queued_back + #back
     else
+      unblock_if_freed(tag, ready_key, qid, m, was_full, now)
       save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
     end
   end
 end
+-- Waiters refused at the type's max_active learn of the freed slots.
+free_type_slot(tag, active_key, #expired, now)
 
 chunked(zadd, ready_key, ready_pairs, 2 * CHUNK)
 chunked(hset, queues_key, meta_fields, 2 * CHUNK)

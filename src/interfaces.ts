@@ -101,5 +101,10 @@ export type JobEvent =
   | 'fail_retried'
   | 'fail_dead';
 
+/** A type-wide limit that held back a ready queue from a dequeue (SPEC 5.14; counted per type). */
+export type TypeLimit = 'type_paused' | 'type_max_active' | 'type_rate';
+
+export const TYPE_LIMITS: readonly TypeLimit[] = ['type_paused', 'type_max_active', 'type_rate'];
+
 /** The batch requests whose sizes are counted (Prometheus histogram). */
 export type BatchOperation = 'enqueue' | 'dequeue' | 'finish';

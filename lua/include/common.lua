@@ -5,8 +5,13 @@
 -- Redis Cluster slot. <tag> = <key_prefix>:{<queue_type>}
 --   <tag>:ready          ZSET  queue_id -> earliest dequeue time (us); holds exactly the queues with queued jobs
 --   <tag>:active         ZSET  "<queue_id>:<job_id>" -> expiry time (us) of a dequeued, unfinished job
---   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us" (queues with queued, active
---                              or delayed jobs)
+--   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us", and for a queue with
+--                              flow control (SPEC 5.14) "...|max_active|max_pinned|paused" (see parse_meta); queues
+--                              with queued, active or delayed jobs, and paused queues
+--   <tag>:limits         HASH  the type's flow control: paused, max_active, rate_per_s, burst, tokens, tokens_at
+--                              (see lua/include/flow.lua); absent for a type without any
+--   <tag>:paused         ZSET  queue_id -> end of its pause (us; +inf until resumed), for counting and listing
+--                              paused queues (the meta's paused field is what dequeue obeys)
 --   <tag>:totals         HASH  queued -> number of queued jobs of the type
 --   <tag>:dead           LIST  discarded jobs (JSON) of earlier versions; migrated into dead_index/dead_jobs
 --   <tag>:dead_index     ZSET  "<queue_id>:<job_id>" -> discard sequence (totals field dead_seq), newest highest
@@ -59,13 +64,27 @@ local function queue_key_of(tag, qid) return tag .. ':queue:' .. qid end
 local function jobs_key_of(tag, qid) return tag .. ':jobs:' .. qid end
 local function idle_key_of(tag, qid) return tag .. ':idle:' .. qid end
 
+-- A queue's meta. The flow-control fields (SPEC 5.14) are written only for a queue that has one, so
+-- most metas keep the short form: max_active (0: no limit), max_pinned (set by the limits API, so
+-- enqueues do not change it), paused (0: not paused; PAUSED_UNTIL_RESUMED; else the end of the pause, us).
+local PAUSED_UNTIL_RESUMED = -1
+
 local function parse_meta(raw)
-  local interval, pinned, active, last = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)$')
-  return { interval = tonumber(interval), pinned = pinned == '1', active = tonumber(active), last = tonumber(last) }
+  local interval, pinned, active, last, rest = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)(.*)$')
+  local m = { interval = tonumber(interval), pinned = pinned == '1', active = tonumber(active), last = tonumber(last),
+    max_active = 0, max_pinned = false, paused = 0 }
+  if rest ~= '' then
+    local max_active, max_pinned, paused = string.match(rest, '^|(%d+)|(%d)|(%-?%d+)$')
+    m.max_active, m.max_pinned, m.paused = tonumber(max_active), max_pinned == '1', tonumber(paused)
+  end
+  return m
 end
 
 local function format_meta(m)
-  return int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+  local head = int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+  local max_active, paused = m.max_active or 0, m.paused or 0
+  if max_active == 0 and paused == 0 and not m.max_pinned then return head end
+  return head .. '|' .. int_str(max_active) .. '|' .. (m.max_pinned and '1' or '0') .. '|' .. int_str(paused)
 end
 
 local function read_meta(queues_key, qid)
@@ -78,13 +97,28 @@ local function write_meta(queues_key, qid, m)
   redis.call('HSET', queues_key, qid, format_meta(m))
 end
 
--- Earliest time the queue may hand out its next job: never before last dequeue + interval.
+-- True while the queue may not hand out a job because of its own flow control: paused, or as many
+-- of its jobs active as its max_active allows. Such a queue is kept out of the ready set.
+local function queue_paused(m, now)
+  return m.paused == PAUSED_UNTIL_RESUMED or m.paused > now
+end
+
+local function queue_full(m)
+  return m.max_active > 0 and m.active >= m.max_active
+end
+
+-- Earliest time the queue may hand out its next job: never before last dequeue + interval, nor before
+-- the end of a timed pause. nil while it is paused until resumed or at its max_active: it is not ready
+-- at any known time, and what unblocks it (resume, a finished job) puts it back.
 local function earliest_dequeue(m, now)
+  if m.paused == PAUSED_UNTIL_RESUMED or queue_full(m) then return nil end
+  local at = now
   if m.last > 0 then
     local next_us = m.last + m.interval * 1000
-    if next_us > now then return next_us end
+    if next_us > at then at = next_us end
   end
-  return now
+  if m.paused > at then at = m.paused end
+  return at
 end
 
 -- Meta of a queue that becomes live: an idle record brings back its last dequeue (the rate limit)
@@ -98,7 +132,7 @@ local function revive_meta(tag, qid, interval_ms)
     if raw then redis.call('DEL', key) end
   end
   if not raw then
-    return { interval = interval_ms, pinned = false, active = 0, last = 0 }
+    return { interval = interval_ms, pinned = false, active = 0, last = 0, max_active = 0, max_pinned = false, paused = 0 }
   end
   local m = parse_meta(raw)
   m.active = 0
@@ -131,9 +165,11 @@ local function delayed_in_queue(tag, qid)
   return tonumber(redis.call('HGET', tag .. ':delayed_counts', qid) or '0')
 end
 
--- A queue with no queued, no active and no delayed job goes idle; otherwise its meta is saved.
+-- A queue with no queued, no active and no delayed job goes idle (unless paused); otherwise its meta is saved.
+-- A paused queue stays live however empty: its pause must outlast any idle TTL.
 local function save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
-  if m.active > 0 or redis.call('LLEN', queue_key_of(tag, qid)) > 0 or delayed_in_queue(tag, qid) > 0 then
+  if m.active > 0 or queue_paused(m, now) or redis.call('LLEN', queue_key_of(tag, qid)) > 0 or
+    delayed_in_queue(tag, qid) > 0 then
     write_meta(queues_key, qid, m)
   else
     forget_queue(tag, queues_key, qid, m, now, idle_ttl_ms)
@@ -155,6 +191,46 @@ local function signal_ready(tag, ready_at_us)
   if type(sent) == 'table' and sent.err then redis.call('PUBLISH', channel, message) end
 end
 
+-- Puts a queue whose list has jobs into the ready set at its earliest dequeue time, unless its flow
+-- control blocks it, and tells waiting requests. only_if_absent keeps a score already there (a queue
+-- unblocked while it may already be ready keeps its place).
+local function make_ready(tag, ready_key, qid, m, now, only_if_absent)
+  local ready_at = earliest_dequeue(m, now)
+  if not ready_at then return end
+  if only_if_absent then
+    if redis.call('ZADD', ready_key, 'NX', int_str(ready_at), qid) == 0 then return end
+  else
+    redis.call('ZADD', ready_key, int_str(ready_at), qid)
+  end
+  signal_ready(tag, ready_at)
+end
+
+-- A queue that was at its max_active and no longer is (a job finished, failed or expired, or the
+-- limit was raised) is ready again if it has queued jobs.
+local function unblock_if_freed(tag, ready_key, qid, m, was_full, now)
+  if was_full and not queue_full(m) and redis.call('LLEN', queue_key_of(tag, qid)) > 0 then
+    make_ready(tag, ready_key, qid, m, now, true)
+  end
+end
+
+-- Places a live queue in the ready set as its meta now says (after a pause, a resume, a new interval
+-- or max_active): out of it while blocked, else at its earliest dequeue time counted from its current
+-- score when that is earlier than now, so a queue ready for a while keeps its place.
+local function reschedule(tag, ready_key, qid, m, now)
+  local score = redis.call('ZSCORE', ready_key, qid)
+  local floor = now
+  if score and tonumber(score) < now then floor = tonumber(score) end
+  local ready_at = earliest_dequeue(m, floor)
+  if not ready_at then
+    if score then redis.call('ZREM', ready_key, qid) end
+    return
+  end
+  if not score and redis.call('LLEN', queue_key_of(tag, qid)) == 0 then return end
+  if score and tonumber(score) == ready_at then return end
+  redis.call('ZADD', ready_key, int_str(ready_at), qid)
+  if not score or ready_at < tonumber(score) then signal_ready(tag, ready_at) end
+end
+
 -- A new interval takes effect at once: a queue waiting for its rate limit is rescheduled from its
 -- last dequeue; a queue already ready keeps its place unless the longer interval pushes it back.
 local function apply_interval(ready_key, qid, m, interval_ms, now)
@@ -164,7 +240,8 @@ local function apply_interval(ready_key, qid, m, interval_ms, now)
   if not score then return end
   score = tonumber(score)
   local floor = score <= now and score or now
-  local ready_at = math.max(floor, m.last + interval_ms * 1000)
+  local ready_at = earliest_dequeue(m, floor)
+  if not ready_at then return end
   redis.call('ZADD', ready_key, int_str(ready_at), qid)
   if ready_at < score then signal_ready(tag_of(ready_key, ':ready'), ready_at) end
 end

@@ -43,9 +43,17 @@ local function backoff_of(arg)
   return tonumber(backoff), tonumber(backoff_max)
 end
 
+-- Sets a queue's max_active (0: no limit); raising it readies a queue it held back. Lowering it
+-- takes effect at the queue's next pop (dequeue_job drops a blocked queue from the ready set).
+local function set_max_active(tag, ready_key, qid, m, max_active, now)
+  local was_full = queue_full(m)
+  m.max_active = max_active
+  unblock_if_freed(tag, ready_key, qid, m, was_full, now)
+end
+
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
--- delay_ms, backoff, backoff_max}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
+-- delay_ms, backoff, backoff_max, max_active (0: no limit)}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
 -- its delayed jobs included (max queued length counts them).
 -- Without a max length, HSETNX stores the body and finds a duplicate in one call, and the length
 -- comes from RPUSH's answer; a queue whose meta is unchanged is not written again.
@@ -74,6 +82,11 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally
   else
     meta_changed = false
   end
+  -- max_active comes with each enqueue like the interval (absent: no limit), unless pinned.
+  if not m.max_pinned and m.max_active ~= j.max_active then
+    set_max_active(tag, ready_key, j.qid, m, j.max_active, now)
+    meta_changed = true
+  end
   if meta_changed then write_meta(queues_key, j.qid, m) end
 
   if j.delay_ms > 0 then
@@ -85,24 +98,32 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally
   end
   local listed = redis.call('RPUSH', queue_key, j.jid) - 1
   queue_length = queue_length or listed + delayed_in_queue(tag, j.qid)
-  if listed == 0 then
-    local ready_at = earliest_dequeue(m, now)
-    redis.call('ZADD', ready_key, int_str(ready_at), j.qid)
-    signal_ready(tag, ready_at)
-  end
+  if listed == 0 then make_ready(tag, ready_key, j.qid, m, now) end
   count_job(tally, totals_key, tag, now, 'enq', j.qid, 1)
   return 'queued', queue_length
 end
 
 -- Hands out the next job of the type from the queue that has been ready longest at `now`.
 -- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
--- budget.left bounds the inconsistent heads (a ready queue without a job) repaired and skipped.
--- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent).
--- The ready set's head is popped (ZPOPMIN) and goes back only while its queue keeps jobs, or as it
--- was when it is not ready yet; then budget.ready_head_us keeps its score (false: the set is empty),
--- so next_ready_us need not read it again.
-local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
+-- budget.left bounds the inconsistent heads (a ready queue without a job, or one its own flow
+-- control blocks) repaired and skipped. gate: the type's limits (open_gate; nil: none), checked
+-- before each job and charged for it; a job they do not let out stays where it was.
+-- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent, or the
+-- gate refused: gate.refused says so only when a queue was ready).
+-- The ready set's head is popped (ZPOPMIN) and goes back only while its queue keeps jobs and its
+-- flow control allows, or as it was when it is not ready yet; then budget.ready_head_us keeps its score
+-- (false: the set is empty), so next_ready_us need not read it again.
+local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gate)
   while budget.left > 0 do
+    if gate and not gate_allows(gate, 1, now) then
+      -- Refused only when a queue was ready; otherwise the call simply finds nothing.
+      local peek = redis.call('ZRANGE', ready_key, '0', '0', 'WITHSCORES')
+      if not (peek[2] and tonumber(peek[2]) <= now) then
+        gate.refused, gate.retry_us = nil, nil
+        budget.ready_head_us = peek[2] and tonumber(peek[2]) or false
+      end
+      return nil
+    end
     local head = redis.call('ZPOPMIN', ready_key)
     local qid = head[1]
     if not qid then
@@ -115,35 +136,52 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       return nil
     end
 
-    local queue_key = queue_key_of(tag, qid)
-    local jid = redis.call('LPOP', queue_key)
-    if jid then
-      local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
-      local m = read_meta(queues_key, qid) or { interval = 0, pinned = false, active = 0, last = 0 }
-      local job = raw and parse_job(raw)
-      local spent_us = m.interval * 1000 * (job and job.cost or 1)
-      local queue_length = redis.call('LLEN', queue_key)
-      if queue_length > 0 then
-        redis.call('ZADD', ready_key, int_str(now + spent_us), qid)
+    local m = read_meta(queues_key, qid) or
+      { interval = 0, pinned = false, active = 0, last = 0, max_active = 0, max_pinned = false, paused = 0 }
+    if queue_paused(m, now) or queue_full(m) then
+      -- Its flow control blocks it (a limit lowered while it was ready): out of the ready set until
+      -- what unblocks it puts it back; a timed pause puts it back at its end.
+      if m.paused > now then redis.call('ZADD', ready_key, int_str(m.paused), qid) end
+    else
+      local queue_key = queue_key_of(tag, qid)
+      local jid = redis.call('LPOP', queue_key)
+      if jid then
+        local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
+        local job = raw and parse_job(raw)
+        if job and gate and not gate_allows(gate, job.cost, now) then
+          -- Out of tokens for this job's cost: it and its queue stay as they were.
+          redis.call('LPUSH', queue_key, jid)
+          redis.call('ZADD', ready_key, head[2], qid)
+          return nil
+        end
+        local spent_us = m.interval * 1000 * (job and job.cost or 1)
+        local queue_length = redis.call('LLEN', queue_key)
+        if job then
+          m.active = m.active + 1
+          m.last = now + spent_us - m.interval * 1000
+          write_meta(queues_key, qid, m)
+          -- A queue at its max_active stays out of the ready set until a job of it ends.
+          if queue_length > 0 and not queue_full(m) then
+            redis.call('ZADD', ready_key, int_str(now + spent_us), qid)
+          end
+          redis.call('ZADD', active_key, int_str(now + expire_us), qid .. ':' .. jid)
+          count_job(tally, totals_key, tag, now, 'deq', qid, -1)
+          if gate then gate_take(gate, job.cost) end
+          return { qid = qid, jid = jid, job = job, queue_length = queue_length }
+        end
+        -- A job id without its body cannot be handed out; drop it and look again.
+        if queue_length > 0 then redis.call('ZADD', ready_key, int_str(now + spent_us), qid) end
+        redis.call('HINCRBY', totals_key, 'queued', -1)
+        save_or_forget(tag, queues_key, qid, m, now, 0)
       end
-      if job then
-        m.active = m.active + 1
-        m.last = now + spent_us - m.interval * 1000
-        write_meta(queues_key, qid, m)
-        redis.call('ZADD', active_key, int_str(now + expire_us), qid .. ':' .. jid)
-        count_job(tally, totals_key, tag, now, 'deq', qid, -1)
-        return { qid = qid, jid = jid, job = job, queue_length = queue_length }
-      end
-      -- A job id without its body cannot be handed out; drop it and look again.
-      redis.call('HINCRBY', totals_key, 'queued', -1)
-      save_or_forget(tag, queues_key, qid, m, now, 0)
     end
     budget.left = budget.left - 1
   end
   return nil
 end
 
--- Acknowledges an active job and forgets it. Returns 1, or 0 when the job is not active.
+-- Acknowledges an active job and forgets it. Returns 1, or 0 when the job is not active. A queue
+-- this frees from its max_active is ready again; the caller tells the type's limits (free_type_slot).
 local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_ms)
   if redis.call('ZREM', active_key, qid .. ':' .. jid) == 0 then
     return 0
@@ -151,22 +189,27 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
   redis.call('HDEL', jobs_key_of(tag, qid), jid)
   local m = read_meta(queues_key, qid)
   if m then
+    local was_full = queue_full(m)
     if m.active > 0 then m.active = m.active - 1 end
+    unblock_if_freed(tag, tag .. ':ready', qid, m, was_full, now)
     save_or_forget(tag, queues_key, qid, m, now, idle_ttl_ms)
   end
   return 1
 end
 
 -- Hands out up to `count` jobs as dequeue_job would, all at `now`, appending 6 fields per job to
--- `reply` (queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt). Returns
--- next_ready_ms: when fewer than count came out, ms from now until the type's next queue is ready
--- (0: now), or -1 when the type has no queued job; 0 when count jobs came out.
+-- `reply` (queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt), within the
+-- type's limits. Returns next_ready_ms, refused and the number of jobs handed out. next_ready_ms: when fewer than count came out, ms
+-- from now until the type's next queue is ready (0: now), or -1 when the type has no queued job; 0 when
+-- count jobs came out. refused: '' or the type's limit that stopped the call (gate_allows); then
+-- next_ready_ms is when it lifts, -1 when a resume or a freed slot will tell.
 local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, count, reply)
   local budget = { left = 3 }
   local handed = 0
   local tally = new_tally()
+  local gate = open_gate(tag, active_key, now)
   while handed < count do
-    local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally)
+    local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gate)
     if not out then break end
     handed = handed + 1
     reply[#reply + 1] = out.qid
@@ -177,9 +220,13 @@ local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, 
     reply[#reply + 1] = out.job.retries + 1
   end
   write_tally(tally, totals_key, tag, now, 'deq')
+  close_gate(tag, gate, now)
+  if gate and gate.refused then
+    return gate.retry_us and math.max(0, math.ceil((gate.retry_us - now) / 1000)) or -1, gate.refused, handed
+  end
   if handed < count and budget.left > 0 then
     local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)
-    return next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1
+    return next_us and math.max(0, math.ceil((next_us - now) / 1000)) or -1, '', handed
   end
-  return 0
+  return 0, '', handed
 end

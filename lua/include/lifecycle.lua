@@ -88,28 +88,13 @@ local function promote_due(tag, now, limit)
       else
         length = redis.call('RPUSH', queue_key_of(tag, qid), jid)
       end
-      if length == 1 then
-        local ready_at = earliest_dequeue(m, tonumber(due[i + 1]))
-        redis.call('ZADD', tag .. ':ready', int_str(ready_at), qid)
-        signal_ready(tag, ready_at)
-      end
+      if length == 1 then make_ready(tag, tag .. ':ready', qid, m, tonumber(due[i + 1])) end
       write_meta(queues_key, qid, m)
       moved = moved + 1
     end
   end
   if moved > 0 then redis.call('HINCRBY', tag .. ':totals', 'queued', moved) end
   return moved, #members == limit
-end
-
--- Holds a queue until until_us (a fail's hold_queue_ms): its rate-limit anchor moves so that its next
--- dequeue is not before then, and a ready queue leaves the head of the ready set until then. The
--- anchor travels with the queue's meta (and its idle record), so a queue that drains and refills
--- meanwhile stays held. An Interval API change during the hold moves its end by the difference.
-local function hold_queue(ready_key, qid, m, until_us)
-  local anchor = until_us - m.interval * 1000
-  if anchor > m.last then m.last = anchor end
-  local score = redis.call('ZSCORE', ready_key, qid)
-  if score and tonumber(score) < until_us then redis.call('ZADD', ready_key, int_str(until_us), qid) end
 end
 
 -- A dead-letter entry (the value in <tag>:dead_jobs):

@@ -49,7 +49,9 @@ local function migrate_put(k, qid, interval_ms, last_us, at_front, jobs, now)
 
   local earliest = earliest_dequeue(m, now)
   local score = not was_empty and redis.call('ZSCORE', k.ready, qid)
-  if not score then
+  if not earliest then
+    -- Paused until resumed, or at its max_active: the resume or the freed slot makes it ready.
+  elseif not score then
     redis.call('ZADD', k.ready, earliest, qid)
     signal_ready(tag, earliest)
   elseif earliest > now and tonumber(score) < earliest then

@@ -23,6 +23,7 @@ export interface BatchEnqueueJob {
   delayMs?: unknown;
   backoffMs?: unknown;
   backoffMaxMs?: unknown;
+  maxActive?: unknown;
 }
 
 /** A job the batch turned down before Redis saw it (400). */
@@ -72,6 +73,7 @@ export class BatchOperations {
             cost: job.cost === undefined ? 1 : valid.cost(job.cost),
             delayMs: job.delayMs === undefined ? 0 : valid.delayMs(job.delayMs),
             ...valid.backoffOf(job, defaultBackoffMs),
+            maxActive: job.maxActive === undefined ? 0 : valid.maxActive(job.maxActive),
           },
         });
       } catch (error) {
@@ -106,7 +108,7 @@ export class BatchOperations {
       const asked = Math.min(count - jobs.length, BATCH_CHUNK);
       const step = await this.core.scripts.dequeue.dequeueBatch(queueType, expireMs, asked);
       jobs.push(...step.jobs);
-      if (step.jobs.length < asked) return step.nextReadyInMs === undefined ? { jobs } : { jobs, nextReadyInMs: step.nextReadyInMs };
+      if (step.jobs.length < asked) return { ...step, jobs };
       if (jobs.length >= count) return { jobs };
     }
   }
@@ -145,8 +147,9 @@ export class BatchOperations {
       let finished: boolean[];
       if (last && asked > 0) {
         const reply = await this.core.scripts.finish.finishBatchNext(type, refs, idleQueueTtlMs, jobExpireIntervalMs, asked);
-        finished = reply.finished;
-        taken = reply.nextReadyInMs === undefined ? { jobs: reply.jobs } : { jobs: reply.jobs, nextReadyInMs: reply.nextReadyInMs };
+        const { finished: done, ...handed } = reply;
+        finished = done;
+        taken = handed;
       } else {
         finished = await this.core.scripts.finish.finishBatch(type, refs, idleQueueTtlMs);
       }

@@ -12,6 +12,7 @@ import { BatchOperations } from './batch.js';
 import { QueueBrowser } from './browse.js';
 import { engineCore, type EngineCore, type EngineOptions } from './core.js';
 import { DeadLetters } from './dead-letters.js';
+import { FlowControl } from './flow.js';
 import { globalKeys, typeKeys, type GlobalKeys } from './keys.js';
 import { JobLifecycle } from './lifecycle.js';
 import { QueueReads } from './reads.js';
@@ -23,6 +24,7 @@ import { TypeRegistry } from './type-registry.js';
 import * as valid from './validation.js';
 
 export type { DequeuedJob, DequeueResult, NoJobReady } from './scripts/dequeue.js';
+export type { QueueLimits, TypeLimits } from './flow.js';
 export { engineOptions, type EngineOptions } from './core.js';
 export type { RequeueCounts };
 
@@ -45,6 +47,8 @@ export interface EnqueueRequest {
   backoffMs?: unknown;
   /** The longest such wait; undefined: 1 h. */
   backoffMaxMs?: unknown;
+  /** At most this many of the queue's jobs active at once (1 to 1,000,000), unless pinned; undefined: no limit. */
+  maxActive?: unknown;
 }
 
 export interface FailRequest {
@@ -82,6 +86,8 @@ export class QueueEngine {
   readonly browse: QueueBrowser;
   /** Read-only views: JSON metrics, gauges. */
   readonly reads: QueueReads;
+  /** Pause, resume and limits per queue and per type (SPEC 5.14). */
+  readonly flow: FlowControl;
   private readonly core: EngineCore;
   private readonly requeuePlan: RequeuePassPlan;
   /** Per node, what its requeue calls cost: kept from pass to pass. */
@@ -99,6 +105,7 @@ export class QueueEngine {
     this.deadLetters = new DeadLetters(this.core);
     this.browse = new QueueBrowser(this.core);
     this.reads = new QueueReads(this.core);
+    this.flow = new FlowControl(this.core);
     this.requeuePlan = requeuePassPlan(options.requeueBatchSize);
   }
 
@@ -115,6 +122,7 @@ export class QueueEngine {
       cost: request.cost === undefined ? 1 : valid.cost(request.cost),
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
       ...valid.backoffOf(request, this.options.defaultBackoffMs),
+      maxActive: request.maxActive === undefined ? 0 : valid.maxActive(request.maxActive),
     };
     const [reply] = await Promise.all([this.core.scripts.enqueue.enqueue(queueType, job), this.registerType(queueType)]);
     return reply;

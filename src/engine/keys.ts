@@ -21,6 +21,10 @@ export interface TypeKeys {
   deadIndex: string;
   /** HASH "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua). */
   deadJobs: string;
+  /** HASH of the type's flow control: paused, max_active, rate_per_s, burst, tokens (lua/include/flow.lua). */
+  limits: string;
+  /** ZSET queue_id -> end of its pause (us; +inf until resumed). */
+  paused: string;
 }
 
 export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
@@ -35,6 +39,8 @@ export function typeKeys(keyPrefix: string, queueType: string): TypeKeys {
     delayedCounts: `${tag}:delayed_counts`,
     deadIndex: `${tag}:dead_index`,
     deadJobs: `${tag}:dead_jobs`,
+    limits: `${tag}:limits`,
+    paused: `${tag}:paused`,
   };
 }
 

@@ -136,3 +136,35 @@ export function backoffOf(
     backoffMaxMs: request.backoffMaxMs === undefined ? DEFAULT_BACKOFF_MAX_MS : backoffMaxMs(request.backoffMaxMs),
   };
 }
+
+/** max_active of a queue or a type (SPEC 5.14): 1 to 1,000,000. */
+export const MAX_ACTIVE_LIMIT = 1_000_000;
+
+export function maxActive(value: unknown): number {
+  return integerBetween('max_active', value, 1, MAX_ACTIVE_LIMIT, `an integer from 1 to ${MAX_ACTIVE_LIMIT}`);
+}
+
+/** A limit that may be given as null (removed) or left out (kept): undefined, null, or the checked value. */
+export function nullable<T>(value: unknown, check: (value: unknown) => T): T | null | undefined {
+  return value === undefined ? undefined : value === null ? null : check(value);
+}
+
+export const MAX_RATE_PER_S = 1_000_000;
+
+/** A type's token-bucket rate in jobs per second: 1 to 1,000,000, fractions allowed. */
+export function ratePerS(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_RATE_PER_S) {
+    throw new ValidationError('rate_per_s', `\`rate_per_s\` has an invalid value: expected a number from 1 to ${MAX_RATE_PER_S}`);
+  }
+  return value;
+}
+
+/** The bucket's size in tokens (a job of cost c takes c): 1 to 1,000,000,000. */
+export function burst(value: unknown): number {
+  return integerBetween('burst', value, 1, 1_000_000_000, 'an integer from 1 to 1000000000');
+}
+
+/** How long a pause lasts: 1 ms to 30 days. */
+export function forMs(value: unknown): number {
+  return integerBetween('for_ms', value, 1, MAX_DELAY_MS, `an integer of milliseconds from 1 to ${MAX_DELAY_MS} (30 days)`);
+}

@@ -41,6 +41,6 @@ describe('pruning the include functions a script does not use', () => {
   test('finish keeps only the helpers of finish_job', () => {
     const names = functionNames(loadScriptSource('finish'));
     assert.ok(names.includes('finish_job') && names.includes('forget_queue'));
-    assert.ok(!names.includes('promote_due') && !names.includes('enqueue_job') && !names.includes('signal_ready'), names.join(' '));
+    assert.ok(!names.includes('promote_due') && !names.includes('enqueue_job') && !names.includes('dequeue_job'), names.join(' '));
   });
 });

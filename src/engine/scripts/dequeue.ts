@@ -1,8 +1,9 @@
 // dequeue.lua and dequeue_batch.lua: hand out jobs of a type, and the checked replies. A single
 // dequeue keeps its own script: the batch script with count 1 costs Redis 3-6% more CPU per call
 // (measured side by side, 2026-12-07).
+import { TYPE_LIMITS, type TypeLimit } from '../../interfaces.js';
 import { typeKeys } from '../keys.js';
-import { ReplyShapeError, int, list, text } from './reply.js';
+import { ReplyShapeError, int, list, oneOf, text } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
 
 export interface DequeuedJob {
@@ -21,8 +22,13 @@ export interface DequeuedJob {
 
 export interface NoJobReady {
   kind: 'empty';
-  /** Redis time (ms) when the next queue of the type becomes ready; undefined when none is queued. */
+  /**
+   * Redis time (ms) when the next queue of the type becomes ready, or when the limit that refused it
+   * lifts; undefined when none is queued, or when a resume or a freed slot will wake waiters.
+   */
   nextReadyAtMs?: number;
+  /** The type's limit that held back a ready queue (SPEC 5.14). */
+  refusedBy?: TypeLimit;
 }
 
 export type DequeueResult = DequeuedJob | NoJobReady;
@@ -31,9 +37,17 @@ export interface DequeueBatchReply {
   jobs: DequeuedJob[];
   /**
    * When fewer jobs came out than asked: ms until the type's next queue is ready on Redis's clock
-   * (0: now); undefined when no job of the type is queued, or when every job asked for came out.
+   * (0: now), or until the limit that stopped the call lifts; undefined when no job of the type is
+   * queued, when a resume or a freed slot will wake waiters, or when every job asked for came out.
    */
   nextReadyInMs?: number;
+  /** The type's limit that stopped the call while a queue was ready (SPEC 5.14). */
+  refusedBy?: TypeLimit;
+}
+
+/** A script's `refused` field: '' or the type's limit (lua/include/flow.lua). */
+export function refusedBy(script: string, value: unknown): TypeLimit | undefined {
+  return value === '' ? undefined : oneOf(script, value, TYPE_LIMITS);
 }
 
 /** Fields per job in every reply that hands out jobs (dequeue, and finish/fail with next). */
@@ -68,18 +82,37 @@ export class DequeueScripts {
     const reply = list('dequeue', await this.scripts.get('dequeue')(this.keys(queueType), [expireMs]), 2);
     if (reply[0] === 0) {
       const nextReadyUs = int('dequeue', reply[1]);
-      return nextReadyUs < 0 ? { kind: 'empty' } : { kind: 'empty', nextReadyAtMs: Math.ceil(nextReadyUs / 1000) };
+      const refused = refusedBy('dequeue', list('dequeue', reply, 3)[2]);
+      return {
+        kind: 'empty',
+        ...(nextReadyUs >= 0 && { nextReadyAtMs: Math.ceil(nextReadyUs / 1000) }),
+        ...(refused && { refusedBy: refused }),
+      };
     }
     return dequeuedJob('dequeue', list('dequeue', reply, 1 + JOB_FIELDS), 1);
   }
 
   /** One call of at most `count` jobs: the caller keeps it small enough for a short script (BATCH_CHUNK). */
   async dequeueBatch(queueType: string, expireMs: number, count: number): Promise<DequeueBatchReply> {
-    const reply = list('dequeue_batch', await this.scripts.get('dequeue_batch')(this.keys(queueType), [expireMs, count]), 1);
-    if ((reply.length - 1) % JOB_FIELDS !== 0) throw new ReplyShapeError('dequeue_batch', reply);
-    const jobs: DequeuedJob[] = [];
-    for (let at = 1; at < reply.length; at += JOB_FIELDS) jobs.push(dequeuedJob('dequeue_batch', reply, at));
-    const nextReadyMs = int('dequeue_batch', reply[0]);
-    return jobs.length < count && nextReadyMs >= 0 ? { jobs, nextReadyInMs: nextReadyMs } : { jobs };
+    const reply = list('dequeue_batch', await this.scripts.get('dequeue_batch')(this.keys(queueType), [expireMs, count]), 2);
+    return batchReply('dequeue_batch', reply, 0, count);
   }
+}
+
+/**
+ * The jobs of a batch reply: next_ready_ms and refused at reply[at] and reply[at + 1], then JOB_FIELDS
+ * fields per job (dequeue_batch.lua, finish_batch_next.lua).
+ */
+export function batchReply(script: string, reply: unknown[], at: number, count: number): DequeueBatchReply {
+  const first = at + 2;
+  if (reply.length < first || (reply.length - first) % JOB_FIELDS !== 0) throw new ReplyShapeError(script, reply);
+  const jobs: DequeuedJob[] = [];
+  for (let i = first; i < reply.length; i += JOB_FIELDS) jobs.push(dequeuedJob(script, reply, i));
+  const nextReadyMs = int(script, reply[at]);
+  const refused = refusedBy(script, reply[at + 1]);
+  return {
+    jobs,
+    ...(jobs.length < count && nextReadyMs >= 0 && { nextReadyInMs: nextReadyMs }),
+    ...(refused && { refusedBy: refused }),
+  };
 }

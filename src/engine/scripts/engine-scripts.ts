@@ -5,6 +5,7 @@ import { DequeueScripts } from './dequeue.js';
 import { EnqueueScripts } from './enqueue.js';
 import { FailScripts } from './fail.js';
 import { FinishScripts } from './finish.js';
+import { FlowScripts } from './flow.js';
 import { LifecycleScripts } from './lifecycle.js';
 import { QueueAdminScripts } from './queue-admin.js';
 import { RequeueScripts } from './requeue.js';
@@ -19,6 +20,7 @@ export class EngineScripts {
   readonly requeue: RequeueScripts;
   readonly lifecycle: LifecycleScripts;
   readonly deadLetters: DeadLetterScripts;
+  readonly flow: FlowScripts;
 
   constructor(context: ScriptContext) {
     this.enqueue = new EnqueueScripts(context);
@@ -29,5 +31,6 @@ export class EngineScripts {
     this.requeue = new RequeueScripts(context);
     this.lifecycle = new LifecycleScripts(context);
     this.deadLetters = new DeadLetterScripts(context);
+    this.flow = new FlowScripts(context);
   }
 }

@@ -23,6 +23,8 @@ export interface EnqueueJob {
   /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (SPEC 5.13); 0 or undefined: at once. */
   backoffMs?: number;
   backoffMaxMs?: number;
+  /** At most this many of the queue's jobs active at once, unless pinned (SPEC 5.14); 0 or undefined: no limit. */
+  maxActive?: number;
 }
 
 export interface EnqueueReply {
@@ -31,7 +33,7 @@ export interface EnqueueReply {
   lengthBefore: number;
 }
 
-/** The 9 ARGV fields of a job, in the order both scripts read them. */
+/** The 10 ARGV fields of a job, in the order both scripts read them. */
 function jobArgs(job: EnqueueJob): ScriptArg[] {
   return [
     job.queueId,
@@ -44,6 +46,7 @@ function jobArgs(job: EnqueueJob): ScriptArg[] {
     job.delayMs ?? 0,
     // One field, empty for the many jobs without a back-off.
     job.backoffMs ? `${job.backoffMs}|${job.backoffMaxMs ?? 0}` : '',
+    job.maxActive ?? '',
   ];
 }
 

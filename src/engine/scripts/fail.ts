@@ -2,7 +2,8 @@
 import { queueKeys, typeKeys } from '../keys.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
-import { dequeuedJob, JOB_FIELDS, type DequeuedJob } from './dequeue.js';
+import type { TypeLimit } from '../../interfaces.js';
+import { dequeuedJob, JOB_FIELDS, refusedBy, type DequeuedJob } from './dequeue.js';
 import type { JobRef } from './finish.js';
 
 export interface FailCall {
@@ -45,13 +46,21 @@ export class FailScripts {
   }
 
   /** fail() and then, unless the job was not active, dequeue's next job of the type (null: none ready). */
-  async failNext(queueType: string, job: JobRef, call: FailCall, expireMs: number): Promise<FailReply & { next?: DequeuedJob | null }> {
+  async failNext(
+    queueType: string,
+    job: JobRef,
+    call: FailCall,
+    expireMs: number,
+  ): Promise<FailReply & { next?: DequeuedJob | null; refusedBy?: TypeLimit }> {
     const [keys, args] = this.keysAndArgs(queueType, job, call);
     const reply = list('fail_next', await this.scripts.get('fail_next')(keys, [...args, expireMs]), 1);
     const outcome = oneOf('fail_next', reply[0], OUTCOMES);
     if (outcome === 'none') return { outcome };
     list('fail_next', reply, 3);
-    const next = int('fail_next', reply[2]) === 1 ? dequeuedJob('fail_next', list('fail_next', reply, 3 + JOB_FIELDS), 3) : null;
-    return outcome === 'retry' ? { outcome, runAtUs: int('fail_next', reply[1]), next } : { outcome, next };
+    const handed = int('fail_next', reply[2]) === 1;
+    const next = handed ? dequeuedJob('fail_next', list('fail_next', reply, 3 + JOB_FIELDS), 3) : null;
+    const refused = handed ? undefined : refusedBy('fail_next', list('fail_next', reply, 4)[3]);
+    const extra = { next, ...(refused && { refusedBy: refused }) };
+    return outcome === 'retry' ? { outcome, runAtUs: int('fail_next', reply[1]), ...extra } : { outcome, ...extra };
   }
 }

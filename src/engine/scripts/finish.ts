@@ -1,8 +1,9 @@
 // finish.lua, finish_batch.lua, and their forms that hand out the next jobs in the same call
 // (finish_next.lua, finish_batch_next.lua, SPEC 5.15): acknowledge active jobs, and the checked replies.
 import { queueKeys, typeKeys } from '../keys.js';
-import { dequeuedJob, JOB_FIELDS, type DequeueBatchReply, type DequeuedJob } from './dequeue.js';
-import { ReplyShapeError, int, list } from './reply.js';
+import type { TypeLimit } from '../../interfaces.js';
+import { batchReply, dequeuedJob, JOB_FIELDS, refusedBy, type DequeueBatchReply, type DequeuedJob } from './dequeue.js';
+import { int, list } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
 
 export interface JobRef {
@@ -10,8 +11,11 @@ export interface JobRef {
   jobId: string;
 }
 
-/** A finish that hands out the next job: undefined when the job was not active (nothing handed out). */
-export type FinishNextReply = { next: DequeuedJob | null } | undefined;
+/**
+ * A finish that hands out the next job: undefined when the job was not active (nothing handed out);
+ * refusedBy: the type's limit that held back a ready queue (SPEC 5.14).
+ */
+export type FinishNextReply = { next: DequeuedJob | null; refusedBy?: TypeLimit } | undefined;
 
 type FinishScript = 'finish' | 'finish_batch' | 'finish_next' | 'finish_batch_next';
 
@@ -46,7 +50,10 @@ export class FinishScripts {
       1,
     );
     if (int('finish_next', reply[0]) === 0) return undefined;
-    if (int('finish_next', list('finish_next', reply, 2)[1]) === 0) return { next: null };
+    if (int('finish_next', list('finish_next', reply, 2)[1]) === 0) {
+      const refused = refusedBy('finish_next', list('finish_next', reply, 3)[2]);
+      return refused ? { next: null, refusedBy: refused } : { next: null };
+    }
     return { next: dequeuedJob('finish_next', list('finish_next', reply, 2 + JOB_FIELDS), 2) };
   }
 
@@ -82,14 +89,9 @@ export class FinishScripts {
         [t.ready, t.active, t.queues, t.totals],
         [idleQueueTtlMs, expireMs, count, ...jobs.flatMap((job) => [job.queueId, job.jobId])],
       ),
-      jobs.length + 1,
+      jobs.length + 2,
     );
     const finished = jobs.map((_, i) => int('finish_batch_next', reply[i]) === 1);
-    const first = jobs.length + 1;
-    if ((reply.length - first) % JOB_FIELDS !== 0) throw new ReplyShapeError('finish_batch_next', reply);
-    const handed: DequeuedJob[] = [];
-    for (let at = first; at < reply.length; at += JOB_FIELDS) handed.push(dequeuedJob('finish_batch_next', reply, at));
-    const nextReadyMs = int('finish_batch_next', reply[jobs.length]);
-    return handed.length < count && nextReadyMs >= 0 ? { finished, jobs: handed, nextReadyInMs: nextReadyMs } : { finished, jobs: handed };
+    return { finished, ...batchReply('finish_batch_next', reply, jobs.length, count) };
   }
 }

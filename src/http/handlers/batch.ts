@@ -51,6 +51,7 @@ export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<
         delayMs: job.delay_ms,
         backoffMs: job.backoff_ms,
         backoffMaxMs: job.backoff_max_ms,
+        maxActive: job.max_active,
       },
     });
     return NOT_AN_OBJECT;

@@ -18,6 +18,7 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
     delayMs: body.delay_ms,
     backoffMs: body.backoff_ms,
     backoffMaxMs: body.backoff_max_ms,
+    maxActive: body.max_active,
   });
   // As the original: the length before this enqueue is told whenever a limit was asked for.
   const length = limit === undefined ? {} : { current_queue_length: result.lengthBefore };

@@ -1,0 +1,109 @@
+-- Flow control (SPEC 5.14): pauses and holds, max_active per queue and per type, and the type's
+-- token bucket. Spliced in after common and lifecycle at "-- @include flow". Every key here is
+-- derived from the type's tag, so a script stays in the type's cluster slot.
+--
+-- A queue's own limits live in its meta (max_active, paused: see parse_meta), so the dequeue that
+-- pops it reads them anyway; a queue blocked by them is out of the ready set until what unblocks it
+-- (resume, the end of a timed pause, a freed slot) puts it back in the same script. The type's limits
+-- live in <tag>:limits, read once per dequeue call:
+--   paused      PAUSED_UNTIL_RESUMED, or the end of a timed pause (us)
+--   max_active  jobs of the type active at once, over all its queues
+--   rate_per_s, burst   the token bucket (burst absent: rate_per_s)
+--   tokens, tokens_at   what the bucket held at tokens_at (us, Redis time); absent: full
+
+local function limits_key_of(tag) return tag .. ':limits' end
+local function paused_key_of(tag) return tag .. ':paused' end
+
+-- Pauses a queue until until_us (PAUSED_UNTIL_RESUMED: until resumed). longer_only keeps a pause that
+-- already lasts longer (a fail's hold never shortens one). The caller writes the meta.
+local function pause_queue(tag, ready_key, qid, m, until_us, now, longer_only)
+  if longer_only and (m.paused == PAUSED_UNTIL_RESUMED or m.paused >= until_us) then return end
+  m.paused = until_us
+  redis.call('ZADD', paused_key_of(tag), until_us == PAUSED_UNTIL_RESUMED and '+inf' or int_str(until_us), qid)
+  reschedule(tag, ready_key, qid, m, now)
+end
+
+-- Ends a queue's pause: its ready jobs are available at once. The caller writes the meta.
+local function resume_queue(tag, ready_key, qid, m, now)
+  m.paused = 0
+  redis.call('ZREM', paused_key_of(tag), qid)
+  reschedule(tag, ready_key, qid, m, now)
+end
+
+-- The type's limits as one dequeue call sees them, or nil when the type has none (one read). While
+-- it lets jobs out, gate.slots counts what max_active still allows and gate.tokens what the bucket
+-- holds; once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
+-- 'type_rate') and gate.retry_us says when it lifts (nil: when a resume or a freed slot wakes waiters).
+local function open_gate(tag, active_key, now)
+  local v = redis.call('HMGET', limits_key_of(tag), 'paused', 'max_active', 'rate_per_s', 'burst', 'tokens', 'tokens_at')
+  if not (v[1] or v[2] or v[3]) then return nil end
+  local gate = {}
+  local paused = tonumber(v[1])
+  if paused and (paused == PAUSED_UNTIL_RESUMED or paused > now) then
+    gate.refused = 'type_paused'
+    if paused > 0 then gate.retry_us = paused end
+    return gate
+  end
+  if v[2] then gate.slots = tonumber(v[2]) - redis.call('ZCARD', active_key) end
+  if v[3] then
+    gate.rate = tonumber(v[3])
+    gate.burst = tonumber(v[4]) or gate.rate
+    local tokens = tonumber(v[5])
+    if tokens then
+      tokens = math.min(gate.burst, tokens + (now - tonumber(v[6])) * gate.rate / 1000000)
+    else
+      tokens = gate.burst
+    end
+    gate.tokens = tokens
+  end
+  return gate
+end
+
+-- Whether the type's limits let a job of `cost` out now; when not, gate.refused says which. A job
+-- costing more than the burst goes out when the bucket is full and leaves it in debt: it would never
+-- fit otherwise, and the debt keeps the long-run rate.
+local function gate_allows(gate, cost, now)
+  if gate.refused then return false end
+  if gate.slots and gate.slots <= 0 then
+    gate.refused = 'type_max_active'
+    return false
+  end
+  if gate.tokens then
+    local need = math.min(cost, gate.burst)
+    if gate.tokens < need then
+      gate.refused = 'type_rate'
+      gate.retry_us = now + math.ceil((need - gate.tokens) * 1000000 / gate.rate)
+      return false
+    end
+  end
+  return true
+end
+
+-- A job of `cost` went out: it takes a slot and `cost` tokens.
+local function gate_take(gate, cost)
+  if gate.slots then gate.slots = gate.slots - 1 end
+  if gate.tokens then
+    gate.tokens = gate.tokens - cost
+    gate.spent = true
+  end
+end
+
+-- Keeps what the call took of the bucket (a call that took nothing writes nothing: the refill is
+-- counted from the last write either way).
+local function close_gate(tag, gate, now)
+  if gate and gate.spent then
+    redis.call('HSET', limits_key_of(tag), 'tokens', string.format('%.17g', gate.tokens), 'tokens_at', int_str(now))
+  end
+end
+
+-- After `freed` jobs of the type left the active set (finished, failed, expired): when that freed a
+-- slot of the type's max_active, waiting requests are told when the next queue is ready.
+local function free_type_slot(tag, active_key, freed, now)
+  if freed == 0 then return end
+  local max_active = redis.call('HGET', limits_key_of(tag), 'max_active')
+  if not max_active then return end
+  local active = redis.call('ZCARD', active_key)
+  if active >= tonumber(max_active) or active + freed < tonumber(max_active) then return end
+  local head = redis.call('ZRANGE', tag .. ':ready', '0', '0', 'WITHSCORES')
+  if head[2] then signal_ready(tag, math.max(now, tonumber(head[2]))) end
+end

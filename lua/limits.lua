@@ -1,0 +1,84 @@
+-- limits: set a queue's or a type's limits (SPEC 5.14). Only the fields given change.
+--   A queue: interval and max_active, both pinned (later enqueues do not change them) until the queue
+--   has no queued, active or delayed job left, as the Interval API pins an interval. A queue that went
+--   idle keeps them for its next life.
+--   A type: max_active over all its queues, and the token bucket (rate_per_s, burst). The bucket
+--   keeps what it holds across a change (at most the new burst); a new bucket starts full.
+-- A change that lets more out wakes waiting requests.
+--
+-- KEYS[1] <tag>:ready
+-- KEYS[2] <tag>:queues
+-- KEYS[3] <tag>:limits
+-- KEYS[4] <tag>:idle:<qid>  (a queue's limits; any key of the tag for a type's)
+-- <tag>:queue:<qid> is derived from KEYS[1] (same hash tag).
+-- ARGV[1] queue_id, or '' for the type's limits
+-- A queue's:  ARGV[2] interval (ms) or '' to keep it; ARGV[3] max_active ('' to keep it, 0 for no limit)
+-- A type's:   ARGV[2] max_active, ARGV[3] rate_per_s, ARGV[4] burst: each '' to keep it, 'none' to remove it
+--             (removing rate_per_s removes the bucket, burst included)
+--
+-- Reply: 1 updated; 0 no such queue (neither live nor idle).
+-- Cost: O(log n) in ready queues of the type.
+
+-- @include common
+-- @include lifecycle
+-- @include flow
+
+local ready_key, queues_key, limits_key = KEYS[1], KEYS[2], KEYS[3]
+local tag = tag_of(ready_key, ':ready')
+local qid = ARGV[1]
+local now = now_us()
+
+local function wake_waiters()
+  local head = redis.call('ZRANGE', ready_key, '0', '0', 'WITHSCORES')
+  if head[2] then signal_ready(tag, math.max(now, tonumber(head[2]))) end
+end
+
+if qid ~= '' then
+  local interval, max_active = tonumber(ARGV[2]), tonumber(ARGV[3])
+  local m = read_meta(queues_key, qid)
+  local live = m ~= nil
+  if not m then
+    local raw = redis.call('GET', KEYS[4])
+    if not raw then return 0 end
+    m = parse_meta(raw)
+  end
+  if interval then m.interval, m.pinned = interval, true end
+  if max_active then m.max_active, m.max_pinned = max_active, true end
+  if not live then
+    redis.call('SET', KEYS[4], format_meta(m), 'KEEPTTL')
+    return 1
+  end
+  reschedule(tag, ready_key, qid, m, now)
+  write_meta(queues_key, qid, m)
+  return 1
+end
+
+local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'tokens', 'tokens_at')
+local old_rate, old_burst, tokens, tokens_at = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[4])
+-- What the bucket holds now, under the limits it had (nil: no bucket, or a full one).
+if old_rate and tokens then
+  tokens = math.min(old_burst or old_rate, tokens + (now - tokens_at) * old_rate / 1000000)
+end
+
+if ARGV[2] == 'none' then
+  redis.call('HDEL', limits_key, 'max_active')
+elseif ARGV[2] ~= '' then
+  redis.call('HSET', limits_key, 'max_active', ARGV[2])
+end
+if ARGV[3] == 'none' then
+  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'tokens', 'tokens_at')
+else
+  local rate = ARGV[3] ~= '' and tonumber(ARGV[3]) or old_rate
+  local burst = old_burst
+  if ARGV[4] == 'none' then burst = nil elseif ARGV[4] ~= '' then burst = tonumber(ARGV[4]) end
+  if burst then redis.call('HSET', limits_key, 'burst', int_str(burst)) else redis.call('HDEL', limits_key, 'burst') end
+  if rate then
+    redis.call('HSET', limits_key, 'rate_per_s', ARGV[3] ~= '' and ARGV[3] or v[1])
+    if tokens then
+      redis.call('HSET', limits_key, 'tokens', string.format('%.17g', math.min(tokens, burst or rate)), 'tokens_at',
+        int_str(now))
+    end
+  end
+end
+wake_waiters()
+return 1
