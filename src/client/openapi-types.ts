@@ -425,6 +425,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pause/{queue_type}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause every queue of a type
+         * @description A paused queue, and every queue of a paused type, hands out no job (dequeue answers as if none were ready; long-polling requests keep waiting) and still accepts enqueues; its active jobs go on and can be finished, failed and touched. A new pause replaces the earlier one. A queue may be paused before its first job.
+         */
+        post: operations["pauseType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pause/{queue_type}/{queue_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a queue
+         * @description A paused queue, and every queue of a paused type, hands out no job (dequeue answers as if none were ready; long-polling requests keep waiting) and still accepts enqueues; its active jobs go on and can be finished, failed and touched. A new pause replaces the earlier one. A queue may be paused before its first job.
+         */
+        post: operations["pauseQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resume/{queue_type}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a type's pause
+         * @description Its ready jobs are available at once and waiting requests are woken. Resuming what is not paused changes nothing.
+         */
+        post: operations["resumeType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resume/{queue_type}/{queue_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a queue's pause (or a fail's hold)
+         * @description Its ready jobs are available at once and waiting requests are woken. Resuming what is not paused changes nothing.
+         */
+        post: operations["resumeQueue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/limits/{queue_type}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A type's limits and pause
+         * @description A job goes out only when its queue's limits and its type's limits all allow.
+         */
+        get: operations["getTypeLimits"];
+        put?: never;
+        /**
+         * Set a type's max_active and token bucket
+         * @description max_active: at most that many jobs of the type active at once over all its queues. rate_per_s: a token bucket of `burst` tokens on Redis's clock, so over any t seconds at most burst + rate_per_s x t tokens go out (a job of cost c takes c tokens; one costing more than the burst goes out when the bucket is full and leaves it in debt).
+         */
+        post: operations["setTypeLimits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/limits/{queue_type}/{queue_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        /** A queue's limits and pause */
+        get: operations["getQueueLimits"];
+        put?: never;
+        /**
+         * Set (and pin) a queue's interval and max_active
+         * @description A queue at its max_active hands out nothing until one of its active jobs is finished, failed or expired.
+         */
+        post: operations["setQueueLimits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -485,6 +625,8 @@ export interface components {
             delay_ms?: components["schemas"]["DelayMs"];
             backoff_ms?: components["schemas"]["BackoffMs"];
             backoff_max_ms?: components["schemas"]["BackoffMaxMs"];
+            /** @description The queue's max_active (SPEC 5.14): like `interval`, the latest enqueue's applies (absent: no limit) unless pinned by `POST /limits/{queue_type}/{queue_id}/`. */
+            max_active?: components["schemas"]["MaxActive"];
         };
         Queued: {
             /** @constant */
@@ -509,6 +651,8 @@ export interface components {
             delay_ms?: components["schemas"]["DelayMs"];
             backoff_ms?: components["schemas"]["BackoffMs"];
             backoff_max_ms?: components["schemas"]["BackoffMaxMs"];
+            /** @description As in a single enqueue. */
+            max_active?: components["schemas"]["MaxActive"];
         };
         BatchEnqueueRequest: {
             /** @description 1 to `max_batch` jobs (default 1000). */
@@ -705,6 +849,10 @@ export interface components {
             active: number;
             /** @description The queue's interval in ms; null when it has none recorded. */
             interval: number | null;
+            /** @description The queue's max_active; null: no limit. */
+            max_active?: number | null;
+            paused?: boolean;
+            paused_until_ms?: components["schemas"]["PausedUntil"];
         };
         Queues: {
             /** @constant */
@@ -718,6 +866,7 @@ export interface components {
                 ready_queues: number;
                 queues: number;
             };
+            limits?: components["schemas"]["TypeLimitFields"];
         };
         WaitingJob: {
             job_id: components["schemas"]["Identifier"];
@@ -794,6 +943,64 @@ export interface components {
             run_at_ms?: components["schemas"]["EpochMs"];
             /** @description The next job of the type (the single-job dequeue reply's fields), or null when none came within `wait`. */
             next: components["schemas"]["BatchJob"] | null;
+        };
+        /** @description At most this many jobs active (dequeued, not yet finished, failed or expired) at once. */
+        MaxActive: number;
+        /** @description Redis time (ms) the pause ends; null when paused until resumed, or not paused. */
+        PausedUntil: number | null;
+        TypeLimitFields: {
+            /** @description Jobs of the type active at once over all its queues; null: no limit. */
+            max_active: number | null;
+            /** @description Token-bucket rate of the type in jobs per second (a job of cost c takes c tokens); null: no rate limit. */
+            rate_per_s: number | null;
+            /** @description The bucket's size in tokens (default rate_per_s); null without a rate. */
+            burst: number | null;
+            paused: boolean;
+            paused_until_ms: components["schemas"]["PausedUntil"];
+        };
+        TypeLimits: {
+            /** @constant */
+            status: "success";
+            /** @description Jobs of the type active at once over all its queues; null: no limit. */
+            max_active: number | null;
+            /** @description Token-bucket rate of the type in jobs per second (a job of cost c takes c tokens); null: no rate limit. */
+            rate_per_s: number | null;
+            /** @description The bucket's size in tokens (default rate_per_s); null without a rate. */
+            burst: number | null;
+            paused: boolean;
+            paused_until_ms: components["schemas"]["PausedUntil"];
+        };
+        QueueLimits: {
+            /** @constant */
+            status: "success";
+            /** @description The queue's interval in ms; null when the queue is unknown (no job, not idle, not paused). */
+            interval: number | null;
+            /** @description Jobs of the queue active at once; null: no limit. */
+            max_active: number | null;
+            paused: boolean;
+            paused_until_ms: components["schemas"]["PausedUntil"];
+        };
+        /** @description Only the fields given change; null removes a limit (removing rate_per_s removes the bucket). */
+        TypeLimitsRequest: {
+            max_active?: components["schemas"]["MaxActive"] | null;
+            rate_per_s?: number | null;
+            /** @description Default (and null): rate_per_s. */
+            burst?: number | null;
+        };
+        /** @description Only the fields given change, and each is pinned: later enqueues do not change it until the queue has no queued, active or delayed job. */
+        QueueLimitsRequest: {
+            interval?: components["schemas"]["IntervalMs"];
+            /** @description null: no limit (pinned too). */
+            max_active?: components["schemas"]["MaxActive"] | null;
+        };
+        PauseRequest: {
+            /** @description Pause this long; absent: until resumed. */
+            for_ms?: number;
+        };
+        Paused: {
+            /** @constant */
+            status: "success";
+            paused_until_ms: components["schemas"]["PausedUntil"];
         };
     };
     responses: {
@@ -1599,6 +1806,243 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
+        };
+    };
+    pauseType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PauseRequest"];
+            };
+        };
+        responses: {
+            /** @description Paused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paused"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedEncoding"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pauseQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PauseRequest"];
+            };
+        };
+        responses: {
+            /** @description Paused. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Paused"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedEncoding"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resumeType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resumeQueue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resumed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTypeLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The type's limits (null where unset). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypeLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setTypeLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TypeLimitsRequest"];
+            };
+        };
+        responses: {
+            /** @description The type's limits after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypeLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedEncoding"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getQueueLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue's limits (null where unset; all null and not paused for an unknown queue). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setQueueLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                queue_type: components["parameters"]["queue_type"];
+                queue_id: components["parameters"]["queue_id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueLimitsRequest"];
+            };
+        };
+        responses: {
+            /** @description The queue's limits after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueLimits"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The queue does not exist (no queued, active or delayed job, not idle, not paused). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Failure"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedEncoding"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

@@ -6,6 +6,8 @@ import type { EngineCore } from './core.js';
 import { parseJobRecord } from './job-record.js';
 import { queueKeys, typeKeys } from './keys.js';
 import { pipelineValues } from '../redis/pipeline.js';
+import { redisTimeMs } from '../redis/time.js';
+import { parseQueueMeta } from './queue-meta.js';
 import { int, optionalText, texts } from './scripts/reply.js';
 import * as valid from './validation.js';
 /** HSCAN's COUNT: fixed, so a batch read again from the same cursor covers the same buckets. */
@@ -18,6 +20,10 @@ export interface QueueSummary {
   queued: number;
   active: number;
   interval: number;
+  /** Flow control (SPEC 5.14): null without a limit; paused_until_ms null when paused until resumed. */
+  max_active: number | null;
+  paused: boolean;
+  paused_until_ms: number | null;
 }
 
 export interface QueuePage {
@@ -81,12 +87,6 @@ function globLiteral(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/** Meta of a live queue: "interval_ms|pinned|active_count|last_dequeue_us" (lua/include/common.lua). */
-function parseMeta(raw: string): { intervalMs: number; active: number } {
-  const [interval = '0', , active = '0'] = raw.split('|');
-  return { intervalMs: Number(interval), active: Number(active) };
-}
-
 function parsePayload(json: string): unknown {
   try {
     return JSON.parse(json) as unknown;
@@ -145,10 +145,18 @@ export class QueueBrowser {
     }
 
     const ids = [...page.keys()];
-    const lengths = await this.lengthsOf(type, ids);
+    const [lengths, nowMs] = await Promise.all([this.lengthsOf(type, ids), redisTimeMs(this.core.redis)]);
     const queues = ids.map((id, i) => {
-      const meta = parseMeta(page.get(id) as string);
-      return { queue_id: id, queued: lengths[i] ?? 0, active: meta.active, interval: meta.intervalMs };
+      const meta = parseQueueMeta(page.get(id) as string, nowMs);
+      return {
+        queue_id: id,
+        queued: lengths[i] ?? 0,
+        active: meta.active,
+        interval: meta.intervalMs,
+        max_active: meta.maxActive,
+        paused: meta.paused,
+        paused_until_ms: meta.pausedUntilMs,
+      };
     });
     return { queues, nextCursor };
   }
@@ -187,7 +195,7 @@ export class QueueBrowser {
     const liveMeta = optionalText('HGET', replies[2]);
     const idleMeta = optionalText('GET', replies[3]);
     const meta = liveMeta ?? idleMeta;
-    const parsed = meta === null ? null : parseMeta(meta);
+    const parsed = meta === null ? null : parseQueueMeta(meta, 0);
     const head = { total: Number(total), intervalMs: parsed?.intervalMs ?? null, active: liveMeta === null ? 0 : (parsed?.active ?? 0) };
     if (jobIds.length === 0) return { jobs: [], ...head };
     const records = await this.core.redis.hmget(keys.jobs, ...jobIds);

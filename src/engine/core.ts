@@ -1,6 +1,6 @@
 // What every part of the engine is made with (engine.ts builds it once and hands it to each part:
 // batch, lifecycle, dead letters, browse, reads), so no part imports the engine that holds it.
-import type { Config } from '../interfaces.js';
+import type { Config, TypeLimit } from '../interfaces.js';
 import type { RedisClient } from '../redis/client.js';
 import { EngineScripts } from './scripts/engine-scripts.js';
 import type { ReplicaAck } from './scripts/replica-ack.js';
@@ -19,12 +19,18 @@ export interface EngineOptions {
   defaultBackoffMs: number;
   /** Told the duration of every script call (Prometheus latency histogram). */
   observeCommand?: CommandObserver;
+  /** Told each time a type's limit held back a ready queue from a dequeue (SPEC 5.14; Prometheus counter). */
+  onRefused?: (queueType: string, limit: TypeLimit) => void;
   /** With replicas > 0, job state changes are answered only once that many replicas have them. */
   replicaAck?: ReplicaAck;
 }
 
 /** The engine's options as the config gives them. */
-export function engineOptions(config: Config, observeCommand?: CommandObserver): EngineOptions {
+export function engineOptions(
+  config: Config,
+  observeCommand?: CommandObserver,
+  onRefused?: (queueType: string, limit: TypeLimit) => void,
+): EngineOptions {
   return {
     keyPrefix: config.redis.keyPrefix,
     jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
@@ -34,6 +40,7 @@ export function engineOptions(config: Config, observeCommand?: CommandObserver):
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
     defaultBackoffMs: config.sharq.defaultBackoffMs,
     observeCommand,
+    onRefused,
     replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };
 }
@@ -51,6 +58,7 @@ export function engineCore(redis: RedisClient, options: EngineOptions, types: Ty
     redis,
     keyPrefix: options.keyPrefix,
     observe: options.observeCommand,
+    onRefused: options.onRefused,
     replicaAck: options.replicaAck,
   });
   return { redis, options, scripts, types };

@@ -5,14 +5,9 @@ import { redisTimeMs } from '../redis/time.js';
 import { pipelineValues } from '../redis/pipeline.js';
 import type { EngineCore } from './core.js';
 import { queueKeys, typeKeys } from './keys.js';
+import { pausedAt, parseQueueMeta, type PauseState } from './queue-meta.js';
 import { list, optionalText } from './scripts/reply.js';
 import * as valid from './validation.js';
-
-/** Whether something is paused, and until when (Redis time, ms; null: until resumed). */
-export interface PauseState {
-  paused: boolean;
-  pausedUntilMs: number | null;
-}
 
 export interface TypeLimits extends PauseState {
   maxActive: number | null;
@@ -36,13 +31,6 @@ export interface TypeLimitsRequest {
 export interface QueueLimitsRequest {
   interval?: unknown;
   maxActive?: unknown;
-}
-
-/** The pause stored as Redis keeps it (-1: until resumed; else the end, us) as seen at nowMs. */
-function pauseState(stored: number, nowMs: number): PauseState {
-  if (stored === -1) return { paused: true, pausedUntilMs: null };
-  const untilMs = Math.ceil(stored / 1000);
-  return untilMs > nowMs ? { paused: true, pausedUntilMs: untilMs } : { paused: false, pausedUntilMs: null };
 }
 
 function numberOrNull(script: string, value: unknown): number | null {
@@ -101,7 +89,8 @@ export class FlowControl {
       maxActive: maxActive ?? null,
       ratePerS: ratePerS ?? null,
       burst: ratePerS == null ? null : (burst ?? ratePerS),
-      ...(paused == null ? { paused: false, pausedUntilMs: null } : pauseState(paused, nowMs)),
+      // The type's pause is stored as a queue's is: read through the same rule.
+      ...(paused == null ? { paused: false, pausedUntilMs: null } : pausedAt(paused, nowMs)),
     };
   }
 
@@ -117,11 +106,7 @@ export class FlowControl {
     const [live, idle] = pipelineValues(replies).map((value) => optionalText('limits', value));
     const meta = live ?? idle;
     if (meta == null) return { intervalMs: null, maxActive: null, paused: false, pausedUntilMs: null };
-    const [interval = '0', , , , maxActive = '0', , paused = '0'] = meta.split('|');
-    return {
-      intervalMs: Number(interval),
-      maxActive: Number(maxActive) > 0 ? Number(maxActive) : null,
-      ...(live != null && Number(paused) !== 0 ? pauseState(Number(paused), nowMs) : { paused: false, pausedUntilMs: null }),
-    };
+    const { intervalMs, maxActive, paused, pausedUntilMs } = parseQueueMeta(meta, nowMs);
+    return { intervalMs, maxActive, paused, pausedUntilMs };
   }
 }

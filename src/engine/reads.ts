@@ -29,6 +29,10 @@ export interface TypeGauges {
   delayed: number;
   /** Discarded jobs kept in the dead letters. */
   deadLetters: number;
+  /** Queues paused now (a fail's hold included). */
+  pausedQueues: number;
+  /** 1 while the whole type is paused, else 0. */
+  typePaused: number;
 }
 
 const MINUTES = 10;
@@ -123,9 +127,13 @@ export class QueueReads {
         .hlen(t.queues)
         .zcard(t.delayed)
         .zcard(t.deadIndex)
+        .zcount(t.paused, `(${nowUs}`, '+inf')
+        .hget(t.limits, 'paused')
         .exec(),
     ).map((value) => Number(value ?? 0));
-    const [queued = 0, active = 0, readyQueues = 0, queues = 0, delayed = 0, deadLetters = 0] = values;
-    return { queued, active, readyQueues, queues, delayed, deadLetters };
+    const [queued = 0, active = 0, readyQueues = 0, queues = 0, delayed = 0, deadLetters = 0, pausedQueues = 0, typePause = 0] = values;
+    // The type's pause as the scripts store it: -1 until resumed, else its end (us); 0 when absent.
+    const typePaused = typePause === -1 || typePause > nowUs ? 1 : 0;
+    return { queued, active, readyQueues, queues, delayed, deadLetters, pausedQueues, typePaused };
   }
 }

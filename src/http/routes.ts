@@ -7,6 +7,7 @@ import { enqueue } from './handlers/enqueue.js';
 import { enqueueBatch, finishBatch } from './handlers/batch.js';
 import { fail } from './handlers/fail.js';
 import { finish } from './handlers/finish.js';
+import { getLimits, pause, resume, setLimits } from './handlers/flow.js';
 import { interval } from './handlers/interval.js';
 import { openapiDocument } from './handlers/openapi.js';
 import { jobs, queues } from './handlers/browse.js';
@@ -49,6 +50,15 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/dead/:queue_type/', serve: listDead },
   { method: 'POST', path: '/dead/:queue_type/replay/', serve: replayDead, body: true },
   { method: 'DELETE', path: '/dead/:queue_type/', serve: deleteDead },
+  // Flow control: pause, resume and limits of a type or a queue (SPEC 5.14).
+  { method: 'POST', path: '/pause/:queue_type/', serve: pause, body: true },
+  { method: 'POST', path: '/pause/:queue_type/:queue_id/', serve: pause, body: true },
+  { method: 'POST', path: '/resume/:queue_type/', serve: resume },
+  { method: 'POST', path: '/resume/:queue_type/:queue_id/', serve: resume },
+  { method: 'GET', path: '/limits/:queue_type/', serve: getLimits },
+  { method: 'GET', path: '/limits/:queue_type/:queue_id/', serve: getLimits },
+  { method: 'POST', path: '/limits/:queue_type/', serve: setLimits, body: true },
+  { method: 'POST', path: '/limits/:queue_type/:queue_id/', serve: setLimits, body: true },
 
   // Operational routes, served by the express app (src/http/app.ts).
   { method: 'GET', path: PROMETHEUS_PATH, serve: 'express' },

@@ -10,6 +10,8 @@ const REDIS_GAUGES: Record<keyof TypeGauges, { name: string; help: string }> = {
   queues: { name: 'sharq_queues', help: 'Queues with queued, active or delayed jobs (read from Redis at scrape).' },
   delayed: { name: 'sharq_delayed_jobs', help: 'Jobs waiting for their delay_ms to pass (read from Redis at scrape).' },
   deadLetters: { name: 'sharq_dead_letters', help: 'Discarded jobs kept in the dead letters (read from Redis at scrape).' },
+  pausedQueues: { name: 'sharq_paused_queues', help: 'Queues paused now, holds included (read from Redis at scrape).' },
+  typePaused: { name: 'sharq_type_paused', help: '1 while the whole queue type is paused (read from Redis at scrape).' },
 };
 
 /** Gauges read from Redis give up after this long, so a slow Redis cannot stall a scrape. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { JobEvent } from '../interfaces.js';
+import { TYPE_LIMITS, type JobEvent, type TypeLimit } from '../interfaces.js';
 import { FailOutcomes } from './fail-outcomes.js';
 
 /** The events a counter of their own counts; a fail's outcome goes to the labelled counters of fail-outcomes.ts. */
@@ -30,6 +30,7 @@ export class WorkerMetrics {
   private readonly httpRequests: Counter<'route' | 'method' | 'status'>;
   private readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
   readonly redisDuration: Histogram<'command'>;
+  private readonly refusals: Counter<'queue_type' | 'limit'>;
 
   constructor(redisUp: () => boolean) {
     const registers = [this.registry];
@@ -60,6 +61,12 @@ export class WorkerMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.refusals = new Counter({
+      name: 'sharq_dequeues_refused_total',
+      help: 'Dequeue calls a type-wide limit stopped while a queue was ready (SPEC 5.14), by type and limit.',
+      labelNames: ['queue_type', 'limit'],
+      registers,
+    });
     new Gauge({
       name: 'sharq_redis_up',
       help: '1 when every worker of the instance has a ready Redis connection, else 0.',
@@ -81,10 +88,15 @@ export class WorkerMetrics {
       // Every counter of a new type starts at 0, so rate()/increase() see its first event.
       for (const counter of Object.values(this.jobs)) counter.inc({ queue_type: queueType }, 0);
       this.failOutcomes.seeType(queueType);
+      for (const limit of TYPE_LIMITS) this.refusals.inc({ queue_type: queueType, limit }, 0);
     }
     if (event === 'fail_retried') this.failOutcomes.retried(queueType, 'fail', count);
     else if (event === 'fail_dead') this.failOutcomes.deadLettered(queueType, 'failed', count);
     else this.jobs[event].inc({ queue_type: queueType }, count);
+  };
+
+  refused = (queueType: string, limit: TypeLimit): void => {
+    this.refusals.inc({ queue_type: queueType, limit });
   };
 
   // Label children cached per route/method/status: resolving labels costs more than counting.

@@ -40,7 +40,7 @@ export async function runWorker(config: Config): Promise<void> {
 
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
-  const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand));
+  const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand, metrics.refused));
   const waitBatchMetrics = new WaitBatchMetrics(metrics.registry);
   const longPoll = createLongPoll(
     config,

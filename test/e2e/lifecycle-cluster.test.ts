@@ -122,3 +122,38 @@ describe('one round trip per job on Redis Cluster (SPEC 5.15)', () => {
     }
   });
 });
+
+describe('flow control on Redis Cluster (SPEC 5.14)', () => {
+  test('pause, resume, max_active and the token bucket of types on every master, waiters woken by each', async () => {
+    for (const type of ['fa', 'fb', 'fc', 'fd']) {
+      const enq = (queue: string, id: string, extra: Json = {}) =>
+        call('POST', `/enqueue/${type}/${queue}/`, { job_id: id, interval: 0, payload: { id }, ...extra });
+      // A queue paused before its first job, and resumed while a request waits.
+      assert.equal((await call('POST', `/pause/${type}/p/`)).status, 200);
+      assert.equal((await enq('p', 'a')).status, 201);
+      assert.equal((await call('GET', `/dequeue/${type}/`)).status, 404);
+      const waiting = call('GET', `/dequeue/${type}/?wait=10000`);
+      // Whether the waiter joined the room before the resume or not, it gets the job.
+      assert.equal((await call('POST', `/resume/${type}/p/`)).status, 200);
+      assert.equal(((await waiting).body as Json).job_id, 'a');
+      assert.equal((await call('POST', `/finish/${type}/p/a/`)).status, 200);
+      // The type's max_active and its bucket together, with a queue's max_active.
+      const limits = (await call('POST', `/limits/${type}/`, { max_active: 2, rate_per_s: 1000, burst: 10 })).body as Json;
+      assert.deepEqual([limits.max_active, limits.rate_per_s, limits.burst], [2, 1000, 10]);
+      for (const id of ['m1', 'm2']) assert.equal((await enq('m', id, { max_active: 1 })).status, 201);
+      assert.equal((await enq('o', 'o1')).status, 201);
+      const batch = (await call('GET', `/dequeue/${type}/?count=10`)).body as Json;
+      const jobs = batch.jobs as Json[];
+      assert.deepEqual(jobs.map((j) => j.job_id).sort(), ['m1', 'o1'], 'one of m (its max_active), two of the type');
+      assert.equal((await call('POST', `/finish/${type}/o/o1/`)).status, 200);
+      assert.equal((await call('GET', `/dequeue/${type}/`)).status, 404, 'm is at its own max_active');
+      const next = call('GET', `/dequeue/${type}/?wait=10000`);
+      assert.equal((await call('POST', `/finish/${type}/m/m1/`)).status, 200);
+      assert.equal(((await next).body as Json).job_id, 'm2');
+      const paused = (await call('POST', `/pause/${type}/`, { for_ms: 60_000 })).body as Json;
+      assert.equal(typeof paused.paused_until_ms, 'number');
+      assert.equal(((await call('GET', `/limits/${type}/`)).body as Json).paused, true);
+      assert.equal((await call('POST', `/resume/${type}/`)).status, 200);
+    }
+  });
+});

@@ -73,9 +73,9 @@ describe('metrics', () => {
     assert.deepEqual([none.queueLength, total(none.enqueueCounts), total(none.dequeueCounts)], [0, 0, 0]);
 
     // sms: queued a2, b1, s1; active a1, b0, s0; ready q1, q2 (slow waits 60 s).
-    assert.deepEqual(await engine.reads.typeGauges('sms'), { queued: 3, active: 3, readyQueues: 2, queues: 3, delayed: 0, deadLetters: 0 });
-    assert.deepEqual(await engine.reads.typeGauges('email'), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0 });
-    assert.deepEqual(await engine.reads.typeGauges('never-enqueued'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('sms'), { queued: 3, active: 3, readyQueues: 2, queues: 3, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('email'), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('never-enqueued'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
   });
 
   test('globalMetrics sums the counts of every type per minute', async () => {

@@ -23,7 +23,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     const engine = await h.newEngine({ requeueBatchSize: 100 });
     await fill(engine, 'bulk', 100, 10, -1);
     assert.equal((await drain(engine, 'bulk')).length, 1000);
-    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 0, active: 1000, readyQueues: 0, queues: 100, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 0, active: 1000, readyQueues: 0, queues: 100, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     await waitForExpiry(engine, 'bulk');
 
     const counts = await engine.requeueType('bulk');
@@ -31,7 +31,7 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     assert.equal(counts.discarded, 0);
     assert.ok(counts.calls >= 10, `${counts.calls} calls`);
     assert.ok(counts.calls <= 11, `${counts.calls} calls: each takes a full batch`);
-    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 1000, active: 0, readyQueues: 100, queues: 100, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('bulk'), { queued: 1000, active: 0, readyQueues: 100, queues: 100, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     for (const q of [0, 42, 99]) {
       assert.deepEqual(await queuedIds(engine, 'bulk', `q${q}`), Array.from({ length: 10 }, (_, j) => `j${j}`));
     }
@@ -109,6 +109,6 @@ describe('requeue in bounded batches', { concurrency: true }, () => {
     const dead = (await deadLetterJsons(base, 'overlap', 10_000)) as { queue_id: string; job_id: string }[];
     assert.equal(dead.length, total, 'each job discarded exactly once');
     assert.equal(new Set(dead.map((d) => `${d.queue_id}/${d.job_id}`)).size, total);
-    assert.deepEqual(await base.reads.typeGauges('overlap'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: total });
+    assert.deepEqual(await base.reads.typeGauges('overlap'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: total, pausedQueues: 0, typePaused: 0 });
   });
 });

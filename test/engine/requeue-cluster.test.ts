@@ -92,7 +92,7 @@ describe('requeue pass on three masters', () => {
     for (const type of types) {
       assert.equal(counts.get(type)?.requeued, queues * jobsPerQueue, type);
       assert.ok((counts.get(type)?.calls ?? 0) >= (queues * jobsPerQueue) / 50, `${type}: batches of at most 50`);
-      assert.deepEqual(await engine.reads.typeGauges(type), { queued: 200, active: 0, readyQueues: 20, queues: 20, delayed: 0, deadLetters: 0 });
+      assert.deepEqual(await engine.reads.typeGauges(type), { queued: 200, active: 0, readyQueues: 20, queues: 20, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
       assert.deepEqual(await queuedIds(engine, type, 'q7'), Array.from({ length: jobsPerQueue }, (_, j) => `j${j}`), type);
     }
     const again = await drain(engine, types[0] as string);

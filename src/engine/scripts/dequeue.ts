@@ -45,9 +45,15 @@ export interface DequeueBatchReply {
   refusedBy?: TypeLimit;
 }
 
-/** A script's `refused` field: '' or the type's limit (lua/include/flow.lua). */
-export function refusedBy(script: string, value: unknown): TypeLimit | undefined {
-  return value === '' ? undefined : oneOf(script, value, TYPE_LIMITS);
+/**
+ * A script's `refused` field: '' or the type's limit (lua/include/flow.lua), told to the context's
+ * onRefused: every script that hands out jobs decodes it here, so each refusal is counted once.
+ */
+export function refusedBy(context: ScriptContext, queueType: string, script: string, value: unknown): TypeLimit | undefined {
+  if (value === '') return undefined;
+  const limit = oneOf(script, value, TYPE_LIMITS);
+  context.onRefused?.(queueType, limit);
+  return limit;
 }
 
 /** Fields per job in every reply that hands out jobs (dequeue, and finish/fail with next). */
@@ -82,7 +88,7 @@ export class DequeueScripts {
     const reply = list('dequeue', await this.scripts.get('dequeue')(this.keys(queueType), [expireMs]), 2);
     if (reply[0] === 0) {
       const nextReadyUs = int('dequeue', reply[1]);
-      const refused = refusedBy('dequeue', list('dequeue', reply, 3)[2]);
+      const refused = refusedBy(this.context, queueType, 'dequeue', list('dequeue', reply, 3)[2]);
       return {
         kind: 'empty',
         ...(nextReadyUs >= 0 && { nextReadyAtMs: Math.ceil(nextReadyUs / 1000) }),
@@ -95,7 +101,7 @@ export class DequeueScripts {
   /** One call of at most `count` jobs: the caller keeps it small enough for a short script (BATCH_CHUNK). */
   async dequeueBatch(queueType: string, expireMs: number, count: number): Promise<DequeueBatchReply> {
     const reply = list('dequeue_batch', await this.scripts.get('dequeue_batch')(this.keys(queueType), [expireMs, count]), 2);
-    return batchReply('dequeue_batch', reply, 0, count);
+    return batchReply(this.context, queueType, 'dequeue_batch', reply, 0, count);
   }
 }
 
@@ -103,13 +109,20 @@ export class DequeueScripts {
  * The jobs of a batch reply: next_ready_ms and refused at reply[at] and reply[at + 1], then JOB_FIELDS
  * fields per job (dequeue_batch.lua, finish_batch_next.lua).
  */
-export function batchReply(script: string, reply: unknown[], at: number, count: number): DequeueBatchReply {
+export function batchReply(
+  context: ScriptContext,
+  queueType: string,
+  script: string,
+  reply: unknown[],
+  at: number,
+  count: number,
+): DequeueBatchReply {
   const first = at + 2;
   if (reply.length < first || (reply.length - first) % JOB_FIELDS !== 0) throw new ReplyShapeError(script, reply);
   const jobs: DequeuedJob[] = [];
   for (let i = first; i < reply.length; i += JOB_FIELDS) jobs.push(dequeuedJob(script, reply, i));
   const nextReadyMs = int(script, reply[at]);
-  const refused = refusedBy(script, reply[at + 1]);
+  const refused = refusedBy(context, queueType, script, reply[at + 1]);
   return {
     jobs,
     ...(jobs.length < count && nextReadyMs >= 0 && { nextReadyInMs: nextReadyMs }),

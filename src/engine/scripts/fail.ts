@@ -59,7 +59,7 @@ export class FailScripts {
     list('fail_next', reply, 3);
     const handed = int('fail_next', reply[2]) === 1;
     const next = handed ? dequeuedJob('fail_next', list('fail_next', reply, 3 + JOB_FIELDS), 3) : null;
-    const refused = handed ? undefined : refusedBy('fail_next', list('fail_next', reply, 4)[3]);
+    const refused = handed ? undefined : refusedBy(this.context, queueType, 'fail_next', list('fail_next', reply, 4)[3]);
     const extra = { next, ...(refused && { refusedBy: refused }) };
     return outcome === 'retry' ? { outcome, runAtUs: int('fail_next', reply[1]), ...extra } : { outcome, ...extra };
   }

@@ -51,7 +51,7 @@ export class FinishScripts {
     );
     if (int('finish_next', reply[0]) === 0) return undefined;
     if (int('finish_next', list('finish_next', reply, 2)[1]) === 0) {
-      const refused = refusedBy('finish_next', list('finish_next', reply, 3)[2]);
+      const refused = refusedBy(this.context, queueType, 'finish_next', list('finish_next', reply, 3)[2]);
       return refused ? { next: null, refusedBy: refused } : { next: null };
     }
     return { next: dequeuedJob('finish_next', list('finish_next', reply, 2 + JOB_FIELDS), 2) };
@@ -92,6 +92,6 @@ export class FinishScripts {
       jobs.length + 2,
     );
     const finished = jobs.map((_, i) => int('finish_batch_next', reply[i]) === 1);
-    return { finished, ...batchReply('finish_batch_next', reply, jobs.length, count) };
+    return { finished, ...batchReply(this.context, queueType, 'finish_batch_next', reply, jobs.length, count) };
   }
 }

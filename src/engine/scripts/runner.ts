@@ -7,6 +7,7 @@ import path from 'node:path';
 import { luaDir } from '../../paths.js';
 import type { RedisClient } from '../../redis/client.js';
 import { pruneUnusedFunctions } from './lua-prune.js';
+import type { TypeLimit } from '../../interfaces.js';
 import { changesJobs, waitForReplicas, type ReplicaAck } from './replica-ack.js';
 
 export type ScriptArg = string | number;
@@ -24,6 +25,8 @@ export interface ScriptContext {
   observe?: CommandObserver;
   /** With replicas > 0, job state changes are answered only once that many replicas have them. */
   replicaAck?: ReplicaAck;
+  /** Told each time a type's limit held back a ready queue (the scripts that hand out jobs report it). */
+  onRefused?: (queueType: string, limit: TypeLimit) => void;
 }
 
 const INCLUDE = /^-- @include ([a-z_]+)\s*$/m;

@@ -1,6 +1,7 @@
 // The console's paged read routes (SPEC 5.12), usable by scripts as well.
 import * as valid from '../../engine/validation.js';
 import type { Reply, RouteDeps, RouteInput } from '../types.js';
+import { typeLimitsFields } from './flow.js';
 
 /** The first value of a query parameter, undefined when absent. */
 function queryValue(input: RouteInput, name: string): string | undefined {
@@ -15,7 +16,7 @@ export async function queues(input: RouteInput, { engine }: RouteDeps): Promise<
     limit: queryValue(input, 'limit'),
     prefix: queryValue(input, 'prefix'),
   });
-  const totals = await engine.reads.typeGauges(type);
+  const [totals, limits] = await Promise.all([engine.reads.typeGauges(type), engine.flow.typeLimits(type)]);
   return {
     status: 200,
     body: {
@@ -23,6 +24,7 @@ export async function queues(input: RouteInput, { engine }: RouteDeps): Promise<
       queues: page.queues,
       next_cursor: page.nextCursor,
       totals: { queued: totals.queued, active: totals.active, ready_queues: totals.readyQueues, queues: totals.queues },
+      limits: typeLimitsFields(limits),
     },
   };
 }
