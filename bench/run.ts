@@ -30,6 +30,7 @@ function ratioRows(scenario: string, mine: Row[], theirs: Row[]): Row[] {
 import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
 import { failCycleScenario } from './scenarios/fail-cycle.js';
+import { flowControlScenario } from './scenarios/flow-control.js';
 import { lifecycleScenario } from './scenarios/lifecycle.js';
 import { manyQueuesScenario } from './scenarios/many-queues.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -40,7 +41,7 @@ import { rateAccuracyLongPollScenario } from './scenarios/rate-accuracy-long-pol
 import { batchCycleScenario } from './scenarios/batch-cycle.js';
 import { wakeLatencyScenario } from './scenarios/wake-latency.js';
 
-/** In the order they run; `--scenario` also accepts their numbers (1-12). */
+/** In the order they run; `--scenario` also accepts their numbers (1-13). */
 const SCENARIOS: Scenario[] = [
   cycleScenario,
   singleOpsScenario,
@@ -54,6 +55,7 @@ const SCENARIOS: Scenario[] = [
   wakeLatencyScenario,
   clusterScaleScenario,
   failCycleScenario,
+  flowControlScenario,
 ];
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

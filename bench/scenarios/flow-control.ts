@@ -1,0 +1,246 @@
+// 13. Flow control (SPEC 5.14), three parts per run:
+// (a) Accuracy with every limit at once: QUEUES queues x JOBS jobs at a per-queue interval, each queue
+//     at max_active 2, under a type-wide bucket (RATE/s, burst BURST) that binds before the intervals
+//     do; POLLERS long-polling pollers each hold a job HOLD_MS before finishing it. Every dequeue time
+//     is read on Redis's clock (the active set's score, as in scenario 5) and every finish is stamped
+//     with Redis TIME read just before it is sent (so a job counts as active at least that long).
+//     Violations: a queue's gap under its interval; a dequeue while max_active jobs of its queue were
+//     active; any window of t seconds with more than burst + rate x t dequeues of the type.
+//     achieved/ideal = (n - burst) / rate over the time the n dequeues took. Target >= 0.98.
+// (b) Wake-up latency of what lifts a limit: from the reply of a resume (a paused queue) or of the
+//     finish that frees the type's only slot, to the reply of the request waiting for that job.
+// (c) Redis CPU per dequeue (INFO cpu, the single-job script through the engine) on a type without any
+//     limit and on one with every limit set high enough that none refuses: what the checks cost.
+
+import { performance } from 'node:perf_hooks';
+
+import type { Redis } from 'ioredis';
+
+import type { QueueEngine } from '../../src/engine/engine.js';
+import { httpClient, type HttpClient } from '../../test/helpers/http.js';
+import type { ServerHandle } from '../../test/helpers/server.js';
+import { withDeadline } from '../../test/helpers/wait.js';
+import { redisCpuSeconds } from '../lib/commandstats.js';
+import { activeKey, benchEngine, type ServerSettings } from '../lib/fixtures.js';
+import { repeatRuns, withServer } from '../lib/kit.js';
+import { percentile } from '../lib/stats.js';
+import type { BenchContext, Sample, Scenario } from '../lib/types.js';
+
+const TYPE = 'flow';
+const QUEUES = 40;
+const JOBS = 25;
+const INTERVAL_MS = 100;
+const MAX_ACTIVE = 2;
+const RATE = 250;
+const BURST = 10;
+const POLLERS = 24;
+const HOLD_MS = 15;
+
+async function redisUs(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1e6 + Number(micros);
+}
+
+interface Lease {
+  queueId: string;
+  startUs: number;
+  endUs: number;
+}
+
+async function fill(api: HttpClient, queueType: string, queues: number, jobsPerQueue: number, extra: Record<string, unknown>): Promise<void> {
+  const jobs = [];
+  for (let j = 0; j < jobsPerQueue; j += 1) {
+    for (let q = 0; q < queues; q += 1) jobs.push({ queue_id: `q${q}`, job_id: `j${j}`, payload: j, ...extra });
+  }
+  for (let at = 0; at < jobs.length; at += 500) {
+    const reply = await api.post(`/enqueue/${queueType}/`, { jobs: jobs.slice(at, at + 500) });
+    if (reply.status !== 200) throw new Error(`batch enqueue answered ${reply.status}: ${reply.text}`);
+  }
+}
+
+/** Part (a): the leases of every job, drained by long-polling pollers. */
+async function drainWithLimits(ctx: BenchContext, server: ServerHandle, settings: ServerSettings): Promise<Lease[]> {
+  const admin = httpClient(server.url, { keepAliveSockets: 1 });
+  const redis = ctx.redis.connect();
+  try {
+    const set = await admin.post(`/limits/${TYPE}/`, { rate_per_s: RATE, burst: BURST, max_active: POLLERS });
+    if (set.status !== 200) throw new Error(`limits answered ${set.status}: ${set.text}`);
+    // Paused while filling, so every queue is ready at once when the clock starts.
+    await admin.post(`/pause/${TYPE}/`);
+    await fill(admin, TYPE, QUEUES, JOBS, { interval: INTERVAL_MS, max_active: MAX_ACTIVE });
+    const total = QUEUES * JOBS;
+    const leases: Lease[] = [];
+    const expireUs = settings.jobExpireIntervalMs * 1000;
+    const key = activeKey(TYPE);
+    const clients = Array.from({ length: POLLERS }, () => httpClient(server.url, { keepAliveSockets: 1 }));
+    const loop = async (client: HttpClient): Promise<void> => {
+      while (leases.length < total) {
+        const reply = await client.request('GET', `/dequeue/${TYPE}/?wait=2000`, undefined, { timeoutMs: 10_000 });
+        if (reply.status === 404) continue;
+        if (reply.status !== 200) throw new Error(`dequeue answered ${reply.status}: ${reply.text}`);
+        const job = reply.body as { queue_id: string; job_id: string };
+        const score = await redis.zscore(key, `${job.queue_id}:${job.job_id}`);
+        if (score === null) throw new Error('a dequeued job was not active (its lease ran out?)');
+        await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+        const endUs = await redisUs(redis);
+        const finished = await client.post(`/finish/${TYPE}/${job.queue_id}/${job.job_id}/`);
+        if (finished.status !== 200) throw new Error(`finish answered ${finished.status}: ${finished.text}`);
+        leases.push({ queueId: job.queue_id, startUs: Number(score) - expireUs, endUs });
+      }
+    };
+    await admin.post(`/resume/${TYPE}/`);
+    try {
+      await withDeadline(Promise.all(clients.map(loop)), (total / RATE) * 1000 * 4 + 30_000, 'flow-control pollers');
+    } finally {
+      for (const client of clients) client.close();
+    }
+    return leases;
+  } finally {
+    admin.close();
+    redis.disconnect();
+  }
+}
+
+function analyseLeases(leases: Lease[]): Sample[] {
+  const byQueue = new Map<string, Lease[]>();
+  for (const lease of leases) byQueue.set(lease.queueId, [...(byQueue.get(lease.queueId) ?? []), lease]);
+  let intervalViolations = 0;
+  let activeViolations = 0;
+  for (const list of byQueue.values()) {
+    list.sort((a, b) => a.startUs - b.startUs);
+    for (let i = 0; i < list.length; i += 1) {
+      const lease = list[i] as Lease;
+      const previous = list[i - 1];
+      if (previous && lease.startUs - previous.startUs < INTERVAL_MS * 1000) intervalViolations += 1;
+      const overlapping = list.filter((other) => other !== lease && other.startUs <= lease.startUs && other.endUs > lease.startUs).length;
+      if (overlapping >= MAX_ACTIVE) activeViolations += 1;
+    }
+  }
+  // Any window [t_i, t_j] holds j - i + 1 dequeues: at most burst + rate x (t_j - t_i).
+  const times = leases.map((l) => l.startUs).sort((a, b) => a - b);
+  let lowest = Number.POSITIVE_INFINITY;
+  let worstExcess = Number.NEGATIVE_INFINITY;
+  times.forEach((t, j) => {
+    const f = j - (RATE * t) / 1e6;
+    lowest = Math.min(lowest, f);
+    worstExcess = Math.max(worstExcess, f - lowest + 1 - BURST);
+  });
+  const first = times[0] ?? 0;
+  const last = times[times.length - 1] ?? 0;
+  const idealUs = ((times.length - BURST) / RATE) * 1e6;
+  return [
+    { metric: 'all limits: type rate achieved/ideal', unit: 'x', value: idealUs / Math.max(1, last - first), kind: 'other', target: { op: '>=', value: 0.98, label: '>= 0.98' } },
+    { metric: 'all limits: interval violations (Redis clock)', unit: '', value: intervalViolations, kind: 'other', target: { op: '<=', value: 0, label: '0' } },
+    { metric: 'all limits: max_active violations', unit: '', value: activeViolations, kind: 'other', target: { op: '<=', value: 0, label: '0' } },
+    { metric: 'all limits: bucket violations (windows over burst + rate x t)', unit: '', value: Math.max(0, Math.ceil(worstExcess)), kind: 'other', target: { op: '<=', value: 0, label: '0' } },
+    { metric: 'all limits: jobs', unit: '', value: leases.length, kind: 'other' },
+  ];
+}
+
+/** Part (b): ms from the reply that lifts the limit to the waiter's reply, per trial. */
+async function wakeLatencies(server: ServerHandle, kind: 'resume' | 'slot', trials: number): Promise<number[]> {
+  const api = httpClient(server.url, { keepAliveSockets: 1 });
+  const waiter = httpClient(server.url, { keepAliveSockets: 1 });
+  const type = `flow_${kind}`;
+  const latencies: number[] = [];
+  try {
+    if (kind === 'slot') await api.post(`/limits/${type}/`, { max_active: 1 });
+    for (let i = 0; i < trials; i += 1) {
+      let holder: { queue_id: string; job_id: string } | undefined;
+      if (kind === 'resume') {
+        await api.post(`/pause/${type}/q/`);
+        await api.post(`/enqueue/${type}/q/`, { job_id: `r${i}`, interval: 0, payload: i });
+      } else {
+        await api.post(`/enqueue/${type}/hold/`, { job_id: `h${i}`, interval: 0, payload: i });
+        holder = (await api.get(`/dequeue/${type}/`)).body as { queue_id: string; job_id: string };
+        await api.post(`/enqueue/${type}/q/`, { job_id: `s${i}`, interval: 0, payload: i });
+      }
+      const waiting = waiter.request('GET', `/dequeue/${type}/?wait=10000`, undefined, { timeoutMs: 20_000 });
+      const answered = waiting.then(() => performance.now());
+      // The waiter's request reaches the server and finds nothing before the limit lifts.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const lift = kind === 'resume' ? api.post(`/resume/${type}/q/`) : api.post(`/finish/${type}/hold/${holder?.job_id ?? ''}/`);
+      const lifted = await lift.then(() => performance.now());
+      const reply = await waiting;
+      if (reply.status !== 200) throw new Error(`${kind}: the waiter got ${reply.status}`);
+      latencies.push(Math.max(0, (await answered) - lifted));
+      const job = reply.body as { queue_id: string; job_id: string };
+      await api.post(`/finish/${type}/${job.queue_id}/${job.job_id}/`);
+    }
+  } finally {
+    api.close();
+    waiter.close();
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+/** Part (c): Redis CPU (us) per single-job dequeue of `count` jobs of a type, 8 calls in flight. */
+async function cpuPerDequeue(ctx: BenchContext, engine: QueueEngine, queueType: string, count: number): Promise<number> {
+  const before = await redisCpuSeconds(ctx.redis.admin);
+  let sent = 0;
+  const loop = async (): Promise<void> => {
+    // Counted when sent: the loops together make exactly `count` calls.
+    while (sent < count) {
+      sent += 1;
+      const out = await engine.dequeue(queueType);
+      if (out.kind !== 'job') throw new Error(`${queueType}: a dequeue found no job (${JSON.stringify(out)})`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, loop));
+  return ((await redisCpuSeconds(ctx.redis.admin)) - before) * 1e6 / count;
+}
+
+async function fillForCpu(engine: QueueEngine, queueType: string, jobs: number, limited: boolean): Promise<void> {
+  if (limited) {
+    await engine.flow.setTypeLimits(queueType, { maxActive: 1_000_000, ratePerS: 1_000_000, burst: 1_000_000_000 });
+  }
+  const batch = [];
+  for (let i = 0; i < jobs; i += 1) {
+    batch.push({ queueId: `q${i % 1000}`, jobId: `j${i}`, intervalMs: 0, payload: i, ...(limited && { maxActive: 1_000_000 }) });
+  }
+  for (let at = 0; at < batch.length; at += 1000) await engine.batch.enqueue(queueType, batch.slice(at, at + 1000));
+}
+
+export const flowControlScenario: Scenario = {
+  name: 'flow-control',
+  title: '13 flow control',
+  measure: (ctx) =>
+    withServer(ctx, {}, (server, settings) =>
+      repeatRuns(ctx, 'flow-control', async (run): Promise<Sample[]> => {
+        await ctx.redis.flushAll();
+        const samples = analyseLeases(await drainWithLimits(ctx, server, settings));
+        const trials = ctx.plan.quick ? 20 : 60;
+        for (const kind of ['resume', 'slot'] as const) {
+          const latencies = await wakeLatencies(server, kind, trials);
+          const what = kind === 'resume' ? 'resume -> waiter reply' : 'freed slot (finish) -> waiter reply';
+          samples.push(
+            { metric: `${what} p50`, unit: 'ms', value: percentile(latencies, 50), kind: 'other' },
+            { metric: `${what} p99`, unit: 'ms', value: percentile(latencies, 99), kind: 'other', target: { op: '<=', value: 50, label: '< 50' } },
+          );
+        }
+        const redis = ctx.redis.connect();
+        try {
+          const engine = benchEngine(redis, ctx.redis.port);
+          const jobs = ctx.plan.quick ? 5000 : 20000;
+          // Alternate which goes first, so neither always meets a warmer (or busier) machine.
+          const order = run % 2 === 0 ? [false, true] : [true, false];
+          const cpu = new Map<boolean, number>();
+          for (const limited of order) {
+            const type = limited ? `cpu_limited_${run}` : `cpu_plain_${run}`;
+            await fillForCpu(engine, type, jobs, limited);
+            cpu.set(limited, await cpuPerDequeue(ctx, engine, type, jobs));
+          }
+          const plain = cpu.get(false) ?? Number.NaN;
+          const limited = cpu.get(true) ?? Number.NaN;
+          samples.push(
+            { metric: 'Redis CPU per dequeue, no limits', unit: 'us', value: plain, kind: 'other' },
+            { metric: 'Redis CPU per dequeue, every limit set', unit: 'us', value: limited, kind: 'other' },
+            { metric: 'every limit / no limits, Redis CPU per dequeue', unit: 'x', value: limited / plain, kind: 'other', target: { op: '<=', value: 1.15, label: '<= 1.15' } },
+          );
+        } finally {
+          redis.disconnect();
+        }
+        return samples;
+      }),
+    ),
+};
