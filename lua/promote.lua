@@ -4,7 +4,7 @@
 --
 -- KEYS[1] <tag>:delayed
 -- Every other key (<tag>:ready, :queues, :totals, :delayed_counts, each job's <tag>:queue:<qid>,
--- <tag>:jobs:<qid>, <tag>:idle:<qid>) is derived from KEYS[1] (same hash tag).
+-- <tag>:jobs:<qid>, <tag>:idle:<qid>, <tag>:limits for next_due) is derived from KEYS[1] (same hash tag).
 -- ARGV[1] batch size
 --
 -- Reply: {promoted, more (1: the batch was full, call again), next_due_us (-1: none), now_us}
@@ -16,5 +16,6 @@
 
 local tag = tag_of(KEYS[1], ':delayed')
 local now = now_us()
-local promoted, more = promote_due(tag, now, tonumber(ARGV[1]))
+-- Always a peek: this timer also repairs next_due (delayed jobs parked by an earlier version have none).
+local promoted, more = promote_due(tag, now, tonumber(ARGV[1]), true)
 return { promoted, more and 1 or 0, next_due_us(tag) or -1, now }

@@ -5,7 +5,7 @@
 -- A queue's own limits live in its meta (max_active, paused: see parse_meta), so the dequeue that
 -- pops it reads them anyway; a queue blocked by them is out of the ready set until what unblocks it
 -- (resume, the end of a timed pause, a freed slot) puts it back in the same script. The type's limits
--- live in <tag>:limits, read once per dequeue call:
+-- live in <tag>:limits, read once per call with the type's next_due (type_state, lua/include/lifecycle.lua):
 --   paused      PAUSED_UNTIL_RESUMED, or the end of a timed pause (us)
 --   max_active  jobs of the type active at once, over all its queues
 --   rate_per_s, burst   the token bucket (burst absent: rate_per_s)
@@ -35,22 +35,22 @@ end
 -- holds; once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
 -- 'type_rate') and gate.retry_us says when it lifts (nil: when a resume or a freed slot wakes waiters).
 local function open_gate(tag, active_key, now)
-  local v = redis.call('HMGET', limits_key_of(tag), 'paused', 'max_active', 'rate_per_s', 'burst', 'tokens', 'tokens_at')
-  if not (v[1] or v[2] or v[3]) then return nil end
+  local state = type_state(tag)
+  if not (state.paused or state.max_active or state.rate_per_s) then return nil end
   local gate = {}
-  local paused = tonumber(v[1])
+  local paused = tonumber(state.paused)
   if paused and (paused == PAUSED_UNTIL_RESUMED or paused > now) then
     gate.refused = 'type_paused'
     if paused > 0 then gate.retry_us = paused end
     return gate
   end
-  if v[2] then gate.slots = tonumber(v[2]) - redis.call('ZCARD', active_key) end
-  if v[3] then
-    gate.rate = tonumber(v[3])
-    gate.burst = tonumber(v[4]) or gate.rate
-    local tokens = tonumber(v[5])
+  if state.max_active then gate.slots = tonumber(state.max_active) - redis.call('ZCARD', active_key) end
+  if state.rate_per_s then
+    gate.rate = tonumber(state.rate_per_s)
+    gate.burst = tonumber(state.burst) or gate.rate
+    local tokens = tonumber(state.tokens)
     if tokens then
-      tokens = math.min(gate.burst, tokens + (now - tonumber(v[6])) * gate.rate / 1000000)
+      tokens = math.min(gate.burst, tokens + (now - tonumber(state.tokens_at)) * gate.rate / 1000000)
     else
       tokens = gate.burst
     end

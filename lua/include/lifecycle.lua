@@ -12,6 +12,37 @@ local PROMOTE_PER_CALL = 20
 local peeked_next_due_us = nil
 
 local function delayed_key_of(tag) return tag .. ':delayed' end
+
+-- The type's state hash <tag>:limits, read with one HMGET per script call: its flow control
+-- (lua/include/flow.lua) and next_due, the earliest due time (us) of its delayed jobs, absent when it
+-- has none, so the many calls of a type with nothing due skip promote_due's peek at the delayed set.
+-- next_due is never later than the real earliest: add_delayed lowers it, and a removal may leave it
+-- early (the peek it then causes corrects it). Delayed jobs parked by an earlier version have none:
+-- the leader's promoter (lua/promote.lua) always peeks and records it, within a second.
+local type_state_cache = nil
+local function type_state(tag)
+  if not type_state_cache then
+    local v = redis.call('HMGET', tag .. ':limits', 'paused', 'max_active', 'rate_per_s', 'burst', 'tokens', 'tokens_at',
+      'next_due')
+    type_state_cache = { paused = v[1], max_active = v[2], rate_per_s = v[3], burst = v[4], tokens = v[5],
+      tokens_at = v[6], next_due = v[7] }
+  end
+  return type_state_cache
+end
+
+-- Records the earliest due time (nil: the type has no delayed job; no key is made for that).
+local function record_next_due(tag, due_us)
+  local state = type_state(tag)
+  if due_us then
+    local value = int_str(due_us)
+    if state.next_due == value then return end
+    state.next_due = value
+    redis.call('HSET', tag .. ':limits', 'next_due', value)
+  elseif state.next_due then
+    state.next_due = nil
+    redis.call('HDEL', tag .. ':limits', 'next_due')
+  end
+end
 local function dead_index_key_of(tag) return tag .. ':dead_index' end
 local function dead_jobs_key_of(tag) return tag .. ':dead_jobs' end
 
@@ -26,6 +57,8 @@ local function add_delayed(tag, qid, jid, due_us)
   peeked_next_due_us = nil
   redis.call('ZADD', delayed_key_of(tag), due_us, qid .. ':' .. jid)
   add_delayed_count(tag, qid, 1)
+  local known = type_state(tag).next_due
+  if not known or due_us < tonumber(known) then record_next_due(tag, due_us) end
 end
 
 -- Earliest due time (us) of a delayed job of the type, or nil.
@@ -53,16 +86,30 @@ end
 -- enqueue joins the tail (FIFO by due time), a retry waiting out its back-off goes to the front
 -- (it keeps its place ahead of newer jobs; its record's retries say which it is). A queue that gets its first job is ready from the job's due time, or later
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
--- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: a peek at the
--- earliest due time settles those in one call (and tells when the type has no delayed job at all).
-local function promote_due(tag, now, limit)
+-- always_peek reads the delayed set whatever next_due says (the leader's promoter: it repairs next_due).
+-- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: the type state's
+-- next_due settles those with no call of their own (the HMGET of type_state serves the dequeue's limits too).
+local function promote_due(tag, now, limit, always_peek)
+  local known = type_state(tag).next_due
+  if not always_peek then
+    if not known then
+      type_has_no_delayed, peeked_next_due_us = true, false
+      return 0, false
+    end
+    if tonumber(known) > now then
+      peeked_next_due_us = tonumber(known)
+      return 0, false
+    end
+  end
   local head = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
   if not head[2] then
     type_has_no_delayed, peeked_next_due_us = true, false
+    record_next_due(tag, nil)
     return 0, false
   end
   if tonumber(head[2]) > now then
     peeked_next_due_us = tonumber(head[2])
+    record_next_due(tag, peeked_next_due_us)
     return 0, false
   end
   peeked_next_due_us = nil
@@ -94,6 +141,8 @@ local function promote_due(tag, now, limit)
     end
   end
   if moved > 0 then redis.call('HINCRBY', tag .. ':totals', 'queued', moved) end
+  local rest = redis.call('ZRANGE', delayed_key_of(tag), '0', '0', 'WITHSCORES')
+  record_next_due(tag, rest[2] and tonumber(rest[2]))
   return moved, #members == limit
 end
 

@@ -165,7 +165,7 @@ describe('dequeue with many ready queues', () => {
         ),
       );
     }
-    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: QUEUES, active: 0, readyQueues: QUEUES, queues: QUEUES, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: QUEUES, active: 0, readyQueues: QUEUES, queues: QUEUES, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
 
     for (let i = 0; i < 100; i++) {
       const job = await engine.dequeue('wide');
@@ -179,6 +179,6 @@ describe('dequeue with many ready queues', () => {
     }
     assert.deepEqual(rest, Array.from({ length: QUEUES - 100 }, (_, i) => id(i + 100)));
     assert.deepEqual(await engine.dequeue('wide'), { kind: 'empty' });
-    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: 0, active: QUEUES, readyQueues: 0, queues: QUEUES, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('wide'), { queued: 0, active: QUEUES, readyQueues: 0, queues: QUEUES, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
   });
 });

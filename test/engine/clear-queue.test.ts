@@ -29,7 +29,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.equal(await engine.reads.queueLength('c', 'q'), 0);
     assert.equal(await readyAtUs(engine, 'c', 'q'), null, 'no longer ready');
     assert.deepEqual(await engine.reads.queueIds('c'), ['other', 'q'], 'q still has an active job');
-    assert.deepEqual(await engine.reads.typeGauges('c'), { queued: 1, active: 1, readyQueues: 1, queues: 2, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('c'), { queued: 1, active: 1, readyQueues: 1, queues: 2, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.equal(await engine.reads.queueLength('c', 'other'), 1);
 
     const next = await engine.dequeue('c');
@@ -65,7 +65,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('p', 'q', true), { queuedRemoved: 3, activeRemoved: 4 });
     for (let i = 0; i < 4; i++) assert.equal(await engine.finish('p', 'q', `j${i}`), false);
     assert.deepEqual(await engine.reads.queueIds('p'), ['keep']);
-    assert.deepEqual(await engine.reads.typeGauges('p'), { queued: 0, active: 1, readyQueues: 0, queues: 1, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('p'), { queued: 0, active: 1, readyQueues: 0, queues: 1, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').jobs), 0, 'no job body left');
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'p', 'q').queue), 0);
 
@@ -81,7 +81,7 @@ describe('clear queue', { concurrency: true }, () => {
     const engine = await h.newEngine();
     assert.deepEqual(await engine.clearQueue('none', 'q', false), { queuedRemoved: 0, activeRemoved: 0 });
     assert.deepEqual(await engine.clearQueue('none', 'q', true), { queuedRemoved: 0, activeRemoved: 0 });
-    assert.deepEqual(await engine.reads.typeGauges('none'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('none'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
   });
 
   test('a queue with 2000 queued jobs is cleared in several bounded steps', async () => {
@@ -93,7 +93,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('big', 'q', false), { queuedRemoved: 2000, activeRemoved: 0 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 2, `cleared in ${steps} script calls`);
-    assert.deepEqual(await engine.reads.typeGauges('big'), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('big'), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.deepEqual(await engine.reads.queueIds('big'), ['other']);
   });
 
@@ -111,7 +111,7 @@ describe('clear queue', { concurrency: true }, () => {
     assert.deepEqual(await engine.clearQueue('bigp', 'q', true), { queuedRemoved: 1500, activeRemoved: 1500 });
     const steps = calls.filter((c) => c === 'clear_queue').length;
     assert.ok(steps >= 4, `purged in ${steps} script calls`);
-    assert.deepEqual(await engine.reads.typeGauges('bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('bigp'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.deepEqual(await engine.reads.queueIds('bigp'), []);
     assert.equal(await h.redis.exists(queueKeys(engine.options.keyPrefix, 'bigp', 'q').jobs), 0);
   });
@@ -140,7 +140,7 @@ describe('clear queue', { concurrency: true }, () => {
     const left = [...(await activeJobs(engine, 'cut')).keys()].map((member) => member.split(':')[1] as string);
     assert.equal(left.length, 1200 - removed);
     for (const job of left) assert.equal(await engine.finish('cut', 'q', job), true);
-    assert.deepEqual(await engine.reads.typeGauges('cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges('cut'), { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.deepEqual(await engine.reads.queueIds('cut'), []);
   });
 });

@@ -108,7 +108,7 @@ describe('Redis Cluster (3 masters)', () => {
     assert.deepEqual([perQueue.queueLength, total(perQueue.enqueueCounts), total(perQueue.dequeueCounts)], [1, 2, 2]);
     assert.deepEqual(await engine.reads.queueIds(types[1] as string), ['q']);
     assert.deepEqual(await engine.reads.queueIds(types[2] as string), []);
-    assert.deepEqual(await engine.reads.typeGauges(types[1] as string), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(await engine.reads.typeGauges(types[1] as string), { queued: 1, active: 0, readyQueues: 1, queues: 1, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
   });
 
   test('interval, rate limit and clear queue on a shard', async () => {

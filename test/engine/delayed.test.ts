@@ -14,6 +14,7 @@ import {
   enqueueJob,
   pollDequeue,
   redisNowUs,
+  setDueTimes,
   startEngine,
   type EngineHarness,
 } from '../helpers/engine.js';
@@ -119,7 +120,7 @@ describe('delayed jobs', { concurrency: true }, () => {
     const t = typeKeys(engine.options.keyPrefix, 'bulk');
     await Promise.all(Array.from({ length: 1200 }, (_, i) => enqueueDelayed(engine, 'bulk', `q${i % 7}`, `j${i}`, 60_000)));
     // Make all 1200 due at once (due times in the past, in enqueue order).
-    await engine.redis.zadd(t.delayed, 'XX', ...Array.from({ length: 1200 }, (_, i) => [i + 1, `q${i % 7}:j${i}`]).flat());
+    await setDueTimes(engine, 'bulk', Array.from({ length: 1200 }, (_, i): [number, string] => [i + 1, `q${i % 7}:j${i}`]));
     assert.equal((await engine.dequeue('bulk')).kind, 'job');
     assert.equal(await engine.redis.zcard(t.delayed), 1200 - 20, 'one dequeue promoted 20');
     const result = await engine.lifecycle.promoteDue('bulk');

@@ -16,6 +16,7 @@ import {
   enqueueJob,
   pollDequeue,
   queuedIds,
+  setDueTimes,
   redisNowUs,
   waitForExpiry,
 } from '../helpers/engine.js';
@@ -145,7 +146,7 @@ describe('back-off', () => {
       if (n === 1) assert.equal((await e.dequeue('bo')).kind, 'empty', 'not handed out before it is due');
       // A newer job arrives meanwhile; once the retry is due it comes out ahead of it.
       await enqueueJob(e, 'bo', 'q', `newer${n}`);
-      await e.redis.zadd(typeKeys(e.options.keyPrefix, 'bo').delayed, String(await redisNowUs(e.redis)), 'q:j');
+      await setDueTimes(e, 'bo', [[await redisNowUs(e.redis), 'q:j']]);
     }
     assert.deepEqual(waitsS, [1, 2, 3, 3]);
     const last = await pollDequeue(e, 'bo');
@@ -162,7 +163,7 @@ describe('back-off', () => {
     await e.fail('rin', 'q', 'j', { retryInMs: 30_000 });
     const due = await delayedDueUs(e, 'rin', 'q', 'j');
     assert.ok(due !== null && Math.round((due - before) / 1e6) === 30);
-    await e.redis.zadd(typeKeys(e.options.keyPrefix, 'rin').delayed, String(await redisNowUs(e.redis)), 'q:j');
+    await setDueTimes(e, 'rin', [[await redisNowUs(e.redis), 'q:j']]);
     assert.equal((await pollDequeue(e, 'rin')).jobId, 'j');
     await e.fail('rin', 'q', 'j', { retryInMs: 0 });
     assert.deepEqual(await queuedIds(e, 'rin', 'q'), ['j', 'later']);

@@ -34,7 +34,7 @@ describe('max_queued_length', { concurrency: true }, () => {
     const engine = await h.newEngine();
     assert.deepEqual(await enqueueJob(engine, 'zero', 'q', 'j', { maxQueuedLength: 0 }), { kind: 'rejected', lengthBefore: 0 });
     const gauges = await engine.reads.typeGauges('zero');
-    assert.deepEqual(gauges, { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0 });
+    assert.deepEqual(gauges, { queued: 0, active: 0, readyQueues: 0, queues: 0, delayed: 0, deadLetters: 0, pausedQueues: 0, typePaused: 0 });
     assert.deepEqual(await engine.dequeue('zero'), { kind: 'empty' });
   });
 

@@ -227,3 +227,16 @@ export async function deadLetterJsons(engine: QueueEngine, queueType: string, li
   } while (cursor !== undefined && out.length < limit);
   return out;
 }
+
+/**
+ * Moves delayed jobs' due times (ZADD XX of [due_us, "<queue_id>:<job_id>"] pairs): a test's shortcut
+ * past a long delay. Keeps the type's next_due no later than them, as add_delayed does for every real
+ * due time (lua/include/lifecycle.lua), so dequeue and enqueue see them due.
+ */
+export async function setDueTimes(engine: QueueEngine, queueType: string, dues: Array<[number, string]>): Promise<void> {
+  const t = typeKeys(engine.options.keyPrefix, queueType);
+  await engine.redis.zadd(t.delayed, 'XX', ...dues.flat());
+  const earliest = Math.min(...dues.map(([due]) => due));
+  const known = await engine.redis.hget(t.limits, 'next_due');
+  if (known === null || earliest < Number(known)) await engine.redis.hset(t.limits, 'next_due', String(earliest));
+}
