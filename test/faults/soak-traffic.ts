@@ -56,14 +56,20 @@ export class Transport {
   readonly statuses = new Map<string, number>();
   /** Unexpected statuses and replies the OpenAPI check refused: each fails the soak. */
   readonly unexpected: string[] = [];
+  /** Requests that took over 3 s (long-polls wait at most 1 s), for the report. */
+  readonly slow: string[] = [];
+
+  /** Times in `slow` are counted from here, as the soak counts its faults. */
+  private readonly t0 = Date.now();
 
   constructor(private readonly pool: InstancePool) {}
 
-  async call(route: Route, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<{ answer: Answer; span: Span }> {
+  async call(route: Route, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<{ answer: Answer; span: Span }> {
+    const url = this.pool.pick();
     const sentAt = Date.now();
     let answer: Answer;
     try {
-      const res = await request(`${this.pool.pick()}${path}`, { method, body, timeoutMs });
+      const res = await request(`${url}${path}`, { method, body, timeoutMs });
       answer = { status: res.status, body: res.body };
       if (!EXPECTED[route].includes(res.status)) this.unexpected.push(`${method} ${path} -> ${res.status} ${res.text.slice(0, 300)}`);
     } catch (error) {
@@ -72,7 +78,9 @@ export class Transport {
     }
     const key = `${route} ${answer.status}`;
     this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
-    return { answer, span: { sentAt, recvAt: Date.now() } };
+    const recvAt = Date.now();
+    if (recvAt - sentAt > 3000) this.slow.push(`+${sentAt - this.t0} ms ${method} ${url}${path} -> ${answer.status} after ${recvAt - sentAt} ms`);
+    return { answer, span: { sentAt, recvAt } };
   }
 }
 

@@ -168,6 +168,7 @@ describe('soak: two instances, worker and leader kills, a Redis crash, with a le
     d.begin();
     traffic.startProducers(2, 1);
     traffic.startConsumers();
+    let loadEnded = 0;
     let drainStarted = 0;
     let unsettled: string[] = [];
     let left = '';
@@ -182,7 +183,7 @@ describe('soak: two instances, worker and leader kills, a Redis crash, with a le
       await at(27_000);
       await d.killWorker(successor);
       await at(LOAD_MS);
-
+      loadEnded = Date.now();
       await traffic.drain();
       drainStarted = Date.now();
       unsettled = await settle(transport, ledger, TYPES, DRAIN_MS);
@@ -204,13 +205,15 @@ describe('soak: two instances, worker and leader kills, a Redis crash, with a le
     const counts = ledger.counts();
     const report = {
       seed: SEED,
-      loadMs: drainStarted - started,
+      loadMs: loadEnded - started,
+      producersStopMs: drainStarted - loadEnded,
       drainMs: Date.now() - drainStarted,
       ...counts,
       faults: d.kills(),
       statuses: Object.fromEntries([...transport.statuses].sort()),
+      slowRequests: transport.slow.length,
     };
-    console.log(`soak: ${JSON.stringify(report)}\nsoak faults: ${d.faults.join('; ')}`);
+    console.log(`soak: ${JSON.stringify(report)}\nsoak faults: ${d.faults.join('; ')}\nsoak slow requests: ${transport.slow.slice(0, 10).join('; ')}`);
     t.diagnostic(`soak counts ${JSON.stringify({ ...report, statuses: undefined })}`);
 
     const violations = ledger.audit({ expireMs: EXPIRE_MS, marginMs: 10 });
