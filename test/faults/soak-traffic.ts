@@ -84,18 +84,6 @@ export class Transport {
   }
 }
 
-/** A small seeded generator (mulberry32), so a failing run's mix can be replayed with SOAK_SEED. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pickOf<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
 }
@@ -120,6 +108,7 @@ export interface TrafficOptions {
   ledger: JobLedger;
   transport: Transport;
   queueTypes: readonly string[];
+  /** Draws the mix (job options, what a consumer does with a job); Math.random in the soak. */
   random: () => number;
   /** Producers wait while this many acknowledged jobs are unsettled, so the drain stays short. */
   maxOutstanding: number;
@@ -384,7 +373,7 @@ export class Traffic {
   }
 }
 
-/** Every dead letter of the types, all pages, into the ledger. */
+/** Every dead letter of the types, all pages, into the ledger; false when a page could not be read (the next round reads again). */
 export async function readDeadLetters(transport: Transport, ledger: JobLedger, queueTypes: readonly string[]): Promise<boolean> {
   for (const queueType of queueTypes) {
     let cursor: string | null = null;
@@ -400,7 +389,7 @@ export async function readDeadLetters(transport: Transport, ledger: JobLedger, q
   return true;
 }
 
-/** What GET /job/ says of each job now ('gone' for a 404), into the ledger; true when every probe was answered. */
+/** What GET /job/ says of each job now ('gone' for a 404), into the ledger. */
 export async function probeJobs(transport: Transport, ledger: JobLedger, jobIds: readonly string[]): Promise<void> {
   for (const id of jobIds) {
     const spec = ledger.spec(id);
