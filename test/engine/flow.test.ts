@@ -255,3 +255,38 @@ describe('type-wide limits', () => {
     if (more.jobs.length < 3) assert.equal(more.refusedBy, 'type_rate');
   });
 });
+
+describe('bounded work with many blocked queues', () => {
+  /** Commands Redis ran (scripts' own calls included) while `fn` ran, from INFO commandstats. */
+  async function commandsDuring(e: QueueEngine, fn: () => Promise<unknown>): Promise<number> {
+    const count = async (): Promise<number> => {
+      const text = (await e.redis.call('INFO', 'commandstats')) as string;
+      return [...text.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await count();
+    await fn();
+    // The INFO call of `before` counts itself once: the difference is fn's commands and one INFO.
+    return (await count()) - before - 1;
+  }
+
+  test('2,000 queues at their max_active and 2,000 paused: a dequeue stays a handful of commands, and its state survives a new engine', async () => {
+    const e = await h.newEngine();
+    const ids = Array.from({ length: 2000 }, (_, i) => i);
+    await Promise.all(ids.map((i) => e.enqueue({ queueType: 'wide', queueId: `m${i}`, jobId: 'a', intervalMs: 0, payload: i, maxActive: 1 })));
+    await Promise.all(ids.map((i) => e.enqueue({ queueType: 'wide', queueId: `m${i}`, jobId: 'b', intervalMs: 0, payload: i, maxActive: 1 })));
+    for (let left = 2000; left > 0; left -= 500) assert.equal((await e.batch.dequeue('wide', 500)).jobs.length, 500);
+    await Promise.all(ids.map((i) => e.enqueue({ queueType: 'wide', queueId: `p${i}`, jobId: 'a', intervalMs: 0, payload: i })));
+    await Promise.all(ids.map((i) => e.flow.pause('wide', `p${i}`, undefined)));
+    const calls = await commandsDuring(e, () => e.dequeue('wide'));
+    assert.ok(calls <= 10, `a dequeue over 4,000 blocked queues ran ${calls} commands`);
+    assert.equal(await e.redis.zcard(typeKeys(e.options.keyPrefix, 'wide').ready), 0, 'none of them is in the ready set');
+    const gauges = await e.reads.typeGauges('wide');
+    assert.deepEqual([gauges.pausedQueues, gauges.active, gauges.queued], [2000, 2000, 4000]);
+    // Everything lives in Redis: another engine (another instance, or after a restart) sees the same.
+    const other = await h.newEngine({ keyPrefix: e.options.keyPrefix });
+    assert.deepEqual(await other.flow.queueLimits('wide', 'p7'), { intervalMs: 0, maxActive: null, paused: true, pausedUntilMs: null });
+    assert.equal((await other.flow.queueLimits('wide', 'm7')).maxActive, 1);
+    assert.equal(await other.finish('wide', 'm7', 'a'), true);
+    assert.equal((await other.dequeue('wide')).kind, 'job', 'the freed queue is ready again');
+  });
+});
