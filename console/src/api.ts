@@ -93,6 +93,13 @@ export type JobPage = Schemas['Jobs'];
 export type WaitingJob = Schemas['WaitingJob'];
 export type DeadPage = Schemas['DeadJobs'];
 export type DeadLetter = Schemas['DeadJob'];
+export type TypeLimits = Schemas['TypeLimitFields'];
+export type QueueLimits = Schemas['QueueLimits'];
+
+/** The flow-control route of a type, or of one of its queues. */
+function flowPath(verb: 'pause' | 'resume' | 'limits', type: string, queueId?: string): string {
+  return `/${verb}/${seg(type)}/${queueId === undefined ? '' : `${seg(queueId)}/`}`;
+}
 
 export const api = {
   metrics: () => request<GlobalMetrics>('GET', '/metrics/'),
@@ -108,4 +115,8 @@ export const api = {
   replay: (type: string, which: { all: true } | { jobs: { queue_id: string; job_id: string }[] }) =>
     request<Schemas['Replayed']>('POST', `/dead/${seg(type)}/replay/`, which),
   deleteDead: (type: string) => request<Schemas['DeletedDead']>('DELETE', `/dead/${seg(type)}/`),
+  pause: (type: string, queueId?: string) => request<Schemas['Paused']>('POST', flowPath('pause', type, queueId)),
+  resume: (type: string, queueId?: string) => request<Schemas['Success']>('POST', flowPath('resume', type, queueId)),
+  typeLimits: (type: string) => request<Schemas['TypeLimits']>('GET', flowPath('limits', type)),
+  queueLimits: (type: string, queueId: string) => request<QueueLimits>('GET', flowPath('limits', type, queueId)),
 };

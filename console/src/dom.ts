@@ -44,6 +44,12 @@ export function formatTime(ms: number): string {
   return new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** A moment as a time of day, with its date in front when it is not today (a pause may last 30 days). */
+export function formatMoment(ms: number): string {
+  const at = new Date(ms);
+  return at.toDateString() === new Date().toDateString() ? formatTime(ms) : `${at.toLocaleDateString('en-CA')} ${formatTime(ms)}`;
+}
+
 /** A payload as one line of JSON, cut to `max` characters. */
 export function preview(payload: unknown, max = 120): string {
   const text = typeof payload === 'string' ? JSON.stringify(payload) : JSON.stringify(payload) ?? 'null';

@@ -1,7 +1,8 @@
-// Overview: every queue type with its counts, and enqueues/dequeues per minute.
+// Overview: every queue type with its counts and pause, and enqueues/dequeues per minute.
 import { api } from './api.js';
 import { rateChart } from './chart.js';
 import { fill, formatNumber, h, table } from './dom.js';
+import { pausedText } from './flow.js';
 import { breadcrumbs, link, type View } from './view.js';
 
 export function overviewView(): View {
@@ -13,7 +14,7 @@ export function overviewView(): View {
     breadcrumbs(['Overview', link.overview()]),
     h('h1', { id: 'view-title', tabindex: -1 }, 'Overview'),
     h('h2', {}, 'Queue types'),
-    table('Queue types with queued or active jobs', ['Queue type', 'Queued', 'Active', 'Ready queues', 'Queues', 'Dead letters'], rows, [1, 2, 3, 4]),
+    table('Queue types with queued or active jobs', ['Queue type', 'Queued', 'Active', 'Ready queues', 'Queues', 'Paused', 'Dead letters'], rows, [1, 2, 3, 4]),
     h('h2', {}, 'Last 10 minutes'),
     chart,
   );
@@ -23,12 +24,13 @@ export function overviewView(): View {
     const types = [...metrics.queue_types].sort();
     const pages = await Promise.all(types.map((type) => api.queues(type, { limit: 1 })));
     if (types.length === 0) {
-      fill(rows, h('tr', {}, h('td', { colspan: 6 }, 'No queue type has queued or active jobs.')));
+      fill(rows, h('tr', {}, h('td', { colspan: 7 }, 'No queue type has queued or active jobs.')));
     } else {
       fill(
         rows,
         ...types.map((type, i) => {
           const totals = pages[i]?.totals;
+          const limits = pages[i]?.limits;
           return h(
             'tr',
             { 'data-type': type },
@@ -37,6 +39,7 @@ export function overviewView(): View {
             h('td', { class: 'num' }, formatNumber(totals?.active ?? 0)),
             h('td', { class: 'num' }, formatNumber(totals?.ready_queues ?? 0)),
             h('td', { class: 'num' }, formatNumber(totals?.queues ?? 0)),
+            h('td', {}, pausedText(limits?.paused, limits?.paused_until_ms)),
             h('td', {}, h('a', { href: link.dead(type), 'aria-label': `Dead letters of ${type}` }, 'Dead letters')),
           );
         }),

@@ -1,7 +1,9 @@
-// A queue: its waiting jobs (paged by offset), its interval (changeable) and deleting it.
+// A queue: its waiting jobs (paged by offset), its interval (changeable), its limits and pause
+// (with Pause and Resume) and deleting it.
 import { api, ApiError } from './api.js';
 import { confirmAction } from './dialogs.js';
 import { fill, formatNumber, h, preview, table, shortText } from './dom.js';
+import { limitText, pauseControls, pausedText, unlessMissing } from './flow.js';
 import { breadcrumbs, errorText, link, outcome, pager, PAGE_SIZE, type Context, type View } from './view.js';
 
 export function queueView(type: string, queueId: string, ctx: Context): View {
@@ -10,8 +12,10 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
   let intervalShown = false;
 
   const facts = h('dl', { class: 'counts' });
+  const typePaused = h('p', { class: 'notice', hidden: true });
   const rows = h('tbody');
   const result = outcome();
+  const controls = pauseControls(type, queueId, result, refresh);
   const intervalInput = h('input', { id: 'interval-input', name: 'interval', type: 'number', min: 0, step: 1, required: true, inputmode: 'numeric' });
   const intervalForm = h(
     'form',
@@ -68,21 +72,34 @@ export function queueView(type: string, queueId: string, ctx: Context): View {
     breadcrumbs(['Overview', link.overview()], [type, link.type(type)], [queueId, link.queue(type, queueId)]),
     h('h1', { id: 'view-title', tabindex: -1 }, `Queue ${queueId}`),
     facts,
-    h('div', { class: 'toolbar' }, intervalForm, deleteButton),
+    typePaused,
+    h('div', { class: 'toolbar' }, intervalForm, controls.element, deleteButton),
     result.element,
     table(`Waiting jobs of ${queueId}, next out first`, ['Position', 'Job id', 'Status', 'Requeues left', 'Attempts', 'Last error', 'Payload'], rows, [0, 3, 4]),
     pages.element,
   );
 
   async function refresh(): Promise<void> {
-    const page = await api.jobs(type, queueId, { offset, limit: PAGE_SIZE });
+    const [page, limits, typeLimits] = await Promise.all([
+      api.jobs(type, queueId, { offset, limit: PAGE_SIZE }),
+      unlessMissing(api.queueLimits(type, queueId)),
+      unlessMissing(api.typeLimits(type)),
+    ]);
     total = page.total;
     fill(
       facts,
       h('div', {}, h('dt', {}, 'Queued'), h('dd', {}, formatNumber(page.total))),
       h('div', {}, h('dt', {}, 'Active'), h('dd', {}, page.active === undefined ? '-' : formatNumber(page.active))),
       h('div', {}, h('dt', {}, 'Interval'), h('dd', {}, page.interval === null || page.interval === undefined ? 'none (idle)' : `${formatNumber(page.interval)} ms`)),
+      limits && h('div', {}, h('dt', {}, 'Max active'), h('dd', {}, limitText(limits.max_active))),
+      limits && h('div', {}, h('dt', {}, 'Paused'), h('dd', {}, pausedText(limits.paused, limits.paused_until_ms))),
     );
+    controls.update(limits?.paused);
+    // The type's pause holds this queue too, whatever its own state: say so, or Resume queue would seem not to work.
+    typePaused.hidden = typeLimits?.paused !== true;
+    if (typeLimits?.paused === true) {
+      typePaused.textContent = `Type ${type} is paused ${pausedText(true, typeLimits.paused_until_ms)}: none of its queues hands out jobs until then.`;
+    }
     // Filled once: a refresh must not overwrite what the user is typing.
     if (!intervalShown && page.interval !== null) {
       intervalInput.value = String(page.interval);

@@ -60,8 +60,14 @@ export function pager(name: string, onPrevious: () => void, onNext: () => void):
   };
 }
 
+export interface Outcome {
+  element: HTMLElement;
+  ok(text: string): void;
+  fail(text: string): void;
+}
+
 /** A message area for the outcome of an action (success or error), announced when it changes. */
-export function outcome(): { element: HTMLElement; ok(text: string): void; fail(text: string): void } {
+export function outcome(): Outcome {
   const element = h('p', { class: 'outcome', role: 'status', 'aria-live': 'polite' });
   return {
     element,

@@ -12,17 +12,24 @@ import type {
   EnqueueResult,
   FailInput,
   FailResult,
+  FlowTarget,
   GlobalMetrics,
   Job,
   JobAddress,
   JobRef,
   JobPage,
   JobStatus,
+  PauseInput,
+  QueueLimits,
+  QueueLimitsInput,
   QueueMetrics,
   QueuePage,
   Touched,
+  TypeLimits,
+  TypeLimitsInput,
   WaitingJob,
 } from './types.js';
+import { flowRoute, queueLimitsWire, typeLimitsWire } from './flow.js';
 import { camelize, type ReplyBody, type RequestBody } from './wire.js';
 
 export type SharqClientOptions = TransportOptions;
@@ -41,6 +48,7 @@ function enqueueWire<P>(job: EnqueueJob<P>): EnqueueWire {
     delay_ms: job.delayMs,
     backoff_ms: job.backoffMs,
     backoff_max_ms: job.backoffMaxMs,
+    max_active: job.maxActive,
   };
 }
 
@@ -224,6 +232,55 @@ export class SharqClient {
     await this.call('setInterval', { queue_type: input.queueType, queue_id: input.queueId }, { body, expect: [200], retrySafe: true });
   }
 
+  /**
+   * Pauses a type (every queue of it) or, with `queueId`, one queue: it hands out no job and still takes
+   * enqueues. Resolves with the Redis time the pause ends, or null (until resumed). Retried: a repeated
+   * pause replaces the earlier one.
+   */
+  async pause(input: PauseInput): Promise<number | null> {
+    const { operation, params } = flowRoute(input, 'pauseType', 'pauseQueue');
+    const body: RequestBody<'/pause/{queue_type}/', 'post'> = { for_ms: input.forMs };
+    const reply = await this.call(operation, params, { body, expect: [200], retrySafe: true });
+    return (reply.body as ReplyBody<'/pause/{queue_type}/', 'post', 200>).paused_until_ms;
+  }
+
+  /** Ends the pause of a type or of one queue (or a fail's hold); resuming what is not paused changes nothing. */
+  async resume(input: FlowTarget): Promise<void> {
+    const { operation, params } = flowRoute(input, 'resumeType', 'resumeQueue');
+    await this.call(operation, params, { expect: [200], retrySafe: true });
+  }
+
+  /** The limits and pause of a type, or of one queue with `queueId` (null where unset). */
+  limits(input: FlowTarget & { queueId: string }): Promise<QueueLimits>;
+  limits(input: FlowTarget & { queueId?: undefined }): Promise<TypeLimits>;
+  limits(input: FlowTarget): Promise<TypeLimits | QueueLimits>;
+  async limits(input: FlowTarget): Promise<TypeLimits | QueueLimits> {
+    const { operation, params } = flowRoute(input, 'getTypeLimits', 'getQueueLimits');
+    const reply = await this.call(operation, params, { expect: [200], retrySafe: true });
+    const { status: _status, ...rest } = reply.body as
+      | ReplyBody<'/limits/{queue_type}/', 'get', 200>
+      | ReplyBody<'/limits/{queue_type}/{queue_id}/', 'get', 200>;
+    return camelize(rest);
+  }
+
+  /** Sets a type's maxActive and token bucket (null removes one); resolves with the limits after the change. */
+  async setTypeLimits(input: TypeLimitsInput): Promise<TypeLimits> {
+    const reply = await this.call('setTypeLimits', { queue_type: input.queueType }, { body: typeLimitsWire(input), expect: [200], retrySafe: true });
+    const { status: _status, ...rest } = reply.body as ReplyBody<'/limits/{queue_type}/', 'post', 200>;
+    return camelize(rest);
+  }
+
+  /** Sets and pins a queue's interval and maxActive; SharqNotFoundError when the queue does not exist. */
+  async setQueueLimits(input: QueueLimitsInput): Promise<QueueLimits> {
+    const reply = await this.call('setQueueLimits', { queue_type: input.queueType, queue_id: input.queueId }, {
+      body: queueLimitsWire(input),
+      expect: [200],
+      retrySafe: true,
+    });
+    const { status: _status, ...rest } = reply.body as ReplyBody<'/limits/{queue_type}/{queue_id}/', 'post', 200>;
+    return camelize(rest);
+  }
+
   async deleteQueue(input: { queueType: string; queueId: string; purgeAll?: boolean }): Promise<DeleteQueueResult> {
     const body: RequestBody<'/deletequeue/{queue_type}/{queue_id}/', 'delete'> = { purge_all: input.purgeAll ?? false };
     const reply = await this.call('deleteQueue', { queue_type: input.queueType, queue_id: input.queueId }, { body, expect: [200], retrySafe: false });
@@ -235,8 +292,13 @@ export class SharqClient {
   async queues(input: { queueType: string; cursor?: Cursor; limit?: number; prefix?: string }): Promise<QueuePage> {
     const query = { cursor: input.cursor ?? undefined, limit: input.limit, prefix: input.prefix };
     const reply = await this.call('queues', { queue_type: input.queueType }, { query, expect: [200], retrySafe: true });
-    const { status: _status, queues, next_cursor: nextCursor, totals } = reply.body as ReplyBody<'/queues/{queue_type}/', 'get', 200>;
-    return { queues: queues.map((q) => camelize(q)), nextCursor, ...(totals === undefined ? {} : { totals: camelize(totals) }) };
+    const { status: _status, queues, next_cursor: nextCursor, totals, limits } = reply.body as ReplyBody<'/queues/{queue_type}/', 'get', 200>;
+    return {
+      queues: queues.map((q) => camelize(q)),
+      nextCursor,
+      ...(totals === undefined ? {} : { totals: camelize(totals) }),
+      ...(limits === undefined ? {} : { limits: camelize(limits) }),
+    };
   }
 
   /** A page of the waiting jobs of a queue, in dequeue order from `offset`. */

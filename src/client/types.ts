@@ -26,6 +26,8 @@ export interface EnqueueJob<P = unknown> {
   /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (server defaults: default_backoff_ms, 1 h). */
   backoffMs?: number;
   backoffMaxMs?: number;
+  /** At most this many of the queue's jobs active at once; like `interval`, the latest enqueue's applies unless pinned (setQueueLimits). */
+  maxActive?: number;
 }
 
 export interface EnqueueInput<P = unknown> extends EnqueueJob<P> {
@@ -72,6 +74,8 @@ export interface QueuePage {
   nextCursor: Cursor;
   /** Totals of the whole type, when the server gives them. */
   totals?: QueueTotals;
+  /** The type's limits and pause, when the server gives them (servers with flow control). */
+  limits?: TypeLimits;
 }
 export type WaitingJob<P = unknown> = Omit<Camelize<Schemas['WaitingJob']>, 'payload'> & { payload: P };
 export type JobPage<P = unknown> = Omit<WithoutStatus<Schemas['Jobs']>, 'jobs'> & { jobs: Array<WaitingJob<P>> };
@@ -84,4 +88,41 @@ export interface DeleteQueueResult {
   /** False when the queue had no jobs (the original's "Failure"). */
   removed: boolean;
   message: string;
+}
+
+/** A queue type, or one queue of it when `queueId` is given (flow control acts on either). */
+export interface FlowTarget {
+  queueType: string;
+  queueId?: string;
+}
+
+export interface PauseInput extends FlowTarget {
+  /** Pause this long (ms); absent: until resumed. */
+  forMs?: number;
+}
+
+/** A type's limits and pause; null where unset. `pausedUntilMs` (Redis time) is null when paused until resumed, or not paused. */
+export type TypeLimits = Camelize<Schemas['TypeLimitFields']>;
+/** A queue's limits and pause; null where unset (all null and not paused for an unknown queue). */
+export type QueueLimits = Camelize<WithoutStatus<Schemas['QueueLimits']>>;
+
+/** Only the fields given change; null removes a limit (removing ratePerS removes the bucket). */
+export interface TypeLimitsInput {
+  queueType: string;
+  /** Jobs of the type active at once over all its queues. */
+  maxActive?: number | null;
+  /** Token-bucket rate in jobs per second (a job of cost c takes c tokens). */
+  ratePerS?: number | null;
+  /** The bucket's size in tokens (default, and null: ratePerS). */
+  burst?: number | null;
+}
+
+/** Only the fields given change, and each is pinned: later enqueues do not change it while the queue exists. */
+export interface QueueLimitsInput {
+  queueType: string;
+  queueId: string;
+  /** ms between two dequeues of this queue. */
+  interval?: number;
+  /** Jobs of the queue active at once; null: no limit. */
+  maxActive?: number | null;
 }

@@ -11,6 +11,9 @@ import { queueKeys } from '../../src/engine/keys.js';
 import { ValidationError } from '../../src/errors.js';
 import { enqueueJob, startEngine, type EngineHarness } from '../helpers/engine.js';
 
+/** What a page says of a queue with no max_active and no pause (SPEC 5.14). */
+const noFlowControl = { max_active: null, paused: false, paused_until_ms: null };
+
 /** Enqueues one job into each of `count` queues named `<prefix><n>`, in parallel chunks. */
 async function fillQueues(engine: QueueEngine, type: string, count: number, prefix = 'q'): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(6, '0')}`);
@@ -66,8 +69,8 @@ describe('queue pages (GET /queues/<type>/)', () => {
     );
     const all = pages.flat();
     const dequeued = all.find((q) => q.queue_id === (job.kind === 'job' ? job.queueId : ''));
-    assert.deepEqual({ ...dequeued, queue_id: '' }, { queue_id: '', queued: 0, active: 1, interval: 250 });
-    assert.deepEqual(all.find((q) => q.queue_id === 'b'), { queue_id: 'b', queued: 2, active: 0, interval: 250 });
+    assert.deepEqual({ ...dequeued, queue_id: '' }, { queue_id: '', queued: 0, active: 1, interval: 250, ...noFlowControl });
+    assert.deepEqual(all.find((q) => q.queue_id === 'b'), { queue_id: 'b', queued: 2, active: 0, interval: 250, ...noFlowControl });
     assert.deepEqual(await engine.browse.queuePage('never-used'), { queues: [], nextCursor: null });
   });
 

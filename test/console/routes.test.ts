@@ -8,10 +8,13 @@ import { startServer, type ServerHandle } from '../helpers/server.js';
 
 interface QueuesReply {
   status: string;
-  queues: { queue_id: string; queued: number; active: number; interval: number }[];
+  queues: { queue_id: string; queued: number; active: number; interval: number; max_active: number | null; paused: boolean; paused_until_ms: number | null }[];
   next_cursor: string | null;
   totals: { queued: number; active: number; ready_queues: number; queues: number };
 }
+
+/** What /queues/ says of a queue with no max_active and no pause (SPEC 5.14). */
+const noFlowControl = { max_active: null, paused: false, paused_until_ms: null };
 
 describe('console read routes and static files', () => {
   let redis: RedisServerHandle;
@@ -52,7 +55,7 @@ describe('console read routes and static files', () => {
     } while (cursor !== null);
     assert.equal(pages, 3);
     assert.equal(seen.length, 25);
-    assert.deepEqual(seen.find((q) => q.queue_id === 'q00'), { queue_id: 'q00', queued: 1, active: 1, interval: 60_000 });
+    assert.deepEqual(seen.find((q) => q.queue_id === 'q00'), { queue_id: 'q00', queued: 1, active: 1, interval: 60_000, ...noFlowControl });
 
     const filtered = (await server.api.get(`/queues/routes/?prefix=q1`)).body as QueuesReply;
     assert.deepEqual(filtered.queues.map((q) => q.queue_id), ['q10', 'q11', 'q12', 'q13', 'q14', 'q15', 'q16', 'q17', 'q18', 'q19']);

@@ -95,9 +95,10 @@ describe('web console', { skip }, () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Queue type sms' }).waitFor();
     await waitFor(() => page.evaluate(() => document.activeElement?.tagName === 'H1'), { what: 'focus on the heading', timeoutMs: UI_TIMEOUT_MS });
-    const listed = (await api('/queues/sms/')).body as { queues: { queue_id: string; queued: number; active: number; interval: number }[] };
+    const listed = (await api('/queues/sms/')).body as { queues: { queue_id: string; queued: number; active: number; interval: number; max_active?: number | null }[] };
     for (const q of listed.queues) {
-      await waitFor(async () => (await cells(q.queue_id)).join(' ') === `${q.queued} ${q.active} ${q.interval.toLocaleString('en-US')}`, {
+      const maxActive = q.max_active === undefined || q.max_active === null ? '-' : String(q.max_active);
+      await waitFor(async () => (await cells(q.queue_id)).join(' ') === `${q.queued} ${q.active} ${q.interval.toLocaleString('en-US')} ${maxActive} no`, {
         what: `the row of ${q.queue_id}`,
         timeoutMs: UI_TIMEOUT_MS,
       });
