@@ -8,8 +8,9 @@
 -- KEYS[1] (same hash tag, so the same cluster slot), as are <tag>:delayed and <tag>:delayed_counts.
 -- ARGV[1] job expire interval (ms)
 --
--- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+-- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace}
 --   attempt: this delivery's number, 1 for the first (the job's retries + 1)
+--   trace: the W3C trace context its enqueue kept ('' for none; see parse_job)
 --        {0, next_ready_us}  when no queue is ready: the earliest time a queue becomes ready or a delayed
 --                            job comes due (-1 when the type has neither queued nor delayed jobs)
 --
@@ -29,7 +30,7 @@ promote_due(tag, now, PROMOTE_PER_CALL)
 local budget = { left = 3 }
 local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget)
 if out then
-  return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+  return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }
 end
 if budget.left == 0 then
   return { 0, -1 }

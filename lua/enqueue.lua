@@ -17,6 +17,9 @@
 -- ARGV[8] delay (ms): 0 or absent queues the job now; more parks it in <tag>:delayed until then
 -- ARGV[9] back-off: '' or absent (retries go back at once) or "<backoff_ms>|<backoff_max_ms>": retry n
 --         waits backoff x 2^(n-1) ms, at most backoff_max
+-- ARGV[10] reserved (not read)
+-- ARGV[11] W3C trace context: '' or absent (none), or "<traceparent>" or "<traceparent> <tracestate>",
+--         validated by the caller (src/engine/trace-context.ts); kept in the job's record (parse_job)
 -- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
 -- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
@@ -47,5 +50,6 @@ local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key,
   delay_ms = tonumber(ARGV[8]) or 0,
   backoff = backoff,
   backoff_max = backoff_max,
+  trace = trace_of(ARGV[11]),
 }, now)
 return { status, queue_length }

@@ -6,9 +6,10 @@
 -- KEYS[3] <tag>:totals
 -- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1]
 -- (same hash tag, so the same cluster slot).
--- ARGV: 9 fields per job: queue_id, job_id, payload (JSON text), interval (ms), requeue limit,
+-- ARGV: 11 fields per job: queue_id, job_id, payload (JSON text), interval (ms), requeue limit,
 --       max queued length ('' for no limit), cost, delay (ms; 0 queues the job now), back-off ('' or
---       "<backoff_ms>|<backoff_max_ms>", as for enqueue.lua)
+--       "<backoff_ms>|<backoff_max_ms>", as for enqueue.lua), reserved (not read), trace context (''
+--       for none, as enqueue.lua's ARGV[11])
 --
 -- Reply: {status_1, queue_length_1, status_2, queue_length_2, ...} in the order of the jobs (each queue's
 --        length before that job),
@@ -25,7 +26,7 @@ local now = now_us()
 promote_due(tag, now, PROMOTE_PER_CALL)
 local reply = {}
 local tally = new_tally()
-for i = 1, #ARGV, 9 do
+for i = 1, #ARGV, 11 do
   local backoff, backoff_max = backoff_of(ARGV[i + 8])
   local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key, {
     qid = ARGV[i],
@@ -38,6 +39,7 @@ for i = 1, #ARGV, 9 do
     delay_ms = tonumber(ARGV[i + 7]),
     backoff = backoff,
     backoff_max = backoff_max,
+    trace = trace_of(ARGV[i + 10]),
   }, now, tally)
   reply[#reply + 1] = status
   reply[#reply + 1] = queue_length

@@ -15,7 +15,8 @@
 --
 -- Reply: {'none'} the job is not active (nothing is handed out)
 --      | {outcome ('retry' | 'dead'), run_at_us (0 for dead), 0}  nothing ready next
---      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+--      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace}
+--        (the next job's fields as dequeue.lua's)
 -- Cost: fail.lua's plus dequeue.lua's.
 
 -- @include common
@@ -32,4 +33,4 @@ if outcome == 'none' then return { outcome } end
 promote_due(tag, now, PROMOTE_PER_CALL)
 local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 })
 if not out then return { outcome, run_at or 0, 0 } end
-return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }

@@ -15,7 +15,7 @@
 -- ARGV[4] job expire interval (ms) of the next job
 --
 -- Reply: {0} the job is not active (nothing is handed out) | {1, 0} finished, nothing ready next
---      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+--      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace} (as dequeue.lua)
 -- Cost: finish.lua's plus dequeue.lua's: O(log n) in active jobs and ready queues of the type.
 
 -- @include common
@@ -29,4 +29,4 @@ if finish_job(tag, active_key, queues_key, ARGV[1], ARGV[2], now, tonumber(ARGV[
 promote_due(tag, now, PROMOTE_PER_CALL)
 local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 })
 if not out then return { 1, 0 } end
-return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }

@@ -6,6 +6,7 @@ import type { EngineCore } from './core.js';
 import type { DequeueBatchReply, DequeuedJob } from './scripts/dequeue.js';
 import type { EnqueueJob, EnqueueReply } from './scripts/enqueue.js';
 import type { JobRef } from './scripts/finish.js';
+import { traceContextOf } from './trace-context.js';
 import * as valid from './validation.js';
 
 /** Jobs per script call: about a millisecond of Redis time at most. */
@@ -23,6 +24,9 @@ export interface BatchEnqueueJob {
   delayMs?: unknown;
   backoffMs?: unknown;
   backoffMaxMs?: unknown;
+  /** W3C trace context (SPEC 5.16); a malformed traceparent is ignored, as for a single enqueue. */
+  traceparent?: unknown;
+  tracestate?: unknown;
 }
 
 /** A job the batch turned down before Redis saw it (400). */
@@ -72,6 +76,7 @@ export class BatchOperations {
             cost: job.cost === undefined ? 1 : valid.cost(job.cost),
             delayMs: job.delayMs === undefined ? 0 : valid.delayMs(job.delayMs),
             ...valid.backoffOf(job, defaultBackoffMs),
+            trace: traceContextOf(job.traceparent, job.tracestate),
           },
         });
       } catch (error) {

@@ -19,6 +19,7 @@ import { BatchSizer, requeuePassPlan, runRequeuePass, type RequeueCounts, type R
 import type { DequeuedJob, DequeueResult } from './scripts/dequeue.js';
 import type { FailCall } from './scripts/fail.js';
 import type { EnqueueReply } from './scripts/enqueue.js';
+import { traceContextOf } from './trace-context.js';
 import { TypeRegistry } from './type-registry.js';
 import * as valid from './validation.js';
 
@@ -45,6 +46,10 @@ export interface EnqueueRequest {
   backoffMs?: unknown;
   /** The longest such wait; undefined: 1 h. */
   backoffMaxMs?: unknown;
+  /** W3C trace context of the enqueue (SPEC 5.16), kept with the job; a malformed one is ignored. */
+  traceparent?: unknown;
+  /** Kept only beside a valid traceparent. */
+  tracestate?: unknown;
 }
 
 export interface FailRequest {
@@ -115,6 +120,7 @@ export class QueueEngine {
       cost: request.cost === undefined ? 1 : valid.cost(request.cost),
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
       ...valid.backoffOf(request, this.options.defaultBackoffMs),
+      trace: traceContextOf(request.traceparent, request.tracestate),
     };
     const [reply] = await Promise.all([this.core.scripts.enqueue.enqueue(queueType, job), this.registerType(queueType)]);
     return reply;

@@ -1,5 +1,6 @@
 // enqueue.lua and enqueue_batch.lua: KEYS/ARGV of a job's enqueue, and the checked replies.
 import { queueKeys, typeKeys } from '../keys.js';
+import { encodeTraceContext, type TraceContext } from '../trace-context.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptArg, type ScriptContext } from './runner.js';
 
@@ -23,6 +24,8 @@ export interface EnqueueJob {
   /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (SPEC 5.13); 0 or undefined: at once. */
   backoffMs?: number;
   backoffMaxMs?: number;
+  /** The W3C trace context of its enqueue, handed back with the job (SPEC 5.16); undefined: none. */
+  trace?: TraceContext;
 }
 
 export interface EnqueueReply {
@@ -31,7 +34,7 @@ export interface EnqueueReply {
   lengthBefore: number;
 }
 
-/** The 9 ARGV fields of a job, in the order both scripts read them. */
+/** The 11 ARGV fields of a job, in the order both scripts read them. */
 function jobArgs(job: EnqueueJob): ScriptArg[] {
   return [
     job.queueId,
@@ -44,6 +47,9 @@ function jobArgs(job: EnqueueJob): ScriptArg[] {
     job.delayMs ?? 0,
     // One field, empty for the many jobs without a back-off.
     job.backoffMs ? `${job.backoffMs}|${job.backoffMaxMs ?? 0}` : '',
+    // Reserved for another field; the scripts do not read it.
+    '',
+    encodeTraceContext(job.trace),
   ];
 }
 
