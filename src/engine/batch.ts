@@ -56,10 +56,18 @@ function invalid(error: unknown): InvalidJob {
 export class BatchOperations {
   constructor(private readonly core: EngineCore) {}
 
-  /** Results in the order of the jobs; invalid jobs are not sent to Redis. */
-  async enqueue(queueType: unknown, jobs: readonly BatchEnqueueJob[]): Promise<BatchEnqueueResult[]> {
+  /**
+   * Results in the order of the jobs; invalid jobs are not sent to Redis. A job without a valid
+   * traceparent of its own gets `requestTrace`'s, when that is valid (the request's headers).
+   */
+  async enqueue(
+    queueType: unknown,
+    jobs: readonly BatchEnqueueJob[],
+    requestTrace: { traceparent?: unknown; tracestate?: unknown } = {},
+  ): Promise<BatchEnqueueResult[]> {
     const type = valid.identifier('queue_type', queueType);
     const { defaultRequeueLimit, defaultBackoffMs } = this.core.options;
+    const sharedTrace = traceContextOf(requestTrace.traceparent, requestTrace.tracestate);
     const results: BatchEnqueueResult[] = new Array(jobs.length);
     const pending: { index: number; job: EnqueueJob }[] = [];
     jobs.forEach((job, index) => {
@@ -76,7 +84,7 @@ export class BatchOperations {
             cost: job.cost === undefined ? 1 : valid.cost(job.cost),
             delayMs: job.delayMs === undefined ? 0 : valid.delayMs(job.delayMs),
             ...valid.backoffOf(job, defaultBackoffMs),
-            trace: traceContextOf(job.traceparent, job.tracestate),
+            trace: traceContextOf(job.traceparent, job.tracestate) ?? sharedTrace,
           },
         });
       } catch (error) {
