@@ -26,6 +26,13 @@ export interface EnqueueJob<P = unknown> {
   /** Retry n waits backoffMs x 2^(n-1), at most backoffMaxMs (server defaults: default_backoff_ms, 1 h). */
   backoffMs?: number;
   backoffMaxMs?: number;
+  /**
+   * W3C trace context kept with the job and handed back with it (SPEC 5.16). Default: the active
+   * OpenTelemetry span's, when `@opentelemetry/api` is installed and a span is active.
+   */
+  traceparent?: string;
+  /** Sent only with a traceparent of this job's own. */
+  tracestate?: string;
 }
 
 export interface EnqueueInput<P = unknown> extends EnqueueJob<P> {
