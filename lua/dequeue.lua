@@ -9,8 +9,9 @@
 -- <tag>:limits (the type's flow control, lua/include/flow.lua).
 -- ARGV[1] job expire interval (ms)
 --
--- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+-- Reply: {1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace}
 --   attempt: this delivery's number, 1 for the first (the job's retries + 1)
+--   trace: the W3C trace context its enqueue kept ('' for none; see parse_job)
 --        {0, next_ready_us, refused}  when no job comes out: refused is '' when no queue is ready, and
 --          next_ready_us the earliest time a queue becomes ready or a delayed job comes due (-1 when the
 --          type has neither queued nor delayed jobs); or refused names the type's limit that held back a
@@ -36,7 +37,7 @@ local gate = open_gate(tag, KEYS[2], now)
 local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget, nil, gate)
 close_gate(tag, gate, now)
 if out then
-  return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+  return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }
 end
 if gate and gate.refused then
   return { 0, gate.retry_us or -1, gate.refused }

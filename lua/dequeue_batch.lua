@@ -11,7 +11,8 @@
 -- ARGV[1] job expire interval (ms)
 -- ARGV[2] count: the most jobs to hand out (bounded by the caller)
 --
--- Reply: {next_ready_ms, refused, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, ...}
+-- Reply: {next_ready_ms, refused, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace, ...}
+--   (7 fields per job, as dequeue.lua's)
 --   next_ready_ms: when fewer than count jobs came out, ms from now until the type's next queue is
 --   ready (0: now), or -1 when the type has no queued job; 0 when count jobs came out.
 --   refused: '' or the type's limit that stopped the call with a queue ready (as in dequeue.lua); then

@@ -19,6 +19,8 @@
 --         waits backoff x 2^(n-1) ms, at most backoff_max
 -- ARGV[10] max_active: '' or 0 for no limit, else at most that many of the queue's jobs active at once
 --          (unless pinned by the limits API, lua/limits.lua)
+-- ARGV[11] W3C trace context: '' or absent (none), or "<traceparent>" or "<traceparent> <tracestate>",
+--         validated by the caller (src/engine/trace-context.ts); kept in the job's record (parse_job)
 -- <tag>:delayed and <tag>:delayed_counts are derived from KEYS[1] (same hash tag).
 --
 -- Reply: {'queued' | 'duplicate' | 'rejected', queue_length} (the queue's length before this call,
@@ -51,5 +53,6 @@ local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key,
   backoff = backoff,
   backoff_max = backoff_max,
   max_active = tonumber(ARGV[10]) or 0,
+  trace = trace_of(ARGV[11]),
 }, now)
 return { status, queue_length }

@@ -6,9 +6,10 @@
 -- KEYS[3] <tag>:totals
 -- Each job's <tag>:queue:<qid>, <tag>:jobs:<qid> and <tag>:idle:<qid> are derived from KEYS[1]
 -- (same hash tag, so the same cluster slot).
--- ARGV: 10 fields per job: queue_id, job_id, payload (JSON text), interval (ms), requeue limit,
+-- ARGV: 11 fields per job: queue_id, job_id, payload (JSON text), interval (ms), requeue limit,
 --       max queued length ('' for no limit), cost, delay (ms; 0 queues the job now), back-off ('' or
---       "<backoff_ms>|<backoff_max_ms>", as for enqueue.lua), max_active ('' or 0 for no limit)
+--       "<backoff_ms>|<backoff_max_ms>", as for enqueue.lua), max_active ('' or 0 for no limit), trace
+--       context ('' for none, as enqueue.lua's ARGV[11])
 --
 -- Reply: {status_1, queue_length_1, status_2, queue_length_2, ...} in the order of the jobs (each queue's
 --        length before that job),
@@ -26,7 +27,7 @@ local now = now_us()
 promote_due(tag, now, PROMOTE_PER_CALL)
 local reply = {}
 local tally = new_tally()
-local FIELDS = 10
+local FIELDS = 11
 for i = 1, #ARGV, FIELDS do
   local backoff, backoff_max = backoff_of(ARGV[i + 8])
   local status, queue_length = enqueue_job(tag, ready_key, queues_key, totals_key, {
@@ -41,6 +42,7 @@ for i = 1, #ARGV, FIELDS do
     backoff = backoff,
     backoff_max = backoff_max,
     max_active = tonumber(ARGV[i + 9]) or 0,
+    trace = trace_of(ARGV[i + 10]),
   }, now, tally)
   reply[#reply + 1] = status
   reply[#reply + 1] = queue_length

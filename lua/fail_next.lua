@@ -16,7 +16,8 @@
 -- Reply: {'none'} the job is not active (nothing is handed out)
 --      | {outcome ('retry' | 'dead'), run_at_us (0 for dead), 0, refused}  nothing handed out next
 --        (refused: '' or the type's limit that held back a ready queue, as in dequeue.lua)
---      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+--      | {outcome, run_at_us, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace}
+--        (the next job's fields as dequeue.lua's)
 -- Cost: fail.lua's plus dequeue.lua's.
 
 -- @include common
@@ -38,4 +39,5 @@ close_gate(tag, gate, now)
 -- The slot this fail freed, unless the next job took it.
 free_type_slot(tag, k.active, out and 0 or 1, now)
 if not out then return { outcome, run_at or 0, 0, gate and gate.refused or '' } end
-return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1,
+  out.job.trace or '' }

@@ -13,8 +13,8 @@
 -- ARGV[4..] queue_id, job_id pairs to finish (bounded by the caller)
 --
 -- Reply: {finished_1, ..., finished_n, next_ready_ms, refused, queue_id, job_id, payload, requeues_remaining,
---         queue_length_after, attempt, ...}: n = the pairs given, 1 finished / 0 not active each;
---         next_ready_ms and refused as dequeue_batch.lua's first two fields, then 6 fields per job handed out.
+--         queue_length_after, attempt, trace, ...}: n = the pairs given, 1 finished / 0 not active each;
+--         next_ready_ms and refused as dequeue_batch.lua's first two fields, then 7 fields per job handed out.
 -- Cost: finish_batch.lua's plus dequeue_batch.lua's.
 
 -- @include common

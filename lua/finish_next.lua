@@ -17,7 +17,7 @@
 -- Reply: {0} the job is not active (nothing is handed out)
 --      | {1, 0, refused} finished, nothing handed out next (refused: '' or the type's limit that held
 --        back a ready queue, as in dequeue.lua)
---      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt}
+--      | {1, 1, queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace} (as dequeue.lua)
 -- Cost: finish.lua's plus dequeue.lua's: O(log n) in active jobs and ready queues of the type.
 
 -- @include common
@@ -37,4 +37,4 @@ close_gate(tag, gate, now)
 -- The slot this finish freed, unless the next job took it.
 free_type_slot(tag, active_key, out and 0 or 1, now)
 if not out then return { 1, 0, gate and gate.refused or '' } end
-return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1 }
+return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }

@@ -48,6 +48,8 @@ export interface ServerSection {
   headersTimeoutMs: number;
   /** A whole request (headers and body) must arrive within this many ms (slow-client guard). */
   requestTimeoutMs: number;
+  /** OTLP/HTTP collector base URL for spans (SPEC 5.16); undefined: OTEL_EXPORTER_OTLP_ENDPOINT decides. */
+  otelEndpoint?: string;
 }
 
 export interface RedisNode {
@@ -79,12 +81,20 @@ export interface RedisSection {
   sentinelName?: string;
 }
 
+/** Span export over OTLP/HTTP (SPEC 5.16), on when otel_endpoint or the OTLP environment variables say where. */
+export interface TracingSettings {
+  /** The traces URL (otel_endpoint + /v1/traces); undefined: the exporter reads OTEL_EXPORTER_OTLP_* itself. */
+  tracesUrl?: string;
+}
+
 export interface Config {
   /** Absolute path of the file this config was read from. */
   path: string;
   sharq: SharqSection;
   server: ServerSection;
   redis: RedisSection;
+  /** undefined: tracing is off, and nothing of the OpenTelemetry SDK is loaded. */
+  tracing?: TracingSettings;
 }
 
 /** What happened to a job, as counted per queue type by the Prometheus counters. */

@@ -272,8 +272,23 @@ end
 -- A JSON payload never starts with digits and a '|', so the other two cannot be confused. retries counts
 -- the times the job went back after a delivery (a fail or an expiry), so its deliveries so far are
 -- retries while it waits and retries + 1 while it is active (src/engine/job-record.ts reads the same).
+-- A job enqueued with a W3C trace context (SPEC 5.16) has it in front of one of the forms above:
+--   "@<trace_len>|<trace><record>"
+--     trace: "<traceparent>" or "<traceparent> <tracestate>" (trace_len bytes), as enqueue got it;
+--     every rewrite of the record (fail, requeue, dead letter, replay) keeps it. Jobs without one keep
+--     the forms above byte for byte, and pay one byte compare to tell.
 local LONG_RECORD = 126 -- '~'
-local function parse_job(raw)
+local TRACED_RECORD = 64 -- '@'
+
+-- The trace context of a record (nil for none) and the record without it.
+local function split_trace(raw)
+  if string.byte(raw, 1) ~= TRACED_RECORD then return nil, raw end
+  local trace_len, at = string.match(raw, '^@(%d+)|()')
+  local trace_end = at + tonumber(trace_len) - 1
+  return string.sub(raw, at, trace_end), string.sub(raw, trace_end + 1)
+end
+
+local function parse_untraced_job(raw)
   if string.byte(raw, 1) == LONG_RECORD then
     local remaining, limit, cost, retries, backoff, backoff_max, error_len, at =
       string.match(raw, '^~(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
@@ -293,14 +308,28 @@ local function parse_job(raw)
     payload = string.sub(raw, sep + 1) }
 end
 
--- retries, backoff and backoff_max may be left out (0), and error (none).
+local function parse_job(raw)
+  if string.byte(raw, 1) ~= TRACED_RECORD then return parse_untraced_job(raw) end
+  local trace, record = split_trace(raw)
+  local job = parse_untraced_job(record)
+  job.trace = trace
+  return job
+end
+
+-- retries, backoff and backoff_max may be left out (0), error (none) and trace (none).
 local function format_job(job)
   local head = int_str(job.remaining) .. '|' .. int_str(job.limit) .. '|' .. int_str(job.cost) .. '|'
   local retries, backoff = job.retries or 0, job.backoff or 0
-  if retries == 0 and backoff == 0 and not job.error then return head .. job.payload end
-  local err = job.error or ''
-  return '~' .. head .. int_str(retries) .. '|' .. int_str(backoff) .. '|' .. int_str(job.backoff_max or 0) .. '|' ..
-    int_str(#err) .. '|' .. err .. job.payload
+  local record
+  if retries == 0 and backoff == 0 and not job.error then
+    record = head .. job.payload
+  else
+    local err = job.error or ''
+    record = '~' .. head .. int_str(retries) .. '|' .. int_str(backoff) .. '|' .. int_str(job.backoff_max or 0) .. '|' ..
+      int_str(#err) .. '|' .. err .. job.payload
+  end
+  if not job.trace then return record end
+  return '@' .. int_str(#job.trace) .. '|' .. job.trace .. record
 end
 
 -- How long retry n (1 for the first) of the job waits, in ms: backoff x 2^(n-1), at most backoff_max.

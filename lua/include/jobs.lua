@@ -51,9 +51,16 @@ local function set_max_active(tag, ready_key, qid, m, max_active, now)
   unblock_if_freed(tag, ready_key, qid, m, was_full, now)
 end
 
+-- A job's trace context as enqueue sends it: '' or absent (none) or as the record keeps it (parse_job).
+local function trace_of(arg)
+  if arg == nil or arg == '' then return nil end
+  return arg
+end
+
 -- Appends one job to its queue (or parks it until j.delay_ms has passed), creating the queue on
 -- first use. j = {qid, jid, payload (JSON text), interval_ms, limit, max_len (nil: no limit), cost,
--- delay_ms, backoff, backoff_max, max_active (0: no limit)}. Returns 'queued' | 'duplicate' | 'rejected' and the queue's length before the call,
+-- delay_ms, backoff, backoff_max, max_active (0: no limit), trace (nil: none; see parse_job)}. Returns 'queued' |
+-- 'duplicate' | 'rejected' and the queue's length before the call,
 -- its delayed jobs included (max queued length counts them).
 -- Without a max length, HSETNX stores the body and finds a duplicate in one call, and the length
 -- comes from RPUSH's answer; a queue whose meta is unchanged is not written again.
@@ -68,7 +75,7 @@ local function enqueue_job(tag, ready_key, queues_key, totals_key, j, now, tally
     end
   end
   local record = format_job({ remaining = j.limit, limit = j.limit, cost = j.cost, backoff = j.backoff,
-    backoff_max = j.backoff_max, payload = j.payload })
+    backoff_max = j.backoff_max, trace = j.trace, payload = j.payload })
   if redis.call('HSETNX', jobs_key, j.jid, record) == 0 then
     return 'duplicate', queue_length or queue_length_of(tag, j.qid)
   end
@@ -197,12 +204,13 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
   return 1
 end
 
--- Hands out up to `count` jobs as dequeue_job would, all at `now`, appending 6 fields per job to
--- `reply` (queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt), within the
--- type's limits. Returns next_ready_ms, refused and the number of jobs handed out. next_ready_ms: when fewer than count came out, ms
--- from now until the type's next queue is ready (0: now), or -1 when the type has no queued job; 0 when
--- count jobs came out. refused: '' or the type's limit that stopped the call (gate_allows); then
--- next_ready_ms is when it lifts, -1 when a resume or a freed slot will tell.
+-- Hands out up to `count` jobs as dequeue_job would, all at `now`, appending 7 fields per job to
+-- `reply` (queue_id, job_id, payload, requeues_remaining, queue_length_after, attempt, trace ('' for
+-- none)), within the type's limits. Returns next_ready_ms, refused and the number of jobs handed out.
+-- next_ready_ms: when fewer than count came out, ms from now until the type's next queue is ready
+-- (0: now), or -1 when the type has no queued job; 0 when count jobs came out. refused: '' or the
+-- type's limit that stopped the call (gate_allows); then next_ready_ms is when it lifts, -1 when a
+-- resume or a freed slot will tell.
 local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, count, reply)
   local budget = { left = 3 }
   local handed = 0
@@ -218,6 +226,7 @@ local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, 
     reply[#reply + 1] = out.job.remaining
     reply[#reply + 1] = out.queue_length
     reply[#reply + 1] = out.job.retries + 1
+    reply[#reply + 1] = out.job.trace or ''
   end
   write_tally(tally, totals_key, tag, now, 'deq')
   close_gate(tag, gate, now)

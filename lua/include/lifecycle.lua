@@ -128,7 +128,8 @@ local function promote_due(tag, now, limit, always_peek)
     local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
     if raw then
       local m = read_meta(queues_key, qid) or revive_meta(tag, qid, 0)
-      local retries = string.match(raw, '^~%-?%d+|%-?%d+|%d+|(%d+)|')
+      local _, record = split_trace(raw)
+      local retries = string.match(record, '^~%-?%d+|%-?%d+|%d+|(%d+)|')
       local length
       if retries and retries ~= '0' then
         length = redis.call('LPUSH', queue_key_of(tag, qid), jid)

@@ -1,5 +1,6 @@
 // SharqClient: one method per route of openapi.json, camelCase in and out, typed errors.
 import { CLIENT_ROUTES, routePath, type OperationId } from './routes.js';
+import { activeTraceHeaders } from './tracing.js';
 import { Transport, type HttpCall, type TransportOptions } from './transport.js';
 import type {
   BatchEnqueueResult,
@@ -52,6 +53,12 @@ function enqueueWire<P>(job: EnqueueJob<P>): EnqueueWire {
   };
 }
 
+/** The job's own trace context as headers, else the active span's (SPEC 5.16). */
+async function traceHeaders(job: { traceparent?: string; tracestate?: string }): Promise<Record<string, string>> {
+  if (job.traceparent === undefined) return activeTraceHeaders();
+  return job.tracestate === undefined ? { traceparent: job.traceparent } : { traceparent: job.traceparent, tracestate: job.tracestate };
+}
+
 function jobRefsWire(jobs: readonly JobRef[]): Array<{ queue_id: string; job_id: string }> {
   return jobs.map((j) => ({ queue_id: j.queueId, job_id: j.jobId }));
 }
@@ -82,16 +89,28 @@ export class SharqClient {
     const reply = await this.call(
       'enqueue',
       { queue_type: input.queueType, queue_id: input.queueId },
-      { body: enqueueWire(input), expect: [201], retrySafe: true },
+      { body: enqueueWire(input), expect: [201], retrySafe: true, headers: await traceHeaders(input) },
     );
     const { status: _status, message: _message, ...rest } = reply.body as ReplyBody<'/enqueue/{queue_type}/{queue_id}/', 'post', 201>;
     return camelize(rest);
   }
 
-  /** Enqueues up to `max_batch` jobs; each job is atomic, so the batch is retried as a whole (duplicates are harmless). */
+  /**
+   * Enqueues up to `max_batch` jobs; each job is atomic, so the batch is retried as a whole (duplicates
+   * are harmless). A job's own `traceparent` goes with it; the others get the active span's.
+   */
   async enqueueBatch<P>(input: { queueType: string; jobs: ReadonlyArray<EnqueueJob<P>> }): Promise<BatchEnqueueResult[]> {
-    const jobs: BatchEnqueueWire[] = input.jobs.map((job) => ({ queue_id: job.queueId, ...enqueueWire(job) }));
-    const reply = await this.call('enqueueBatch', { queue_type: input.queueType }, { body: { jobs }, expect: [200], retrySafe: true });
+    const jobs: BatchEnqueueWire[] = input.jobs.map((job) => ({
+      queue_id: job.queueId,
+      ...enqueueWire(job),
+      ...(job.traceparent === undefined ? {} : { traceparent: job.traceparent, tracestate: job.tracestate }),
+    }));
+    const reply = await this.call('enqueueBatch', { queue_type: input.queueType }, {
+      body: { jobs },
+      expect: [200],
+      retrySafe: true,
+      headers: await activeTraceHeaders(),
+    });
     return (reply.body as ReplyBody<'/enqueue/{queue_type}/', 'post', 200>).results.map((r) => {
       if (r.status === 'queued') {
         const { message: _message, ...rest } = r;

@@ -653,6 +653,10 @@ export interface components {
             backoff_max_ms?: components["schemas"]["BackoffMaxMs"];
             /** @description As in a single enqueue. */
             max_active?: components["schemas"]["MaxActive"];
+            /** @description This job's own W3C `traceparent`: when valid it wins over the request's header for this job; a malformed one is ignored (the request's header then applies). */
+            traceparent?: string;
+            /** @description The `tracestate` of this job's own `traceparent`, kept as the header's would be. */
+            tracestate?: string;
         };
         BatchEnqueueRequest: {
             /** @description 1 to `max_batch` jobs (default 1000). */
@@ -682,6 +686,8 @@ export interface components {
             /** @description Jobs left in the queue after this dequeue. */
             current_queue_length: number;
             attempt: components["schemas"]["Attempt"];
+            traceparent?: components["schemas"]["Traceparent"];
+            tracestate?: components["schemas"]["Tracestate"];
         };
         BatchJob: {
             queue_id: components["schemas"]["Identifier"];
@@ -690,6 +696,8 @@ export interface components {
             requeues_remaining: components["schemas"]["RequeuesRemaining"];
             current_queue_length: number;
             attempt: components["schemas"]["Attempt"];
+            traceparent?: components["schemas"]["Traceparent"];
+            tracestate?: components["schemas"]["Tracestate"];
         };
         DequeuedBatch: {
             /** @constant */
@@ -1002,6 +1010,10 @@ export interface components {
             status: "success";
             paused_until_ms: components["schemas"]["PausedUntil"];
         };
+        /** @description The W3C `traceparent` the job was enqueued with (present only for a job enqueued with a valid one): its producer's trace. */
+        Traceparent: string;
+        /** @description The W3C `tracestate` kept beside the job's `traceparent`, when it came with one. */
+        Tracestate: string;
     };
     responses: {
         /** @description Invalid request: malformed JSON, a missing field, a wrong type or value; the message names the field. */
@@ -1074,6 +1086,10 @@ export interface components {
         nextWait: number;
         /** @description Also hand out up to this many next jobs of the type (1 to `max_batch`), as `GET /dequeue/<queue_type>/?count=` would; the reply carries them as `jobs`. */
         nextCount: number;
+        /** @description W3C Trace Context (https://www.w3.org/TR/trace-context/) of the caller: kept with the job and handed back by the dequeues that hand it out, through retries, dead letters and replays. A malformed value is ignored (as the W3C asks), never a 400. Version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, lower-case, ids not all zeros; a later version is kept as its first 55 characters. */
+        traceparent: string;
+        /** @description W3C `tracestate` of the caller: kept only beside a valid `traceparent` and when well-formed (at most 32 members); over 512 characters it is cut as the W3C advises (members over 128 characters first, then from the end). */
+        tracestate: string;
     };
     requestBodies: never;
     headers: never;
@@ -1104,7 +1120,12 @@ export interface operations {
     enqueue: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context (https://www.w3.org/TR/trace-context/) of the caller: kept with the job and handed back by the dequeues that hand it out, through retries, dead letters and replays. A malformed value is ignored (as the W3C asks), never a 400. Version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, lower-case, ids not all zeros; a later version is kept as its first 55 characters. */
+                traceparent?: components["parameters"]["traceparent"];
+                /** @description W3C `tracestate` of the caller: kept only beside a valid `traceparent` and when well-formed (at most 32 members); over 512 characters it is cut as the W3C advises (members over 128 characters first, then from the end). */
+                tracestate?: components["parameters"]["tracestate"];
+            };
             path: {
                 queue_type: components["parameters"]["queue_type"];
                 queue_id: components["parameters"]["queue_id"];
@@ -1145,7 +1166,12 @@ export interface operations {
     enqueueBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description W3C Trace Context (https://www.w3.org/TR/trace-context/) of the caller: kept with the job and handed back by the dequeues that hand it out, through retries, dead letters and replays. A malformed value is ignored (as the W3C asks), never a 400. Version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`, lower-case, ids not all zeros; a later version is kept as its first 55 characters. */
+                traceparent?: components["parameters"]["traceparent"];
+                /** @description W3C `tracestate` of the caller: kept only beside a valid `traceparent` and when well-formed (at most 32 members); over 512 characters it is cut as the W3C advises (members over 128 characters first, then from the end). */
+                tracestate?: components["parameters"]["tracestate"];
+            };
             path: {
                 queue_type: components["parameters"]["queue_type"];
             };

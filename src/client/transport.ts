@@ -51,6 +51,8 @@ export interface HttpCall {
   /** Added to the timeout (a long-poll's wait). */
   extraTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Sent beside the client's own (a trace context). */
+  headers?: Record<string, string>;
 }
 
 export interface HttpReply {
@@ -102,7 +104,7 @@ export class Transport {
     }
     const timeout = AbortSignal.timeout(this.timeoutMs + (call.extraTimeoutMs ?? 0));
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-    const headers = call.body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+    const headers = { ...this.headers, ...call.headers, ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) };
     const request = `${call.method} ${call.path}`;
     let text: string;
     let status: number;

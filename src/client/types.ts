@@ -28,6 +28,13 @@ export interface EnqueueJob<P = unknown> {
   backoffMaxMs?: number;
   /** At most this many of the queue's jobs active at once; like `interval`, the latest enqueue's applies unless pinned (setQueueLimits). */
   maxActive?: number;
+  /**
+   * W3C trace context kept with the job and handed back with it (SPEC 5.16). Default: the active
+   * OpenTelemetry span's, when `@opentelemetry/api` is installed and a span is active.
+   */
+  traceparent?: string;
+  /** Sent only with a traceparent of this job's own. */
+  tracestate?: string;
 }
 
 export interface EnqueueInput<P = unknown> extends EnqueueJob<P> {

@@ -11,6 +11,7 @@ import { backoffMs, pause } from './transport.js';
 import type { FailResult, Job } from './types.js';
 import { startLease, type LeaseOptions } from './lease.js';
 import { Slots } from './slots.js';
+import { inJobSpan, loadOtel } from './tracing.js';
 
 export interface WorkerJob<P = unknown> extends Job<P> {
   queueType: string;
@@ -188,7 +189,10 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     const lease = startLease(client, queueType, job, options, emit);
     emit({ type: 'job-started', job });
     try {
-      await options.handler({ ...job, queueType, signal: lease.signal });
+      // In a span of the producer's trace, when the app uses OpenTelemetry (SPEC 5.16).
+      await inJobSpan({ ...job, queueType }, async () => {
+        await options.handler({ ...job, queueType, signal: lease.signal });
+      });
     } catch (error) {
       lease.stop();
       // A lost lease means the job may be running elsewhere now: a fail would end that lease.
@@ -304,6 +308,8 @@ export async function runWorker<P = unknown>(options: WorkerOptions<P>): Promise
     }
   }
 
+  // Handler spans need @opentelemetry/api at hand before the first job (when the app has it).
+  await loadOtel();
   // Single-job dequeues: one long-poll per slot, so handlers are never starved by one poller's
   // round trips. Batches: one poller asks for as many jobs as there are free slots.
   const pollers = batchSize > 1 ? 1 : concurrency;

@@ -12,6 +12,7 @@ import type {
   RedisSection,
   ServerSection,
   SharqSection,
+  TracingSettings,
 } from '../interfaces.js';
 import { ConfigError } from '../errors.js';
 import { parseIni, type IniFile } from './ini.js';
@@ -105,6 +106,21 @@ const optionalString: Parser<string | undefined> = (raw) => (raw === '' ? undefi
 
 const optionalPort: Parser<number | undefined> = (raw) => (raw === '' ? undefined : port(raw));
 
+// An OTLP/HTTP endpoint as OTEL_EXPORTER_OTLP_ENDPOINT takes it: http(s), the signal's path added later.
+const optionalHttpUrl: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidValue(`expected an http:// or https:// URL (e.g. http://127.0.0.1:4318), ${got(raw)}`);
+  }
+  return raw;
+};
+
 // Key names carry a {hash tag} so one queue's keys share a cluster slot; a brace in the prefix
 // would end up as (or break) that tag.
 const keyPrefix: Parser<string> = (raw) => {
@@ -181,6 +197,7 @@ const SERVER_KEYS: SectionSpec<ServerSection> = {
   authTokens: { ini: 'auth_tokens', parse: tokenList, fallback: [] },
   headersTimeoutMs: { ini: 'headers_timeout', parse: milliseconds(1), fallback: 20_000 },
   requestTimeoutMs: { ini: 'request_timeout', parse: milliseconds(1), fallback: 60_000 },
+  otelEndpoint: { ini: 'otel_endpoint', parse: optionalHttpUrl, fallback: undefined },
 };
 
 const REDIS_KEYS: SectionSpec<RedisSection> = {
@@ -374,6 +391,18 @@ function checkServer(server: ServerSection, file: string): void {
 }
 
 /**
+ * Tracing is on with otel_endpoint (file or SHARQ_OTEL_ENDPOINT), which wins, or with the standard
+ * OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the exporter then reads them, and the
+ * rest of OTEL_EXPORTER_OTLP_*, itself); OTEL_SDK_DISABLED=true turns it off.
+ */
+function tracingOf(server: ServerSection, env: NodeJS.ProcessEnv): TracingSettings | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  if (server.otelEndpoint !== undefined) return { tracesUrl: `${server.otelEndpoint.replace(/\/+$/, '')}/v1/traces` };
+  const standard = [env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT];
+  return standard.some((value) => value !== undefined && value.trim() !== '') ? {} : undefined;
+}
+
+/**
  * Builds the Config from INI text; `path` names the file in messages. Precedence, lowest first:
  * defaults, the file, SHARQ_* environment variables, `overrides` (command-line flags).
  */
@@ -393,7 +422,9 @@ export function parseConfig(
   const server = readSection('sharq-server', SERVER_KEYS, path, ini, env, serverExtra);
   const redis = checkRedis(readSection('redis', REDIS_KEYS, path, ini, env, {}), path);
   checkServer(server, path);
-  return { config: { path: resolve(path), sharq, server, redis }, warnings: unknownKeyWarnings(path, ini) };
+  const tracing = tracingOf(server, env);
+  const config: Config = { path: resolve(path), sharq, server, redis, ...(tracing === undefined ? {} : { tracing }) };
+  return { config, warnings: unknownKeyWarnings(path, ini) };
 }
 
 /** Reads and validates the config file; throws ConfigError with a one-line message. */

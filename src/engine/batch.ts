@@ -6,6 +6,7 @@ import type { EngineCore } from './core.js';
 import type { DequeueBatchReply, DequeuedJob } from './scripts/dequeue.js';
 import type { EnqueueJob, EnqueueReply } from './scripts/enqueue.js';
 import type { JobRef } from './scripts/finish.js';
+import { traceContextOf } from './trace-context.js';
 import * as valid from './validation.js';
 
 /** Jobs per script call: about a millisecond of Redis time at most. */
@@ -24,6 +25,9 @@ export interface BatchEnqueueJob {
   backoffMs?: unknown;
   backoffMaxMs?: unknown;
   maxActive?: unknown;
+  /** W3C trace context (SPEC 5.16); a malformed traceparent is ignored, as for a single enqueue. */
+  traceparent?: unknown;
+  tracestate?: unknown;
 }
 
 /** A job the batch turned down before Redis saw it (400). */
@@ -53,10 +57,18 @@ function invalid(error: unknown): InvalidJob {
 export class BatchOperations {
   constructor(private readonly core: EngineCore) {}
 
-  /** Results in the order of the jobs; invalid jobs are not sent to Redis. */
-  async enqueue(queueType: unknown, jobs: readonly BatchEnqueueJob[]): Promise<BatchEnqueueResult[]> {
+  /**
+   * Results in the order of the jobs; invalid jobs are not sent to Redis. A job without a valid
+   * traceparent of its own gets `requestTrace`'s, when that is valid (the request's headers).
+   */
+  async enqueue(
+    queueType: unknown,
+    jobs: readonly BatchEnqueueJob[],
+    requestTrace: { traceparent?: unknown; tracestate?: unknown } = {},
+  ): Promise<BatchEnqueueResult[]> {
     const type = valid.identifier('queue_type', queueType);
     const { defaultRequeueLimit, defaultBackoffMs } = this.core.options;
+    const sharedTrace = traceContextOf(requestTrace.traceparent, requestTrace.tracestate);
     const results: BatchEnqueueResult[] = new Array(jobs.length);
     const pending: { index: number; job: EnqueueJob }[] = [];
     jobs.forEach((job, index) => {
@@ -74,6 +86,7 @@ export class BatchOperations {
             delayMs: job.delayMs === undefined ? 0 : valid.delayMs(job.delayMs),
             ...valid.backoffOf(job, defaultBackoffMs),
             maxActive: job.maxActive === undefined ? 0 : valid.maxActive(job.maxActive),
+            trace: traceContextOf(job.traceparent, job.tracestate) ?? sharedTrace,
           },
         });
       } catch (error) {

@@ -20,6 +20,7 @@ import { BatchSizer, requeuePassPlan, runRequeuePass, type RequeueCounts, type R
 import type { DequeuedJob, DequeueResult } from './scripts/dequeue.js';
 import type { FailCall } from './scripts/fail.js';
 import type { EnqueueReply } from './scripts/enqueue.js';
+import { traceContextOf } from './trace-context.js';
 import { TypeRegistry } from './type-registry.js';
 import * as valid from './validation.js';
 
@@ -49,6 +50,10 @@ export interface EnqueueRequest {
   backoffMaxMs?: unknown;
   /** At most this many of the queue's jobs active at once (1 to 1,000,000), unless pinned; undefined: no limit. */
   maxActive?: unknown;
+  /** W3C trace context of the enqueue (SPEC 5.16), kept with the job; a malformed one is ignored. */
+  traceparent?: unknown;
+  /** Kept only beside a valid traceparent. */
+  tracestate?: unknown;
 }
 
 export interface FailRequest {
@@ -123,6 +128,7 @@ export class QueueEngine {
       delayMs: request.delayMs === undefined ? 0 : valid.delayMs(request.delayMs),
       ...valid.backoffOf(request, this.options.defaultBackoffMs),
       maxActive: request.maxActive === undefined ? 0 : valid.maxActive(request.maxActive),
+      trace: traceContextOf(request.traceparent, request.tracestate),
     };
     const [reply] = await Promise.all([this.core.scripts.enqueue.enqueue(queueType, job), this.registerType(queueType)]);
     return reply;

@@ -3,6 +3,9 @@
 //   "~<remaining>|<limit>|<cost>|<retries>|<backoff_ms>|<backoff_max_ms>|<error_bytes>|<error><payload JSON>"
 //   "<remaining>|<limit>|<cost>|<payload JSON>"   (no back-off, retry or error: most jobs)
 //   "<remaining>|<payload JSON>"                  (written before requeue_limit and cost were kept)
+// and a traced job (SPEC 5.16) has its trace context in front of one of them:
+//   "@<trace_bytes>|<traceparent>[ <tracestate>]<record>"
+import { decodeTraceContext, type TraceContext } from './trace-context.js';
 
 export interface JobRecord {
   /** -1: requeued forever. */
@@ -17,13 +20,28 @@ export interface JobRecord {
   lastError?: string;
   /** The payload as the JSON text it was enqueued with. */
   payloadJson: string;
+  /** The W3C trace context of its enqueue; undefined: none. */
+  trace?: TraceContext;
 }
 
 const WITH_RETRIES = /^~(-?\d+)\|(-?\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|/;
 const CURRENT = /^(-?\d+)\|(-?\d+)\|(\d+)\|([\s\S]*)$/;
 const FIRST = /^(-?\d+)\|([\s\S]*)$/;
+const TRACED = /^@(\d+)\|/;
 
 export function parseJobRecord(raw: string): JobRecord {
+  if (!raw.startsWith('@')) return parseUntraced(raw);
+  const traced = TRACED.exec(raw);
+  if (!traced) throw new Error(`not a job record: ${raw.slice(0, 40)}`);
+  // Its length is in bytes, as Lua counts it (the context itself is ASCII).
+  const rest = Buffer.from(raw.slice(traced[0].length), 'utf8');
+  const traceBytes = Number(traced[1]);
+  const record = parseUntraced(rest.subarray(traceBytes).toString('utf8'));
+  const trace = decodeTraceContext(rest.subarray(0, traceBytes).toString('utf8'));
+  return trace === undefined ? record : { ...record, trace };
+}
+
+function parseUntraced(raw: string): JobRecord {
   const long = raw.startsWith('~') ? WITH_RETRIES.exec(raw) : null;
   if (long) {
     // The error's length is in bytes (as Lua counts it): cut the rest as UTF-8.

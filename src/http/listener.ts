@@ -4,6 +4,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { WriteStream } from 'node:fs';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { RequestSpan, RequestTracer } from '../tracing/request-tracer.js';
 import { accessLogLine } from './access-log.js';
 import { unauthorizedReply, type BearerAuth } from './auth.js';
 import { readBody } from './body.js';
@@ -24,6 +25,27 @@ export interface ListenerOptions extends RouteDeps {
   /** Serves the table's `serve: 'express'` routes. */
   express: RequestListener;
   resolver?: RouteResolver;
+  /** Makes a span of every request (SPEC 5.16); absent when tracing is off, so a request pays one check. */
+  tracer?: RequestTracer;
+}
+
+/** A header as one string (node gives set-cookie only as an array; others come joined already). */
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Ends the request's span once the reply is out or the connection is gone, with what is known by then. */
+function endSpanOnClose(span: RequestSpan, req: IncomingMessage, res: ServerResponse, known: () => { route?: string; queueType?: string }): void {
+  res.once('close', () => {
+    span.end({
+      method: req.method ?? '',
+      ...known(),
+      status: res.writableFinished ? res.statusCode : undefined,
+      traceparent: headerOf(req, 'traceparent'),
+      tracestate: headerOf(req, 'tracestate'),
+    });
+  });
 }
 
 function clientGone(res: ServerResponse): () => AbortSignal {
@@ -41,7 +63,7 @@ function clientGone(res: ServerResponse): () => AbortSignal {
 }
 
 export function createListener(options: ListenerOptions): RequestListener {
-  const { observeRequest, accessLog, logger } = options;
+  const { observeRequest, accessLog, logger, tracer } = options;
   const resolver = options.resolver ?? new RouteResolver();
 
   function fail(error: unknown, req: IncomingMessage, res: ServerResponse, route: string): void {
@@ -71,6 +93,11 @@ export function createListener(options: ListenerOptions): RequestListener {
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
     const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
     let template = 'unmatched';
+    let params: Record<string, string> | undefined;
+    const span = tracer?.start();
+    if (span !== undefined) {
+      endSpanOnClose(span, req, res, () => (params === undefined ? {} : { route: template, queueType: params.queue_type }));
+    }
     if (observeRequest || accessLog) {
       const started = process.hrtime.bigint();
       res.once('finish', () => {
@@ -90,7 +117,8 @@ export function createListener(options: ListenerOptions): RequestListener {
       writeReply(res, resolution.reply);
       return;
     }
-    const { route, params } = resolution;
+    const { route } = resolution;
+    params = resolution.params;
     template = route.path;
     // 404/405/308/OPTIONS above tell only what the public route table says; routes need a token.
     if (!route.public && options.auth?.allows(req.headers.authorization) === false) {
@@ -98,6 +126,9 @@ export function createListener(options: ListenerOptions): RequestListener {
       return;
     }
     if (route.serve === 'express') options.express(req, res);
-    else void serve(route.serve, route, { params, query, clientGone: clientGone(res) }, req, res);
+    else {
+      const header = (name: string): string | undefined => headerOf(req, name);
+      void serve(route.serve, route, { params, query, clientGone: clientGone(res), header, span }, req, res);
+    }
   };
 }

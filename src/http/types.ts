@@ -2,6 +2,7 @@
 // what a route in the table says about itself.
 import type { QueueEngine } from '../engine/engine.js';
 import type { BatchOperation, JobEvent } from '../interfaces.js';
+import type { JobSpan } from '../tracing/request-tracer.js';
 import type { WaitingRoom } from '../wake/waiting-room.js';
 
 /** What a handler's dependencies are; handlers never touch Redis themselves. */
@@ -27,6 +28,10 @@ export interface RouteInput {
   body?: Buffer;
   /** Aborted when the client goes away before its answer is written (made on first use). */
   clientGone(): AbortSignal;
+  /** A request header (lower-case name); node reads the headers only when a handler asks. */
+  header(name: string): string | undefined;
+  /** The request's span when tracing is on (SPEC 5.16): told the jobs the request hands out. */
+  span?: JobSpan;
 }
 
 export interface Reply {

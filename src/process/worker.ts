@@ -15,6 +15,7 @@ import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
 import { createLongPoll } from '../wake/long-poll.js';
 import { createRedis, describeRedis } from '../redis/client.js';
 import { RedisStatus } from '../redis/status.js';
+import { loadRequestTracer } from '../tracing/load.js';
 import { compactWhenQuiet } from './worker-v8.js';
 
 function tell(message: WorkerMessage): void {
@@ -49,6 +50,9 @@ export async function runWorker(config: Config): Promise<void> {
     logger,
   );
 
+  // The OpenTelemetry SDK is imported here only when tracing is on (SPEC 5.16).
+  const tracer = await loadRequestTracer(config.tracing, logger);
+
   let accessLog: WriteStream | undefined;
   if (config.server.accesslog) accessLog = openAccessLog(config.server.accesslog);
 
@@ -72,6 +76,7 @@ export async function runWorker(config: Config): Promise<void> {
     observeRequest: accessLog ? metrics.request : logRequestsAtHttpLevel(logger, metrics.request),
     onRedisUnavailable: status.markDown,
     express,
+    tracer,
   });
 
   const { headersTimeoutMs, requestTimeoutMs } = config.server;
@@ -143,6 +148,13 @@ export async function runWorker(config: Config): Promise<void> {
         server.closeAllConnections();
       }
       status.closing();
+      // The spans of the last requests go out now; a collector that does not answer holds the exit 2 s at most.
+      if (tracer !== undefined) {
+        await Promise.race([
+          tracer.shutdown().catch((error: unknown) => logger.debug('tracing shutdown failed', errorFields(error))),
+          new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+        ]);
+      }
       await redis.quit().catch((error: unknown) => logger.debug('redis quit failed', errorFields(error)));
       accessLog?.end();
       process.exit(0);

@@ -58,6 +58,7 @@ describe('seed sample files, byte for byte', () => {
       authTokens: [],
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      otelEndpoint: undefined,
     });
     assert.deepEqual(config.redis, {
       db: 0,
@@ -239,6 +240,7 @@ describe('values and defaults', () => {
       authTokens: [],
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 60_000,
+      otelEndpoint: undefined,
     });
     assert.equal(config.redis.db, 3);
     assert.equal(config.redis.keyPrefix, 'my:prefix');
@@ -498,5 +500,42 @@ describe('environment overrides', () => {
       if (saved === undefined) delete process.env.SHARQ_REDIS_DB;
       else process.env.SHARQ_REDIS_DB = saved;
     }
+  });
+});
+
+describe('tracing (SPEC 5.16)', () => {
+  const SERVER = `${MINIMAL}[sharq-server]\n`;
+
+  test('off unless otel_endpoint or an OTLP endpoint variable says where', () => {
+    assert.equal(parse(MINIMAL).config.tracing, undefined);
+    assert.equal('tracing' in parse(MINIMAL).config, false, 'the workers get no tracing field at all');
+    assert.deepEqual(parse(`${SERVER}otel_endpoint : http://collector:4318\n`).config.tracing, {
+      tracesUrl: 'http://collector:4318/v1/traces',
+    });
+    assert.deepEqual(parse(`${SERVER}otel_endpoint = https://otel.example/base/\n`).config.tracing, {
+      tracesUrl: 'https://otel.example/base/v1/traces',
+    });
+    // The standard variables: the exporter reads them itself.
+    assert.deepEqual(parse(MINIMAL, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).config.tracing, {});
+    assert.deepEqual(parse(MINIMAL, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).config.tracing, {});
+    assert.equal(parse(MINIMAL, { OTEL_EXPORTER_OTLP_ENDPOINT: ' ' }).config.tracing, undefined);
+  });
+
+  test('otel_endpoint (file or SHARQ_OTEL_ENDPOINT) wins over the standard variables; OTEL_SDK_DISABLED turns it off', () => {
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318', SHARQ_OTEL_ENDPOINT: 'http://mine:4318' };
+    assert.deepEqual(parse(MINIMAL, env).config.tracing, { tracesUrl: 'http://mine:4318/v1/traces' });
+    assert.equal(parse(`${SERVER}otel_endpoint : http://collector:4318\n`, { OTEL_SDK_DISABLED: 'TRUE' }).config.tracing, undefined);
+    assert.equal(parse(MINIMAL, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).config.tracing, undefined);
+  });
+
+  test('a bad otel_endpoint stops the start with the key named', () => {
+    assertConfigError(
+      () => parse(`${SERVER}otel_endpoint : collector:4318\n`),
+      'sharq.conf: [sharq-server] otel_endpoint: expected an http:// or https:// URL (e.g. http://127.0.0.1:4318), got "collector:4318"',
+    );
+    assertConfigError(
+      () => parse(MINIMAL, { SHARQ_OTEL_ENDPOINT: 'grpc://collector:4317' }),
+      'SHARQ_OTEL_ENDPOINT: expected an http:// or https:// URL (e.g. http://127.0.0.1:4318), got "grpc://collector:4317"',
+    );
   });
 });

@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config', 'redis'],
   ['cli-args.ts'],
   ['engine'],
-  ['wake', 'metrics'],
+  ['wake', 'metrics', 'tracing'],
   ['http', 'migrate'],
   ['process'],
   ['cli.ts', 'healthcheck.ts'],

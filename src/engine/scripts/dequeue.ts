@@ -3,6 +3,7 @@
 // (measured side by side, 2026-12-07).
 import { TYPE_LIMITS, type TypeLimit } from '../../interfaces.js';
 import { typeKeys } from '../keys.js';
+import { decodeTraceContext, type TraceContext } from '../trace-context.js';
 import { ReplyShapeError, int, list, oneOf, text } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
 
@@ -18,6 +19,8 @@ export interface DequeuedJob {
   queueLength: number;
   /** This delivery's number: 1 for the first (SPEC 5.13). */
   attempt: number;
+  /** The W3C trace context its enqueue kept (SPEC 5.16); undefined: none. */
+  trace?: TraceContext;
 }
 
 export interface NoJobReady {
@@ -57,11 +60,11 @@ export function refusedBy(context: ScriptContext, queueType: string, script: str
 }
 
 /** Fields per job in every reply that hands out jobs (dequeue, and finish/fail with next). */
-export const JOB_FIELDS = 6;
+export const JOB_FIELDS = 7;
 
 /** The job whose JOB_FIELDS fields start at reply[at]. */
 export function dequeuedJob(script: string, reply: unknown[], at: number): DequeuedJob {
-  return {
+  const job: DequeuedJob = {
     kind: 'job',
     queueId: text(script, reply[at]),
     jobId: text(script, reply[at + 1]),
@@ -70,6 +73,9 @@ export function dequeuedJob(script: string, reply: unknown[], at: number): Deque
     queueLength: int(script, reply[at + 4]),
     attempt: int(script, reply[at + 5]),
   };
+  const trace = decodeTraceContext(text(script, reply[at + 6]));
+  if (trace !== undefined) job.trace = trace;
+  return job;
 }
 
 export class DequeueScripts {

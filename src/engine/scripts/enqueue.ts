@@ -1,5 +1,6 @@
 // enqueue.lua and enqueue_batch.lua: KEYS/ARGV of a job's enqueue, and the checked replies.
 import { queueKeys, typeKeys } from '../keys.js';
+import { encodeTraceContext, type TraceContext } from '../trace-context.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptArg, type ScriptContext } from './runner.js';
 
@@ -25,6 +26,8 @@ export interface EnqueueJob {
   backoffMaxMs?: number;
   /** At most this many of the queue's jobs active at once, unless pinned (SPEC 5.14); 0 or undefined: no limit. */
   maxActive?: number;
+  /** The W3C trace context of its enqueue, handed back with the job (SPEC 5.16); undefined: none. */
+  trace?: TraceContext;
 }
 
 export interface EnqueueReply {
@@ -33,7 +36,7 @@ export interface EnqueueReply {
   lengthBefore: number;
 }
 
-/** The 10 ARGV fields of a job, in the order both scripts read them. */
+/** The 11 ARGV fields of a job, in the order both scripts read them. */
 function jobArgs(job: EnqueueJob): ScriptArg[] {
   return [
     job.queueId,
@@ -47,6 +50,7 @@ function jobArgs(job: EnqueueJob): ScriptArg[] {
     // One field, empty for the many jobs without a back-off.
     job.backoffMs ? `${job.backoffMs}|${job.backoffMaxMs ?? 0}` : '',
     job.maxActive ?? '',
+    encodeTraceContext(job.trace),
   ];
 }
 

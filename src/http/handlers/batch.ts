@@ -52,11 +52,15 @@ export async function enqueueBatch(input: RouteInput, deps: RouteDeps): Promise<
         backoffMs: job.backoff_ms,
         backoffMaxMs: job.backoff_max_ms,
         maxActive: job.max_active,
+        traceparent: job.traceparent,
+        tracestate: job.tracestate,
       },
     });
     return NOT_AN_OBJECT;
   });
-  const outcome = await deps.engine.batch.enqueue(queueType, wellFormed.map((w) => w.job));
+  // A job's own valid traceparent wins over the request's headers (SPEC 5.16).
+  const requestTrace = { traceparent: input.header('traceparent'), tracestate: input.header('tracestate') };
+  const outcome = await deps.engine.batch.enqueue(queueType, wellFormed.map((w) => w.job), requestTrace);
   outcome.forEach((result, i) => {
     const w = wellFormed[i];
     if (w) results[w.index] = result;

@@ -10,10 +10,14 @@ import type { Reply, RouteDeps, RouteInput } from '../types.js';
 // Payloads are spliced in as the JSON text they were stored as: no parse and re-serialise per job.
 /** A handed-out job's fields as JSON (without braces): the one place they are written, for every route that hands out jobs. */
 export function jobFields(job: DequeuedJob): string {
-  return (
+  const fields =
     `"queue_id":${JSON.stringify(job.queueId)},"job_id":${JSON.stringify(job.jobId)},"payload":${job.payloadJson},` +
-    `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength},"attempt":${job.attempt}`
-  );
+    `"requeues_remaining":${job.requeuesRemaining},"current_queue_length":${job.queueLength},"attempt":${job.attempt}`;
+  // Only a job enqueued with a trace context has these (SPEC 5.16); the others' replies are unchanged.
+  const { trace } = job;
+  if (trace === undefined) return fields;
+  const state = trace.tracestate === undefined ? '' : `,"tracestate":${JSON.stringify(trace.tracestate)}`;
+  return `${fields},"traceparent":"${trace.traceparent}"${state}`;
 }
 
 /** The original's single-job body, or with `count` the batch body; 404 when no job came. */
@@ -63,6 +67,7 @@ export async function dequeue(input: RouteInput, deps: RouteDeps): Promise<Reply
   const queueType = valid.identifier('queue_type', input.params.queue_type ?? 'default');
   const params = dequeueParams(input.query, deps);
   const jobs = await dequeueJobs(queueType, params, input, deps);
+  input.span?.handedOut(queueType, jobs);
   if (jobs.length > 0) {
     deps.onJobEvent?.('dequeued', queueType, jobs.length);
     if (params.count !== undefined) deps.onBatchSize?.('dequeue', queueType, jobs.length);

@@ -19,6 +19,9 @@ export async function enqueue(input: RouteInput, { engine, onJobEvent }: RouteDe
     backoffMs: body.backoff_ms,
     backoffMaxMs: body.backoff_max_ms,
     maxActive: body.max_active,
+    // W3C Trace Context (SPEC 5.16): kept with the job when valid, ignored otherwise.
+    traceparent: input.header('traceparent'),
+    tracestate: input.header('tracestate'),
   });
   // As the original: the length before this enqueue is told whenever a limit was asked for.
   const length = limit === undefined ? {} : { current_queue_length: result.lengthBefore };

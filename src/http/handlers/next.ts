@@ -34,6 +34,7 @@ export async function nextJobs(
   deps: RouteDeps,
 ): Promise<DequeuedJob[]> {
   const jobs = handed.length > 0 ? [...handed] : await waitForJobs(queueType, params.count, params.waitMs, input, deps);
+  input.span?.handedOut(queueType, jobs);
   if (jobs.length > 0) deps.onJobEvent?.('dequeued', queueType, jobs.length);
   return jobs;
 }
