@@ -53,12 +53,11 @@ if qid ~= '' then
   return 1
 end
 
-local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'tokens', 'tokens_at')
-local old_rate, old_burst, tokens, tokens_at = tonumber(v[1]), tonumber(v[2]), tonumber(v[3]), tonumber(v[4])
--- What the bucket holds now, under the limits it had (nil: no bucket, or a full one).
-if old_rate and tokens then
-  tokens = math.min(old_burst or old_rate, tokens + (now - tokens_at) * old_rate / 1000000)
-end
+local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'bucket')
+local old_rate, old_burst = tonumber(v[1]), tonumber(v[2])
+-- What the bucket holds now (micro-tokens), under the limits it had (nil: no bucket, or a full one).
+local micro = nil
+if old_rate and v[3] then micro = bucket_micro(v[3], old_rate, math.floor((old_burst or old_rate) * 1000000), now) end
 
 if ARGV[2] == 'none' then
   redis.call('HDEL', limits_key, 'max_active')
@@ -66,7 +65,7 @@ elseif ARGV[2] ~= '' then
   redis.call('HSET', limits_key, 'max_active', ARGV[2])
 end
 if ARGV[3] == 'none' then
-  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'tokens', 'tokens_at')
+  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'bucket')
 else
   local rate = ARGV[3] ~= '' and tonumber(ARGV[3]) or old_rate
   local burst = old_burst
@@ -74,9 +73,8 @@ else
   if burst then redis.call('HSET', limits_key, 'burst', int_str(burst)) else redis.call('HDEL', limits_key, 'burst') end
   if rate then
     redis.call('HSET', limits_key, 'rate_per_s', ARGV[3] ~= '' and ARGV[3] or v[1])
-    if tokens then
-      redis.call('HSET', limits_key, 'tokens', string.format('%.17g', math.min(tokens, burst or rate)), 'tokens_at',
-        int_str(now))
+    if micro then
+      redis.call('HSET', limits_key, 'bucket', int_str(math.min(micro, math.floor((burst or rate) * 1000000))) .. '|' .. int_str(now))
     end
   end
 end

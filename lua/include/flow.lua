@@ -9,7 +9,9 @@
 --   paused      PAUSED_UNTIL_RESUMED, or the end of a timed pause (us)
 --   max_active  jobs of the type active at once, over all its queues
 --   rate_per_s, burst   the token bucket (burst absent: rate_per_s)
---   tokens, tokens_at   what the bucket held at tokens_at (us, Redis time); absent: full
+--   bucket      "<micro-tokens>|<at_us>": what the bucket held at that Redis time; absent: full. Whole
+--               micro-tokens keep every figure an integer: formatting a fraction ('%.17g') would cost a
+--               dequeue more than the rest of the bucket's work together.
 
 local function limits_key_of(tag) return tag .. ':limits' end
 local function paused_key_of(tag) return tag .. ':paused' end
@@ -30,9 +32,17 @@ local function resume_queue(tag, ready_key, qid, m, now)
   reschedule(tag, ready_key, qid, m, now)
 end
 
+-- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (nil: never used, so full), refilled
+-- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens.
+local function bucket_micro(kept, rate, burst_micro, now)
+  if not kept then return burst_micro end
+  local micro, at = string.match(kept, '^(%-?%d+)|(%d+)$')
+  return math.min(burst_micro, tonumber(micro) + math.floor((now - tonumber(at)) * rate))
+end
+
 -- The type's limits as one dequeue call sees them, or nil when the type has none (one read). While
--- it lets jobs out, gate.slots counts what max_active still allows and gate.tokens what the bucket
--- holds; once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
+-- it lets jobs out, gate.slots counts what max_active still allows and gate.micro what the bucket
+-- holds (micro-tokens; a job of cost c takes c x 1,000,000); once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
 -- 'type_rate') and gate.retry_us says when it lifts (nil: when a resume or a freed slot wakes waiters).
 local function open_gate(tag, active_key, now)
   local state = type_state(tag)
@@ -46,15 +56,10 @@ local function open_gate(tag, active_key, now)
   end
   if state.max_active then gate.slots = tonumber(state.max_active) - redis.call('ZCARD', active_key) end
   if state.rate_per_s then
+    -- rate_per_s tokens a second are rate_per_s micro-tokens a microsecond.
     gate.rate = tonumber(state.rate_per_s)
-    gate.burst = tonumber(state.burst) or gate.rate
-    local tokens = tonumber(state.tokens)
-    if tokens then
-      tokens = math.min(gate.burst, tokens + (now - tonumber(state.tokens_at)) * gate.rate / 1000000)
-    else
-      tokens = gate.burst
-    end
-    gate.tokens = tokens
+    gate.burst_micro = math.floor((tonumber(state.burst) or gate.rate) * 1000000)
+    gate.micro = bucket_micro(state.bucket, gate.rate, gate.burst_micro, now)
   end
   return gate
 end
@@ -68,11 +73,11 @@ local function gate_allows(gate, cost, now)
     gate.refused = 'type_max_active'
     return false
   end
-  if gate.tokens then
-    local need = math.min(cost, gate.burst)
-    if gate.tokens < need then
+  if gate.micro then
+    local need = math.min(cost * 1000000, gate.burst_micro)
+    if gate.micro < need then
       gate.refused = 'type_rate'
-      gate.retry_us = now + math.ceil((need - gate.tokens) * 1000000 / gate.rate)
+      gate.retry_us = now + math.ceil((need - gate.micro) / gate.rate)
       return false
     end
   end
@@ -82,8 +87,8 @@ end
 -- A job of `cost` went out: it takes a slot and `cost` tokens.
 local function gate_take(gate, cost)
   if gate.slots then gate.slots = gate.slots - 1 end
-  if gate.tokens then
-    gate.tokens = gate.tokens - cost
+  if gate.micro then
+    gate.micro = gate.micro - cost * 1000000
     gate.spent = true
   end
 end
@@ -92,7 +97,7 @@ end
 -- counted from the last write either way).
 local function close_gate(tag, gate, now)
   if gate and gate.spent then
-    redis.call('HSET', limits_key_of(tag), 'tokens', string.format('%.17g', gate.tokens), 'tokens_at', int_str(now))
+    redis.call('HSET', limits_key_of(tag), 'bucket', int_str(gate.micro) .. '|' .. int_str(now))
   end
 end
 

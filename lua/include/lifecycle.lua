@@ -22,10 +22,9 @@ local function delayed_key_of(tag) return tag .. ':delayed' end
 local type_state_cache = nil
 local function type_state(tag)
   if not type_state_cache then
-    local v = redis.call('HMGET', tag .. ':limits', 'paused', 'max_active', 'rate_per_s', 'burst', 'tokens', 'tokens_at',
-      'next_due')
-    type_state_cache = { paused = v[1], max_active = v[2], rate_per_s = v[3], burst = v[4], tokens = v[5],
-      tokens_at = v[6], next_due = v[7] }
+    local v = redis.call('HMGET', tag .. ':limits', 'paused', 'max_active', 'rate_per_s', 'burst', 'bucket', 'next_due')
+    type_state_cache = { paused = v[1], max_active = v[2], rate_per_s = v[3], burst = v[4], bucket = v[5],
+      next_due = v[6] }
   end
   return type_state_cache
 end
