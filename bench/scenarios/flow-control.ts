@@ -14,9 +14,8 @@
 
 import { performance } from 'node:perf_hooks';
 
-import type { Redis } from 'ioredis';
-
 import type { QueueEngine } from '../../src/engine/engine.js';
+import { redisNowUs } from '../../test/helpers/engine.js';
 import { httpClient, type HttpClient } from '../../test/helpers/http.js';
 import type { ServerHandle } from '../../test/helpers/server.js';
 import { withDeadline } from '../../test/helpers/wait.js';
@@ -35,11 +34,6 @@ const RATE = 250;
 const BURST = 10;
 const POLLERS = 24;
 const HOLD_MS = 15;
-
-async function redisUs(redis: Redis): Promise<number> {
-  const [seconds, micros] = await redis.time();
-  return Number(seconds) * 1e6 + Number(micros);
-}
 
 interface Lease {
   queueId: string;
@@ -82,7 +76,7 @@ async function drainWithLimits(ctx: BenchContext, server: ServerHandle, settings
         const score = await redis.zscore(key, `${job.queue_id}:${job.job_id}`);
         if (score === null) throw new Error('a dequeued job was not active (its lease ran out?)');
         await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
-        const endUs = await redisUs(redis);
+        const endUs = await redisNowUs(redis);
         const finished = await client.post(`/finish/${TYPE}/${job.queue_id}/${job.job_id}/`);
         if (finished.status !== 200) throw new Error(`finish answered ${finished.status}: ${finished.text}`);
         leases.push({ queueId: job.queue_id, startUs: Number(score) - expireUs, endUs });
