@@ -41,7 +41,7 @@ local script_now_us = nil
 local function now_us()
   if not script_now_us then
     local t = redis.call('TIME')
-    script_now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    script_now_us = t[1] * 1000000 + t[2]
   end
   return script_now_us
 end
@@ -70,22 +70,31 @@ local function idle_key_of(tag, qid) return tag .. ':idle:' .. qid end
 -- enqueues do not change it), paused (0: not paused; PAUSED_UNTIL_RESUMED; else the end of the pause, us).
 local PAUSED_UNTIL_RESUMED = -1
 
+-- Numbers are read with `+ 0` (Lua's own coercion) rather than tonumber(): no library call, half the
+-- cost per number (callgrind); the patterns guarantee digits. Written with one string.format.
 local function parse_meta(raw)
   local interval, pinned, active, last, rest = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)(.*)$')
-  local m = { interval = tonumber(interval), pinned = pinned == '1', active = tonumber(active), last = tonumber(last),
+  local m = { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
     max_active = 0, max_pinned = false, paused = 0 }
   if rest ~= '' then
     local max_active, max_pinned, paused = string.match(rest, '^|(%d+)|(%d)|(%-?%d+)$')
-    m.max_active, m.max_pinned, m.paused = tonumber(max_active), max_pinned == '1', tonumber(paused)
+    m.max_active, m.max_pinned, m.paused = max_active + 0, max_pinned == '1', paused + 0
   end
   return m
 end
 
 local function format_meta(m)
-  local head = int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
   local max_active, paused = m.max_active or 0, m.paused or 0
-  if max_active == 0 and paused == 0 and not m.max_pinned then return head end
-  return head .. '|' .. int_str(max_active) .. '|' .. (m.max_pinned and '1' or '0') .. '|' .. int_str(paused)
+  local pinned = m.pinned and '1' or '0'
+  -- '%d' holds up to 2^63; a last dequeue pushed past 2^53 us (a huge interval x cost) goes through int_str.
+  local last = m.last < 9007199254740992 and m.last or nil
+  if max_active == 0 and paused == 0 and not m.max_pinned then
+    if last then return string.format('%d|%s|%d|%d', m.interval, pinned, m.active, last) end
+    return int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+  end
+  local tail = string.format('|%d|%s|%d', max_active, m.max_pinned and '1' or '0', paused)
+  if last then return string.format('%d|%s|%d|%d', m.interval, pinned, m.active, last) .. tail end
+  return int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last) .. tail
 end
 
 local function read_meta(queues_key, qid)
@@ -292,14 +301,14 @@ local function parse_untraced_job(raw)
   if string.byte(raw, 1) == LONG_RECORD then
     local remaining, limit, cost, retries, backoff, backoff_max, error_len, at =
       string.match(raw, '^~(%-?%d+)|(%-?%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|()')
-    local error_end = at + tonumber(error_len) - 1
-    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = tonumber(retries),
-      backoff = tonumber(backoff), backoff_max = tonumber(backoff_max),
+    local error_end = at + error_len - 1
+    return { remaining = remaining + 0, limit = limit + 0, cost = cost + 0, retries = retries + 0,
+      backoff = backoff + 0, backoff_max = backoff_max + 0,
       error = error_end >= at and string.sub(raw, at, error_end) or nil, payload = string.sub(raw, error_end + 1) }
   end
   local remaining, limit, cost, payload = string.match(raw, '^(%-?%d+)|(%-?%d+)|(%d+)|(.*)$')
   if remaining then
-    return { remaining = tonumber(remaining), limit = tonumber(limit), cost = tonumber(cost), retries = 0, backoff = 0,
+    return { remaining = remaining + 0, limit = limit + 0, cost = cost + 0, retries = 0, backoff = 0,
       backoff_max = 0, payload = payload }
   end
   local sep = string.find(raw, '|', 1, true)

@@ -33,33 +33,40 @@ local function resume_queue(tag, ready_key, qid, m, now)
 end
 
 -- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (nil: never used, so full), refilled
--- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens.
+-- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens. Read with find, sub and
+-- Lua's own coercion: this runs on every dequeue of a rate-limited type.
 local function bucket_micro(kept, rate, burst_micro, now)
   if not kept then return burst_micro end
-  local micro, at = string.match(kept, '^(%-?%d+)|(%d+)$')
-  return math.min(burst_micro, tonumber(micro) + math.floor((now - tonumber(at)) * rate))
+  local bar = string.find(kept, '|', 2, true)
+  local micro = (now - string.sub(kept, bar + 1)) * rate
+  micro = string.sub(kept, 1, bar - 1) + (micro - micro % 1)
+  if micro > burst_micro then return burst_micro end
+  return micro
 end
 
 -- The type's limits as one dequeue call sees them, or nil when the type has none (one read). While
 -- it lets jobs out, gate.slots counts what max_active still allows and gate.micro what the bucket
 -- holds (micro-tokens; a job of cost c takes c x 1,000,000); once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
--- 'type_rate') and gate.retry_us says when it lifts (nil: when a resume or a freed slot wakes waiters).
+-- 'type_rate') and gate.retry_us says when it lifts (false: when a resume or a freed slot wakes waiters).
+-- The gate is made with every field at once (a table grown field by field costs several rehashes).
 local function open_gate(tag, active_key, now)
   local state = type_state(tag)
-  if not (state.paused or state.max_active or state.rate_per_s) then return nil end
-  local gate = {}
-  local paused = tonumber(state.paused)
-  if paused and (paused == PAUSED_UNTIL_RESUMED or paused > now) then
-    gate.refused = 'type_paused'
-    if paused > 0 then gate.retry_us = paused end
-    return gate
+  local paused, max_active, rate = state.paused, state.max_active, state.rate_per_s
+  if not (paused or max_active or rate) then return nil end
+  if paused then
+    paused = paused + 0
+    if paused == PAUSED_UNTIL_RESUMED or paused > now then
+      return { refused = 'type_paused', retry_us = paused > 0 and paused }
+    end
   end
-  if state.max_active then gate.slots = tonumber(state.max_active) - redis.call('ZCARD', active_key) end
-  if state.rate_per_s then
+  local gate = { refused = false, retry_us = false, spent = false,
+    slots = max_active and max_active - redis.call('ZCARD', active_key), rate = false, burst_micro = false, micro = false }
+  if rate then
     -- rate_per_s tokens a second are rate_per_s micro-tokens a microsecond.
-    gate.rate = tonumber(state.rate_per_s)
-    gate.burst_micro = math.floor((tonumber(state.burst) or gate.rate) * 1000000)
-    gate.micro = bucket_micro(state.bucket, gate.rate, gate.burst_micro, now)
+    rate = rate + 0
+    local burst_micro = (state.burst or rate) * 1000000
+    burst_micro = burst_micro - burst_micro % 1
+    gate.rate, gate.burst_micro, gate.micro = rate, burst_micro, bucket_micro(state.bucket, rate, burst_micro, now)
   end
   return gate
 end
@@ -74,7 +81,8 @@ local function gate_allows(gate, cost, now)
     return false
   end
   if gate.micro then
-    local need = math.min(cost * 1000000, gate.burst_micro)
+    local need = cost * 1000000
+    if need > gate.burst_micro then need = gate.burst_micro end
     if gate.micro < need then
       gate.refused = 'type_rate'
       gate.retry_us = now + math.ceil((need - gate.micro) / gate.rate)
@@ -97,7 +105,7 @@ end
 -- counted from the last write either way).
 local function close_gate(tag, gate, now)
   if gate and gate.spent then
-    redis.call('HSET', limits_key_of(tag), 'bucket', int_str(gate.micro) .. '|' .. int_str(now))
+    redis.call('HSET', limits_key_of(tag), 'bucket', string.format('%d|%d', gate.micro, now))
   end
 end
 
@@ -105,7 +113,7 @@ end
 -- slot of the type's max_active, waiting requests are told when the next queue is ready.
 local function free_type_slot(tag, active_key, freed, now)
   if freed == 0 then return end
-  local max_active = redis.call('HGET', limits_key_of(tag), 'max_active')
+  local max_active = type_state(tag).max_active
   if not max_active then return end
   local active = redis.call('ZCARD', active_key)
   if active >= tonumber(max_active) or active + freed < tonumber(max_active) then return end

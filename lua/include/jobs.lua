@@ -137,9 +137,10 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       budget.ready_head_us = false
       return nil
     end
-    if tonumber(head[2]) > now then
+    local score = head[2] + 0
+    if score > now then
       redis.call('ZADD', ready_key, head[2], qid)
-      budget.ready_head_us = tonumber(head[2])
+      budget.ready_head_us = score
       return nil
     end
 
@@ -155,7 +156,8 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       if jid then
         local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
         local job = raw and parse_job(raw)
-        if job and gate and not gate_allows(gate, job.cost, now) then
+        -- gate_allows(gate, 1) held before the pop: only a costlier job needs asking again.
+        if job and gate and job.cost > 1 and not gate_allows(gate, job.cost, now) then
           -- Out of tokens for this job's cost: it and its queue stay as they were.
           redis.call('LPUSH', queue_key, jid)
           redis.call('ZADD', ready_key, head[2], qid)
@@ -194,6 +196,9 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
     return 0
   end
   redis.call('HDEL', jobs_key_of(tag, qid), jid)
+  -- The type's state (read once per call; free_type_slot reads it too) says whether it has delayed
+  -- jobs at all: without, going idle needs no read of the queue's delayed count.
+  if not type_state(tag).next_due then type_has_no_delayed = true end
   local m = read_meta(queues_key, qid)
   if m then
     local was_full = queue_full(m)
