@@ -196,9 +196,6 @@ local function finish_job(tag, active_key, queues_key, qid, jid, now, idle_ttl_m
     return 0
   end
   redis.call('HDEL', jobs_key_of(tag, qid), jid)
-  -- The type's state (read once per call; free_type_slot reads it too) says whether it has delayed
-  -- jobs at all: without, going idle needs no read of the queue's delayed count.
-  if not type_state(tag).next_due then type_has_no_delayed = true end
   local m = read_meta(queues_key, qid)
   if m then
     local was_full = queue_full(m)
