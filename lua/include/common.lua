@@ -31,8 +31,9 @@
 -- The meta's last_dequeue_us is the rate-limit anchor: the queue's next dequeue is not before it + interval.
 -- After a job of cost c it is the dequeue time + (c - 1) intervals, so the next one waits c intervals.
 
--- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it.
-if redis.replicate_commands then redis.replicate_commands() end
+-- Redis < 5 needs effects replication to allow TIME before writes; later versions always do it, and
+-- Redis 7 (the first with REDIS_VERSION_NUM) is spared the call on every script run.
+if not redis.REDIS_VERSION_NUM then redis.replicate_commands() end
 
 local STATS_TTL_MS = 11 * 60 * 1000
 
