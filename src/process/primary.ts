@@ -82,13 +82,14 @@ export class Primary {
     process.on('SIGINT', () => void this.shutdown('SIGINT'));
   }
 
-  private fork(): Promise<void> {
+  /** Forks a worker; resolves with it once it listens. */
+  private fork(): Promise<Worker> {
     const worker = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(this.config) });
     this.forkedAt.set(worker.id, Date.now());
     return new Promise((resolve, reject) => {
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
-        if (message.type === 'sharq:listening') resolve();
+        if (message.type === 'sharq:listening') resolve(worker);
         else reject(new StartupError(message.message));
       });
       worker.once('exit', () => reject(new StartupError(`worker ${worker.id} exited before listening`)));
@@ -115,7 +116,10 @@ export class Primary {
     });
     setTimeout(() => {
       if (this.stopping) return;
-      this.fork().catch((error: unknown) => this.logger.error('replacement worker failed to start', errorFields(error)));
+      this.fork().then(
+        (replacement) => this.logger.info('replacement worker listening', { worker: replacement.id, workerPid: replacement.process.pid }),
+        (error: unknown) => this.logger.error('replacement worker failed to start', errorFields(error)),
+      );
     }, delay);
   }
 

@@ -187,11 +187,10 @@ describe('workers', () => {
         },
         { what: 'a second replacement worker', timeoutMs: 15_000 },
       );
-      const deaths = server
-        .stdout()
-        .split('\n')
-        .filter((l) => l.includes('worker died'))
-        .map((l) => JSON.parse(l) as { restartInMs: number; servedMs: number });
+      // The second line may reach the pipe after the replacement's pid shows.
+      const deathLines = () => server.stdout().split('\n').filter((l) => l.includes('worker died'));
+      await waitFor(() => deathLines().length === 2, { what: 'two "worker died" log lines' });
+      const deaths = deathLines().map((l) => JSON.parse(l) as { restartInMs: number; servedMs: number });
       // A worker that served 5 s was healthy: replaced at once, and the back-off starts over. On a
       // quiet machine both kills come sooner (100 then 200 ms); a loaded one may take longer.
       let young = 0;

@@ -38,6 +38,29 @@ function handlesSigusr2(pid: number): boolean {
 
 const deaths = (server: ServerHandle): LogLine[] => logLines(server).filter((l) => l.message.startsWith('worker died'));
 
+/**
+ * Waits for `count` "worker died" lines. The primary writes each before it forks the replacement, but
+ * the test reads them through a pipe: the new worker's pid can show before the line does.
+ */
+async function deathsLogged(server: ServerHandle, count: number): Promise<LogLine[]> {
+  return waitFor(() => (deaths(server).length >= count ? deaths(server) : false), { what: `${count} "worker died" lines`, timeoutMs: 10_000 });
+}
+
+/**
+ * Waits until every dead worker's replacement has listened (or failed to start): only a listening
+ * worker has its uncaught-exception handler, so the next test may pick any of them.
+ */
+async function replacementsSettled(server: ServerHandle): Promise<void> {
+  await waitFor(
+    () => {
+      const lines = logLines(server);
+      const settled = lines.filter((l) => l.message === 'replacement worker listening' || l.message === 'replacement worker failed to start');
+      return settled.length >= deaths(server).length;
+    },
+    { what: 'every replacement worker to listen', timeoutMs: 60_000 },
+  );
+}
+
 /** Waits until the server has `count` workers again, none of them in `gone`; returns their pids. */
 async function workersReplaced(server: ServerHandle, gone: number[], count: number): Promise<number[]> {
   return waitFor(
@@ -74,7 +97,7 @@ describe('process faults', () => {
     const afterFirst = await workersReplaced(server, [first], 2);
     process.kill(second, 'SIGKILL');
     const afterSecond = await workersReplaced(server, [first, second], 2);
-    const [a, b] = deaths(server);
+    const [a, b] = await deathsLogged(server, 2);
     assert.equal(a?.restartInMs, 0, JSON.stringify(a));
     assert.equal(b?.restartInMs, 0, JSON.stringify(b));
 
@@ -83,13 +106,14 @@ describe('process faults', () => {
     assert.ok(young !== undefined);
     process.kill(young, 'SIGKILL');
     await workersReplaced(server, [first, second, young], 2);
-    const c = deaths(server)[2];
+    const c = (await deathsLogged(server, 3))[2];
     assert.ok((c?.restartInMs ?? 0) > 0, `a young worker's death backs off: ${JSON.stringify(c)}`);
     // A pooled connection to a killed worker fails once; the server itself answers.
     await waitFor(async () => (await request(`${server.url}/`)).status === 200, { what: 'GET / to answer 200', timeoutMs: 60_000 });
   });
 
   test('an uncaught exception: one JSON line with the stack, exit, replacement', async () => {
+    await replacementsSettled(server);
     const pids = await server.workerPids();
     const victim = pids[0];
     assert.ok(victim !== undefined);
@@ -97,7 +121,9 @@ describe('process faults', () => {
     await waitFor(() => handlesSigusr2(victim), { what: `worker ${victim} to load the crash hook`, timeoutMs: 60_000 });
     process.kill(victim, 'SIGUSR2');
     await waitFor(() => !isAlive(victim), { what: `worker ${victim} to exit`, timeoutMs: 10_000 });
-    const crash = logLines(server).filter((l) => l.pid === victim && l.message === 'uncaught exception: exiting');
+    const crashLines = () => logLines(server).filter((l) => l.pid === victim && l.message === 'uncaught exception: exiting');
+    // Written before the exit, read through a pipe: it may come a moment after the exit is seen.
+    const crash = await waitFor(() => (crashLines().length > 0 ? crashLines() : false), { what: 'the crash line', timeoutMs: 10_000 });
     assert.equal(crash.length, 1, server.stdout());
     assert.equal(crash[0]?.level, 'error');
     assert.match(crash[0]?.stack ?? '', /boom: an uncaught exception injected by the test\n\s+at /);
