@@ -87,15 +87,15 @@ end
 local function format_meta(m)
   local max_active, paused = m.max_active or 0, m.paused or 0
   local pinned = m.pinned and '1' or '0'
+  local head
   -- '%d' holds up to 2^63; a last dequeue pushed past 2^53 us (a huge interval x cost) goes through int_str.
-  local last = m.last < 9007199254740992 and m.last or nil
-  if max_active == 0 and paused == 0 and not m.max_pinned then
-    if last then return string.format('%d|%s|%d|%d', m.interval, pinned, m.active, last) end
-    return int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+  if m.last < 9007199254740992 then
+    head = string.format('%d|%s|%d|%d', m.interval, pinned, m.active, m.last)
+  else
+    head = int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
   end
-  local tail = string.format('|%d|%s|%d', max_active, m.max_pinned and '1' or '0', paused)
-  if last then return string.format('%d|%s|%d|%d', m.interval, pinned, m.active, last) .. tail end
-  return int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last) .. tail
+  if max_active == 0 and paused == 0 and not m.max_pinned then return head end
+  return head .. string.format('|%d|%s|%d', max_active, m.max_pinned and '1' or '0', paused)
 end
 
 local function read_meta(queues_key, qid)

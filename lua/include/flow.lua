@@ -32,7 +32,7 @@ local function resume_queue(tag, ready_key, qid, m, now)
   reschedule(tag, ready_key, qid, m, now)
 end
 
--- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (nil: never used, so full), refilled
+-- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (absent: never used, so full), refilled
 -- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens. Read with find, sub and
 -- Lua's own coercion: this runs on every dequeue of a rate-limited type.
 local function bucket_micro(kept, rate, burst_micro, now)
