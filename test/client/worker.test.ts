@@ -152,7 +152,15 @@ test('a JobFailure asks for its retry delay and a hold of its queue; past the li
       if (job.jobId === 'a') throw new JobFailure('429 from the carrier', { retryInMs: 0, holdQueueMs: 1500 });
     },
   });
-  await waitFor(() => rec.of('job-failed').length === 2, { what: 'two fails of a (the retry, then dead)', timeoutMs: 30_000 });
+  await waitFor(
+    () => {
+      if (rec.of('job-failed').length === 2) return true;
+      // Not yet: what happened so far goes into the timeout message.
+      const seen = rec.events.map((e) => `${e.type}${'job' in e ? ` ${e.job.jobId}` : ''}${'outcome' in e ? ` ${e.outcome}` : ''}`);
+      throw new Error(`events ${seen.join(', ')}; handled ${handled.join(',')}`);
+    },
+    { what: 'two fails of a (the retry, then dead)', timeoutMs: 30_000 },
+  );
   stop.abort();
   assert.deepEqual(await worker, { finished: 1, failed: 2, retried: 1, dead: 1, lost: 0 });
   const [first, second] = rec.of('job-failed');
