@@ -57,7 +57,7 @@ local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'bucket')
 local old_rate, old_burst = tonumber(v[1]), tonumber(v[2])
 -- What the bucket holds now (micro-tokens), under the limits it had (nil: no bucket, or a full one).
 local micro = nil
-if old_rate and v[3] then micro = bucket_micro(v[3], old_rate, math.floor((old_burst or old_rate) * 1000000), now) end
+if old_rate and v[3] then micro = bucket_micro(v[3], old_rate, burst_micro_of(old_burst, old_rate), now) end
 
 if ARGV[2] == 'none' then
   redis.call('HDEL', limits_key, 'max_active')
@@ -74,7 +74,7 @@ else
   if rate then
     redis.call('HSET', limits_key, 'rate_per_s', ARGV[3] ~= '' and ARGV[3] or v[1])
     if micro then
-      redis.call('HSET', limits_key, 'bucket', int_str(math.min(micro, math.floor((burst or rate) * 1000000))) .. '|' .. int_str(now))
+      redis.call('HSET', limits_key, 'bucket', int_str(math.min(micro, burst_micro_of(burst, rate))) .. '|' .. int_str(now))
     end
   end
 end

@@ -32,6 +32,12 @@ local function resume_queue(tag, ready_key, qid, m, now)
   reschedule(tag, ready_key, qid, m, now)
 end
 
+-- A bucket's size in whole micro-tokens: burst tokens (burst unset: rate_per_s); both as stored.
+local function burst_micro_of(burst, rate)
+  local micro = (burst or rate) * 1000000
+  return micro - micro % 1
+end
+
 -- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (absent: never used, so full), refilled
 -- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens. Read with find, sub and
 -- Lua's own coercion: this runs on every dequeue of a rate-limited type.
@@ -64,8 +70,7 @@ local function open_gate(tag, active_key, now)
   if rate then
     -- rate_per_s tokens a second are rate_per_s micro-tokens a microsecond.
     rate = rate + 0
-    local burst_micro = (state.burst or rate) * 1000000
-    burst_micro = burst_micro - burst_micro % 1
+    local burst_micro = burst_micro_of(state.burst, rate)
     gate.rate, gate.burst_micro, gate.micro = rate, burst_micro, bucket_micro(state.bucket, rate, burst_micro, now)
   end
   return gate
