@@ -13,7 +13,7 @@
 // with node_modules linked), round by round in turn with this one on the same Redis, so a
 // before/after comparison shares whatever else loads the machine.
 // --requeue: also, per repetition, a requeue storm in small (see requeueRound): µs per job brought back.
-// --instructions: runs redis-server under valgrind's callgrind, collecting inside EVALSHA/EVAL only,
+// --instructions: runs redis-server under valgrind's callgrind, collecting inside FCALL/EVALSHA/EVAL only,
 // and reports instructions per script call: exact and independent of the machine's load (a loaded
 // 2-core machine makes every µs figure noisy). Slow: use few rounds (e.g. --rounds 10 --reps 1).
 
@@ -44,7 +44,7 @@ interface Stat {
 }
 
 /**
- * Every command's calls and µs (the commands a script makes count too); EVALSHA and EVAL as 'script',
+ * Every command's calls and µs (the commands a script makes count too); FCALL, EVALSHA and EVAL as 'script',
  * and the CPU time of Redis's main thread as 'cpu' (calls: 0).
  */
 async function commandStats(redis: Redis): Promise<Map<string, Stat>> {
@@ -53,7 +53,7 @@ async function commandStats(redis: Redis): Promise<Map<string, Stat>> {
   const cpuSec = (field: string): number => Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(text)?.[1] ?? NaN);
   stats.set('cpu', { calls: 0, usec: 1e6 * (cpuSec('used_cpu_user_main_thread') + cpuSec('used_cpu_sys_main_thread')) });
   for (const match of text.matchAll(/^cmdstat_([a-z|_]+):calls=(\d+),usec=(\d+)/gm)) {
-    const name = match[1] === 'evalsha' || match[1] === 'eval' ? 'script' : (match[1] as string);
+    const name = ['fcall', 'evalsha', 'eval'].includes(match[1] as string) ? 'script' : (match[1] as string);
     const stat = stats.get(name) ?? { calls: 0, usec: 0 };
     stat.calls += Number(match[2]);
     stat.usec += Number(match[3]);
@@ -62,7 +62,7 @@ async function commandStats(redis: Redis): Promise<Map<string, Stat>> {
   return stats;
 }
 
-/** Instructions run inside EVALSHA/EVAL since the last call (a callgrind dump), when Redis runs under callgrind. */
+/** Instructions run inside FCALL/EVALSHA/EVAL since the last call (a callgrind dump), when Redis runs under callgrind. */
 type InstructionProbe = () => Promise<number>;
 
 /** PATH entry whose redis-server runs the real one under callgrind, collecting in the script commands only. */
@@ -79,7 +79,7 @@ function callgrindPath(): { dir: string; probe: (pid: number) => InstructionProb
   const wrapper = path.join(dir, 'redis-server');
   writeFileSync(
     wrapper,
-    `#!/bin/sh\nexec valgrind --tool=callgrind --toggle-collect=evalShaCommand --toggle-collect=evalCommand --dump-instr=no --callgrind-out-file=${dir}/cg.%p ${real} "$@"\n`,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --toggle-collect=fcallCommand --toggle-collect=evalShaCommand --toggle-collect=evalCommand --dump-instr=no --callgrind-out-file=${dir}/cg.%p ${real} "$@"\n`,
   );
   chmodSync(wrapper, 0o755);
   const run = promisify(execFile);

@@ -86,6 +86,11 @@ export function createLogger(level: LogLevel, role: string): LazyLogger {
   return new LazyLogger(level, role);
 }
 
+/** The engine's hook for a Redis that cannot run the scripts as functions: one line per connection. */
+export function logScriptsAsEval(logger: Logger): (reason: string) => void {
+  return (reason) => logger.info('scripts run by EVALSHA: Redis cannot run them as functions', { reason });
+}
+
 /** An Error as loggable fields, without its stack unless asked (stacks go to debug only). */
 export function errorFields(error: unknown): { error: string } {
   return { error: error instanceof Error ? error.message : String(error) };

@@ -1,5 +1,5 @@
 // Redis time spent in the server's scripts, from INFO commandstats: reset before a load, read after.
-// The scripts run by EVALSHA (EVAL on a NOSCRIPT fallback), so both are summed; Redis keeps no
+// The scripts run by FCALL (Redis 7+) or EVALSHA (EVAL on a NOSCRIPT fallback), so all three are summed; Redis keeps no
 // per-script figures, which is why the single-operation scenario reads them one route at a time.
 
 import type { Redis } from 'ioredis';
@@ -14,12 +14,12 @@ export async function resetScriptTime(redis: Redis): Promise<void> {
   await redis.config('RESETSTAT');
 }
 
-/** Calls and µs of EVALSHA + EVAL since the last reset. */
+/** Calls and µs of FCALL + EVALSHA + EVAL since the last reset. */
 export async function scriptTime(redis: Redis): Promise<ScriptTime> {
   const text = await redis.info('commandstats');
   let calls = 0;
   let usec = 0;
-  for (const match of text.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+),usec=(\d+)/gm)) {
+  for (const match of text.matchAll(/^cmdstat_(fcall|evalsha|eval):calls=(\d+),usec=(\d+)/gm)) {
     calls += Number(match[2]);
     usec += Number(match[3]);
   }

@@ -3,6 +3,7 @@
 // job among the 100k). Over HTTP (50 clients) and, to see the script alone, as sequential engine
 // calls timed one by one from the bench (one round trip each, no HTTP).
 
+import { scriptTime } from '../lib/commandstats.js';
 import { fillQueues, type FillSpec } from '../lib/fill.js';
 import { benchEngine, HELLO_PAYLOAD } from '../lib/fixtures.js';
 import { loadSamples, logRun, topUpAndLoadDequeue, withServer, jobsForRun } from '../lib/kit.js';
@@ -31,12 +32,6 @@ async function fillDelayed(engine: QueueEngine, queueType: string, count: number
   }
 }
 
-/** EVALSHA calls and their total time inside Redis so far (INFO commandstats). */
-async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number }> {
-  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
-  return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
-}
-
 /**
  * p50/p99 (ms) of `calls` sequential calls of `fn`, each timed on its own (round trip included),
  * and the mean time inside Redis per script call (us, from INFO commandstats: unaffected by the
@@ -44,13 +39,13 @@ async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number
  */
 async function timeSequential(redis: Redis, label: string, calls: number, fn: () => Promise<unknown>): Promise<Sample[]> {
   const ms: number[] = [];
-  const before = await evalshaStats(redis);
+  const before = await scriptTime(redis);
   for (let i = 0; i < calls; i++) {
     const started = process.hrtime.bigint();
     await fn();
     ms.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  const after = await evalshaStats(redis);
+  const after = await scriptTime(redis);
   ms.sort((a, b) => a - b);
   return [
     { metric: `${label} p50`, unit: 'ms', value: percentile(ms, 50), kind: 'other' },

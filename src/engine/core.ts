@@ -23,14 +23,15 @@ export interface EngineOptions {
   onRefused?: (queueType: string, limit: TypeLimit) => void;
   /** With replicas > 0, job state changes are answered only once that many replicas have them. */
   replicaAck?: ReplicaAck;
+  /** Told, once per connection, why Redis cannot run the scripts as functions (they run by EVALSHA). */
+  onScriptsAsEval?: (reason: string) => void;
 }
 
+/** What the process that owns the engine is told. */
+export type EngineHooks = Pick<EngineOptions, 'observeCommand' | 'onRefused' | 'onScriptsAsEval'>;
+
 /** The engine's options as the config gives them. */
-export function engineOptions(
-  config: Config,
-  observeCommand?: CommandObserver,
-  onRefused?: (queueType: string, limit: TypeLimit) => void,
-): EngineOptions {
+export function engineOptions(config: Config, hooks: EngineHooks = {}): EngineOptions {
   return {
     keyPrefix: config.redis.keyPrefix,
     jobExpireIntervalMs: config.sharq.jobExpireIntervalMs,
@@ -39,8 +40,7 @@ export function engineOptions(
     requeueBatchSize: config.sharq.requeueBatchSize,
     idleQueueTtlMs: config.sharq.idleQueueTtlMs,
     defaultBackoffMs: config.sharq.defaultBackoffMs,
-    observeCommand,
-    onRefused,
+    ...hooks,
     replicaAck: { replicas: config.redis.minReplicasAck, timeoutMs: config.redis.replicaAckTimeoutMs },
   };
 }
@@ -60,6 +60,7 @@ export function engineCore(redis: RedisClient, options: EngineOptions, types: Ty
     observe: options.observeCommand,
     onRefused: options.onRefused,
     replicaAck: options.replicaAck,
+    onScriptsAsEval: options.onScriptsAsEval,
   });
   return { redis, options, scripts, types };
 }

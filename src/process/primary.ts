@@ -9,7 +9,7 @@ import { engineOptions, QueueEngine } from '../engine/engine.js';
 import type { Config } from '../interfaces.js';
 import { isWorkerMessage, WORKER_CONFIG_ENV } from './ipc.js';
 import type { Logger } from '../logger.js';
-import { errorFields } from '../logger.js';
+import { errorFields, logScriptsAsEval } from '../logger.js';
 import { collectInstanceMetrics, serveScrapesFromWorkers } from '../metrics/collect.js';
 import { PrimaryMetrics } from '../metrics/primary-metrics.js';
 import type { RedisClient } from '../redis/client.js';
@@ -46,7 +46,7 @@ export class Primary {
     private readonly redis: RedisClient,
     private readonly logger: Logger,
   ) {
-    const engine = new QueueEngine(redis, engineOptions(config));
+    const engine = new QueueEngine(redis, engineOptions(config, { onScriptsAsEval: logScriptsAsEval(logger) }));
     this.metrics = new PrimaryMetrics(engine);
     this.promoter = new DelayedPromoter(engine, logger, { onPromoted: this.metrics.delayedPromoted });
     this.leader = new RequeueLeader(engine, logger, {

@@ -8,7 +8,7 @@ import { createListener } from '../http/listener.js';
 import { logRequestsAtHttpLevel, openAccessLog } from '../http/access-log.js';
 import type { Config } from '../interfaces.js';
 import { isPrimaryMessage, type WorkerMessage } from './ipc.js';
-import { createLogger, errorFields, exitOnUncaughtErrors } from '../logger.js';
+import { createLogger, errorFields, exitOnUncaughtErrors, logScriptsAsEval } from '../logger.js';
 import { answerMetricsRequests, scrapeInstance } from '../metrics/collect.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { WaitBatchMetrics } from '../metrics/wait-batch-metrics.js';
@@ -41,7 +41,10 @@ export async function runWorker(config: Config): Promise<void> {
 
   const metrics = new WorkerMetrics(() => status.isUp);
   answerMetricsRequests(metrics.registry);
-  const engine = new QueueEngine(redis, engineOptions(config, metrics.redisCommand, metrics.refused));
+  const engine = new QueueEngine(
+    redis,
+    engineOptions(config, { observeCommand: metrics.redisCommand, onRefused: metrics.refused, onScriptsAsEval: logScriptsAsEval(logger) }),
+  );
   const waitBatchMetrics = new WaitBatchMetrics(metrics.registry);
   const longPoll = createLongPoll(
     config,

@@ -1,11 +1,12 @@
 // Redis going away under a running server: fast 503s instead of hanging requests, one log line
 // per outage and process, and recovery without a server restart, including a Redis that comes
-// back empty (scripts reloaded transparently).
+// back empty (scripts loaded again transparently), and a Redis that cannot run functions.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import { scriptLibrary } from '../../src/engine/scripts/lua-library.js';
 import { loadScriptSource } from '../../src/engine/scripts/runner.js';
 import { redisCli, startRedis, type RedisServerHandle } from '../helpers/redis.js';
 import type { HttpClient, HttpResponse } from '../helpers/http.js';
@@ -161,7 +162,27 @@ describe('Redis outage', () => {
   });
 });
 
-describe('scripts missing from Redis (NOSCRIPT)', () => {
+/** The names of the libraries (one per script) the server loads for these scripts. */
+function libraryNames(...scripts: string[]): string[] {
+  return scripts.map((name) => scriptLibrary(name, loadScriptSource(name)).name);
+}
+
+async function loadedLibraries(port: number): Promise<string[]> {
+  const listed = await redisCli(port, 'FUNCTION', 'LIST');
+  return libraryNames('enqueue', 'dequeue', 'finish').filter((name) => listed.includes(name));
+}
+
+async function roundTrip(server: ServerHandle, queueId: string, jobId: string): Promise<void> {
+  const enq = await server.api.post(`/enqueue/noscript/${queueId}/`, { job_id: jobId, interval: 0, payload: jobId });
+  assert.equal(enq.status, 201, enq.text);
+  const deq = await server.api.get('/dequeue/noscript/');
+  assert.equal(deq.status, 200, deq.text);
+  assert.equal((deq.body as { job_id: string }).job_id, jobId);
+  const fin = await server.api.post(`/finish/noscript/${queueId}/${jobId}/`);
+  assert.equal(fin.status, 200, fin.text);
+}
+
+describe('scripts missing from Redis (Function not found)', () => {
   let redis: RedisServerHandle;
   let server: ServerHandle;
   before(async () => {
@@ -174,25 +195,17 @@ describe('scripts missing from Redis (NOSCRIPT)', () => {
     await redis.stop();
   });
 
-  async function roundTrip(queueId: string, jobId: string): Promise<void> {
-    const enq = await server.api.post(`/enqueue/noscript/${queueId}/`, { job_id: jobId, interval: 0, payload: jobId });
-    assert.equal(enq.status, 201, enq.text);
-    const deq = await server.api.get('/dequeue/noscript/');
-    assert.equal(deq.status, 200, deq.text);
-    assert.equal((deq.body as { job_id: string }).job_id, jobId);
-    const fin = await server.api.post(`/finish/noscript/${queueId}/${jobId}/`);
-    assert.equal(fin.status, 200, fin.text);
-  }
-
-  test('SCRIPT FLUSH under a running server: the next calls still succeed', async () => {
-    await roundTrip('q1', 'a');
-    assert.equal(await redisCli(redis.port, 'SCRIPT', 'FLUSH'), 'OK');
-    await roundTrip('q1', 'b');
-    await roundTrip('q1', 'b2');
+  test('FUNCTION FLUSH under a running server: the next calls still succeed', async () => {
+    await roundTrip(server, 'q1', 'a');
+    assert.equal((await loadedLibraries(redis.port)).length, 3);
+    assert.equal(await redisCli(redis.port, 'FUNCTION', 'FLUSH'), 'OK');
+    await roundTrip(server, 'q1', 'b');
+    await roundTrip(server, 'q1', 'b2');
+    assert.equal((await loadedLibraries(redis.port)).length, 3);
   });
 
   test('Redis restarted empty: the first enqueue after reconnecting succeeds', async () => {
-    await roundTrip('q2', 'c');
+    await roundTrip(server, 'q2', 'c');
     await redis.restart();
     assert.equal(await redisCli(redis.port, 'DBSIZE'), '0');
     // Wait for the worker to reconnect without running any script.
@@ -201,12 +214,38 @@ describe('scripts missing from Redis (NOSCRIPT)', () => {
       timeoutMs: 15_000,
       intervalMs: 100,
     });
-    const shas = (['enqueue', 'dequeue', 'finish'] as const).map((name) =>
-      createHash('sha1').update(loadScriptSource(name)).digest('hex'),
-    );
-    assert.equal(await redisCli(redis.port, 'SCRIPT', 'EXISTS', ...shas), '0\n0\n0');
-    await roundTrip('q2', 'd');
-    // Loaded again by the server (EVAL after NOSCRIPT, or SCRIPT LOAD), not by this test.
+    assert.deepEqual(await loadedLibraries(redis.port), []);
+    await roundTrip(server, 'q2', 'd');
+    // Loaded again by the server, not by this test.
+    assert.deepEqual(await loadedLibraries(redis.port), libraryNames('enqueue', 'dequeue', 'finish'));
+  });
+});
+
+describe('a Redis that cannot run functions (FCALL renamed away): scripts run by EVALSHA', () => {
+  let redis: RedisServerHandle;
+  let server: ServerHandle;
+  before(async () => {
+    redis = await startRedis({ extraArgs: ['--rename-command', 'FCALL', 'FCALL_RENAMED_BY_TEST'] });
+    server = await startServer({ redisPort: redis.port, workers: 1 });
+  });
+  after(async () => {
+    await server.stop();
+    await redis.stop();
+  });
+
+  test('every call works, each process says why once, and SCRIPT FLUSH is survived', async () => {
+    await roundTrip(server, 'q1', 'a');
+    await roundTrip(server, 'q1', 'b');
+    // Once per process that ran a script: the worker, and the primary if its requeue pass ran one.
+    const said = logLines(server).filter((line) => line.message.startsWith('scripts run by EVALSHA'));
+    const worker = said.filter((line) => line.role.startsWith('worker'));
+    assert.equal(worker.length, 1, JSON.stringify(said));
+    assert.equal(new Set(said.map((line) => line.pid)).size, said.length, JSON.stringify(said));
+    assert.match(JSON.stringify(worker[0]), /unknown command 'fcall'/i);
+    const shas = ['enqueue', 'dequeue', 'finish'].map((name) => createHash('sha1').update(loadScriptSource(name)).digest('hex'));
+    assert.equal(await redisCli(redis.port, 'SCRIPT', 'EXISTS', ...shas), '1\n1\n1');
+    assert.equal(await redisCli(redis.port, 'SCRIPT', 'FLUSH'), 'OK');
+    await roundTrip(server, 'q1', 'c');
     assert.equal(await redisCli(redis.port, 'SCRIPT', 'EXISTS', ...shas), '1\n1\n1');
   });
 });

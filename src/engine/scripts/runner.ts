@@ -1,4 +1,4 @@
-// The one door to Redis's scripts: loads lua/*.lua and registers each script once per connection.
+// The one door to Redis's scripts: loads lua/*.lua and makes each script's caller once per connection.
 // Only the modules of this folder register scripts; each family module (enqueue.ts, dequeue.ts...)
 // makes a ScriptSet of its own scripts, so a process registers just the families it uses. How many
 // KEYS a script takes is read from its own header (the `-- KEYS[n]` lines): no second list to keep.
@@ -9,6 +9,8 @@ import type { RedisClient } from '../../redis/client.js';
 import { pruneUnusedFunctions } from './lua-prune.js';
 import type { TypeLimit } from '../../interfaces.js';
 import { changesJobs, waitForReplicas, type ReplicaAck } from './replica-ack.js';
+import { callFunction } from './functions.js';
+import { scriptLibrary } from './lua-library.js';
 
 export type ScriptArg = string | number;
 export type ScriptCall = (keys: readonly string[], args: readonly ScriptArg[]) => Promise<unknown>;
@@ -27,6 +29,8 @@ export interface ScriptContext {
   replicaAck?: ReplicaAck;
   /** Told each time a type's limit held back a ready queue (the scripts that hand out jobs report it). */
   onRefused?: (queueType: string, limit: TypeLimit) => void;
+  /** Told, once per connection, why Redis cannot run the scripts as functions (they run by EVALSHA). */
+  onScriptsAsEval?: (reason: string) => void;
 }
 
 const INCLUDE = /^-- @include ([a-z_]+)\s*$/m;
@@ -55,10 +59,11 @@ export function declaredKeyCount(source: string): number {
 type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
 
 /**
- * Registers a script on the client with defineCommand (EVALSHA, falling back to EVAL on NOSCRIPT)
- * and returns its caller; a call with the wrong number of keys fails before reaching Redis.
+ * Returns a script's caller: FCALL of its library (functions.ts), or, where Redis cannot run
+ * functions, EVALSHA of its source registered with defineCommand (falling back to EVAL on NOSCRIPT).
+ * A call with the wrong number of keys fails before reaching Redis.
  */
-function defineScript(name: string, { redis, observe, replicaAck }: Omit<ScriptContext, 'keyPrefix'>): ScriptCall {
+function defineScript(name: string, { redis, observe, replicaAck, onScriptsAsEval }: Omit<ScriptContext, 'keyPrefix'>): ScriptCall {
   const command = `sharq_${name}`;
   const source = loadScriptSource(name);
   const numberOfKeys = declaredKeyCount(source);
@@ -69,7 +74,7 @@ function defineScript(name: string, { redis, observe, replicaAck }: Omit<ScriptC
   // A node without the script in its cache (restarted, or a replica promoted by a failover) answers
   // NOSCRIPT, and ioredis does not fall back to EVAL for auto-pipelined calls. NOSCRIPT means the
   // script did not run, so running its source once with EVAL (which caches it there) is safe.
-  const direct = async (...keysAndArgs: ScriptArg[]): Promise<unknown> => {
+  const viaEval = async (...keysAndArgs: ScriptArg[]): Promise<unknown> => {
     try {
       return await evalsha(...keysAndArgs);
     } catch (error) {
@@ -77,6 +82,9 @@ function defineScript(name: string, { redis, observe, replicaAck }: Omit<ScriptC
       return redis.eval(source, numberOfKeys, ...keysAndArgs);
     }
   };
+  const library = scriptLibrary(name, source);
+  const direct = (...keysAndArgs: ScriptArg[]): Promise<unknown> =>
+    callFunction(redis, library, numberOfKeys, keysAndArgs, viaEval, onScriptsAsEval);
   // With min_replicas_ack, a job state change is answered only once WAIT confirmed it (SPEC 5.9).
   const ack = replicaAck !== undefined && replicaAck.replicas > 0 && changesJobs(name) ? replicaAck : undefined;
   const bound =
