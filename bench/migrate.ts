@@ -6,6 +6,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 
+import { scriptTime } from './lib/commandstats.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from '../test/migrate/python-layout.js';
 
@@ -60,16 +61,16 @@ try {
     return `${list.length} over 1 ms, ${over10} over 10 ms, longest ${(longest[2] / 1000).toFixed(1)} ms (${String(longest[3][0])})`;
   };
   const jobs = queues * perQueue;
-  const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await client.info('commandstats'));
-  const meanStepUs = stats ? Math.round(Number(stats[2]) / Number(stats[1])) : 0;
+  const stats = await scriptTime(client);
+  const meanStepUs = stats.calls > 0 ? Math.round(stats.usec / stats.calls) : 0;
   process.stdout.write(
     [
       `jobs: ${jobs} over ${queues} queues, step ${stepJobs} jobs`,
       `migrate (whole CLI run, discovery included): ${seconds.toFixed(1)} s, ${Math.round(jobs / seconds)} jobs/s`,
-      `calls from the migrator (EVALSHA, LRANGE, HMGET...): ${describe(fromClient)}`,
-      `steps (EVALSHA): ${stats?.[1] ?? 0}, mean ${meanStepUs} us of Redis wall time each`,
+      `calls from the migrator (script calls, LRANGE, HMGET...): ${describe(fromClient)}`,
+      `steps (script calls): ${stats.calls}, mean ${meanStepUs} us of Redis wall time each`,
       // On a loaded machine wall time includes waiting for a core; CPU time is the work itself.
-      `Redis CPU time: ${redisCpu.toFixed(1)} s in all, ${Math.round((redisCpu * 1e6) / Math.max(1, Number(stats?.[1] ?? 1)))} us per step, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
+      `Redis CPU time: ${redisCpu.toFixed(1)} s in all, ${Math.round((redisCpu * 1e6) / Math.max(1, stats.calls))} us per step, load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores`,
       run.stdout.trim(),
     ].join('\n') + '\n',
   );

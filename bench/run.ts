@@ -151,7 +151,7 @@ async function main(): Promise<number> {
   const table = renderTable(rows);
   const legend = [
     'vs (b)/(c): throughput as a share of that ceiling\'s req/s (1.00x = as fast); latency as a multiple of its p50/p99 (1.00x = as low).',
-    '(b) and (c) dequeue a queue type that is always empty, so their EVALSHA returns at once.',
+    '(b) and (c) dequeue a queue type that is always empty, so their script call returns at once.',
   ];
   process.stdout.write(`\n${table}\n\n${legend.join('\n')}\n`);
   mkdirSync(resultsDir, { recursive: true });

@@ -1,8 +1,8 @@
 // The ceiling apps: what 2 node:cluster workers can answer at best on this machine. Every worker
 // serves all three on their own ports (one start-up; an app that is not being loaded is idle):
 //   bare     node:http, one small JSON per request, no Redis
-//   evalsha  node:http + one EVALSHA of the real lua/dequeue.lua (engine.dequeue) per request
-//   express  the same EVALSHA route in a bare express 5 app
+//   evalsha  node:http + one call of the real lua/dequeue.lua (engine.dequeue: FCALL on Redis 7+) per request
+//   express  the same script route in a bare express 5 app
 // Usage: node --import tsx bench/ceilings/app.ts <redisPort> <barePort> <evalshaPort> <expressPort>
 // The primary prints READY once every worker listens on every port.
 

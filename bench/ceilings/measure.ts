@@ -20,8 +20,8 @@ export interface CeilingResult {
 
 const TITLES: Record<CeilingMode, { key: CeilingResult['key']; title: string }> = {
   bare: { key: 'a', title: 'ceiling (a) node:http, no Redis' },
-  evalsha: { key: 'b', title: 'ceiling (b) node:http + 1 EVALSHA dequeue.lua (empty type)' },
-  express: { key: 'c', title: 'ceiling (c) express 5 + 1 EVALSHA dequeue.lua (empty type)' },
+  evalsha: { key: 'b', title: 'ceiling (b) node:http + 1 script call of dequeue.lua (empty type)' },
+  express: { key: 'c', title: 'ceiling (c) express 5 + 1 script call of dequeue.lua (empty type)' },
 };
 
 async function measureOne(ctx: BenchContext, mode: CeilingMode, port: number): Promise<Sample[][]> {

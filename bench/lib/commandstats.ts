@@ -1,5 +1,5 @@
 // Redis time spent in the server's scripts, from INFO commandstats: reset before a load, read after.
-// The scripts run by FCALL (Redis 7+) or EVALSHA (EVAL on a NOSCRIPT fallback), so all three are summed; Redis keeps no
+// The scripts run by FCALL (Redis 7+) or EVALSHA (EVAL on a NOSCRIPT fallback): all three are summed. Redis keeps no
 // per-script figures, which is why the single-operation scenario reads them one route at a time.
 
 import type { Redis } from 'ioredis';

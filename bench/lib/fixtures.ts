@@ -24,7 +24,7 @@ export const HELLO_PAYLOAD = { message: 'hello, world' };
 export const CEILING_MODES = ['bare', 'evalsha', 'express'] as const;
 export type CeilingMode = (typeof CEILING_MODES)[number];
 
-/** A queue type nothing is ever enqueued to: the ceiling's EVALSHA finds no ready queue. */
+/** A queue type nothing is ever enqueued to: the ceiling's script call finds no ready queue. */
 export const CEILING_QUEUE_TYPE = 'ceiling_empty';
 
 export function activeKey(queueType: string): string {

@@ -53,7 +53,7 @@ export function loadSamples(
   return samples;
 }
 
-/** Jobs a dequeue/finish run can consume at most: the single-EVALSHA ceiling's rate, with margin. */
+/** Jobs a dequeue/finish run can consume at most: the single-script-call ceiling's rate, with margin. */
 export function jobsForRun(ctx: BenchContext, seconds: number): number {
   const rps = ctx.ceilings.b?.rps;
   const rate = rps !== undefined && Number.isFinite(rps) ? rps : 30000;

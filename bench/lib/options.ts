@@ -16,7 +16,7 @@ export function usage(names: string[]): string {
     'Usage: npm run bench -- [options]',
     '',
     'Builds the server when dist/ is stale, starts a private redis-server, measures the ceilings',
-    '(a) node:http, (b) node:http + 1 EVALSHA, (c) express + 1 EVALSHA, then the scenarios against',
+    '(a) node:http, (b) node:http + 1 script call, (c) express + 1 script call, then the scenarios against',
     'the real CLI with 2 workers; prints one table and writes bench/results/<timestamp>.json.',
     '',
     'Options:',
