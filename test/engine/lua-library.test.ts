@@ -50,8 +50,12 @@ describe('scripts as Redis Functions libraries', () => {
       const [entry] = (await client.call('FUNCTION', 'LIST', 'LIBRARYNAME', library)) as [unknown[]];
       return ((entry[5] as unknown[][])[0] as unknown[])[5];
     };
-    for (const name of ['enqueue', 'enqueue_batch', 'dead_replay', 'migrate_write']) assert.deepEqual(await flags(name), [], name);
-    for (const name of ['dequeue', 'finish', 'finish_next', 'fail', 'requeue']) assert.deepEqual(await flags(name), ['allow-oom'], name);
+    for (const name of ['enqueue', 'enqueue_batch', 'dead_replay', 'migrate_write']) {
+      assert.deepEqual(await flags(name), [], name);
+    }
+    for (const name of ['dequeue', 'finish', 'finish_next', 'fail', 'requeue']) {
+      assert.deepEqual(await flags(name), ['allow-oom'], name);
+    }
   });
 
   test("a state local starts each call at its own initial value, as in a fresh EVAL; constants stay", async () => {
@@ -64,7 +68,8 @@ describe('scripts as Redis Functions libraries', () => {
   });
 
   test('the builder refuses a constant assigned later, and a helper that reads KEYS or ARGV', () => {
-    assert.throws(() => scriptLibrary('bad', COUNTER.replace('seen = seen + STEP', 'STEP = 2 seen = seen + STEP')), /constant STEP is assigned/);
+    const reassigned = COUNTER.replace('seen = seen + STEP', 'STEP = 2 seen = seen + STEP');
+    assert.throws(() => scriptLibrary('bad', reassigned), /constant STEP is assigned/);
     assert.throws(() => scriptLibrary('bad', COUNTER.replace('seen + STEP', 'seen + #ARGV')), /names KEYS or ARGV/);
   });
 
@@ -72,7 +77,8 @@ describe('scripts as Redis Functions libraries', () => {
     const library = scriptLibrary('counter', COUNTER);
     await client.call('FUNCTION', 'FLUSH');
     const viaEval = (): Promise<unknown> => Promise.reject(new Error('EVAL must not be used'));
-    const replies = await Promise.all([1, 2, 3].map((n) => callFunction(client, library, 1, ['k', n], viaEval)));
+    const call = { library, numberOfKeys: 1, viaEval };
+    const replies = await Promise.all([1, 2, 3].map((n) => callFunction(client, call, ['k', n])));
     assert.deepEqual(replies, [1, 2, 3].map((n) => [1, 2, String(n)]));
     assert.match(await redisCli(redis.port, 'FUNCTION', 'LIST'), new RegExp(library.name));
   });
@@ -91,7 +97,8 @@ describe('scripts as Redis Functions libraries', () => {
         return user.eval(COUNTER, 1, ...keysAndArgs);
       };
       for (const n of [1, 2]) {
-        assert.deepEqual(await callFunction(user, library, 1, ['k', n], viaEval, (reason) => reasons.push(reason)), [1, 2, String(n)]);
+        const call = { library, numberOfKeys: 1, viaEval, onEval: (reason: string) => reasons.push(reason) };
+        assert.deepEqual(await callFunction(user, call, ['k', n]), [1, 2, String(n)]);
       }
       assert.equal(evals, 2);
       assert.equal(reasons.length, 1);

@@ -13,7 +13,8 @@ const FUNCTION_NOT_FOUND = /^ERR Function not found/;
 const ALREADY_LOADED = /^ERR Library '[^']*' already exists/;
 const OUT_OF_MEMORY = /^OOM\b/;
 /** Redis cannot run our functions at all, so calling again with EVALSHA is what is left. */
-const FUNCTIONS_UNUSABLE = /^(ERR unknown command|NOPERM this user has no permissions to run the '(fcall|function\|load)' command)/i;
+const FUNCTIONS_UNUSABLE =
+  /^(ERR unknown command|NOPERM this user has no permissions to run the '(fcall|function\|load)' command)/i;
 
 interface ConnectionFunctions {
   /** false once Redis showed it cannot run functions for this connection. */
@@ -56,43 +57,60 @@ function loadOnce(redis: RedisClient, state: ConnectionFunctions, library: Scrip
 
 export type KeysAndArgs = (string | number)[];
 
-/**
- * Calls the library's function with FCALL, loading the library first when Redis does not have it;
- * `viaEval` runs the same script by EVALSHA once Redis has shown it cannot run functions. `onEval` is
- * told why, once per connection.
- */
-export async function callFunction(
-  redis: RedisClient,
-  library: ScriptLibrary,
-  numberOfKeys: number,
-  keysAndArgs: KeysAndArgs,
-  viaEval: (...keysAndArgs: KeysAndArgs) => Promise<unknown>,
-  onEval?: (reason: string) => void,
-): Promise<unknown> {
-  const state = stateOf(redis);
-  const unusable = (error: unknown): boolean => {
-    if (!(error instanceof Error) || !FUNCTIONS_UNUSABLE.test(error.message)) return false;
-    if (state.usable) {
-      state.usable = false;
-      onEval?.(error.message.replace(/, with args beginning with:.*$/s, ''));
-    }
-    return true;
-  };
-  if (!state.usable) return viaEval(...keysAndArgs);
-  try {
-    return await redis.fcall(library.name, numberOfKeys, ...keysAndArgs);
-  } catch (error) {
-    if (unusable(error)) return viaEval(...keysAndArgs);
-    if (!(error instanceof Error) || !FUNCTION_NOT_FOUND.test(error.message)) throw error;
+/** How one script is called: its library, and the same script by EVALSHA for when functions cannot run. */
+export interface FunctionCall {
+  library: ScriptLibrary;
+  numberOfKeys: number;
+  viaEval: (...keysAndArgs: KeysAndArgs) => Promise<unknown>;
+  /** Told why Redis cannot run functions, once per connection. */
+  onEval?: (reason: string) => void;
+}
+
+/** Whether `error` says this connection cannot run functions; the first such error is told to onEval. */
+function showsFunctionsUnusable(error: unknown, state: ConnectionFunctions, call: FunctionCall): boolean {
+  if (!(error instanceof Error) || !FUNCTIONS_UNUSABLE.test(error.message)) return false;
+  if (state.usable) {
+    state.usable = false;
+    call.onEval?.(error.message.replace(/, with args beginning with:.*$/s, ''));
   }
+  return true;
+}
+
+/** After a refused FCALL: load the library when Redis lacks it and call again, or run the script by EVALSHA. */
+async function recover(
+  redis: RedisClient,
+  state: ConnectionFunctions,
+  call: FunctionCall,
+  keysAndArgs: KeysAndArgs,
+  error: unknown,
+): Promise<unknown> {
+  if (showsFunctionsUnusable(error, state, call)) return call.viaEval(...keysAndArgs);
+  if (!(error instanceof Error) || !FUNCTION_NOT_FOUND.test(error.message)) throw error;
   try {
-    await loadOnce(redis, state, library);
-  } catch (error) {
-    if (unusable(error)) return viaEval(...keysAndArgs);
+    await loadOnce(redis, state, call.library);
+  } catch (loadError) {
+    if (showsFunctionsUnusable(loadError, state, call)) return call.viaEval(...keysAndArgs);
     // At maxmemory Redis refuses FUNCTION LOAD but still runs an EVAL (whose script decides what it
     // may write), so dequeue and finish keep working until the library can be loaded.
-    if (error instanceof Error && OUT_OF_MEMORY.test(error.message)) return viaEval(...keysAndArgs);
-    throw error;
+    if (loadError instanceof Error && OUT_OF_MEMORY.test(loadError.message)) return call.viaEval(...keysAndArgs);
+    throw loadError;
   }
-  return redis.fcall(library.name, numberOfKeys, ...keysAndArgs);
+  try {
+    return await redis.fcall(call.library.name, call.numberOfKeys, ...keysAndArgs);
+  } catch (again) {
+    // Loaded, yet not found where the keys live: a Cluster master the client did not list yet.
+    if (again instanceof Error && FUNCTION_NOT_FOUND.test(again.message)) return call.viaEval(...keysAndArgs);
+    throw again;
+  }
+}
+
+/** Calls the script's function with FCALL (loading its library when Redis lacks it), or by EVALSHA where functions cannot run. */
+export async function callFunction(redis: RedisClient, call: FunctionCall, keysAndArgs: KeysAndArgs): Promise<unknown> {
+  const state = stateOf(redis);
+  if (!state.usable) return call.viaEval(...keysAndArgs);
+  try {
+    return await redis.fcall(call.library.name, call.numberOfKeys, ...keysAndArgs);
+  } catch (error) {
+    return recover(redis, state, call, keysAndArgs, error);
+  }
 }

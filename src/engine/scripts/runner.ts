@@ -63,7 +63,8 @@ type DefinedCommand = (...keysAndArgs: ScriptArg[]) => Promise<unknown>;
  * functions, EVALSHA of its source registered with defineCommand (falling back to EVAL on NOSCRIPT).
  * A call with the wrong number of keys fails before reaching Redis.
  */
-function defineScript(name: string, { redis, observe, replicaAck, onScriptsAsEval }: Omit<ScriptContext, 'keyPrefix'>): ScriptCall {
+function defineScript(name: string, context: Omit<ScriptContext, 'keyPrefix'>): ScriptCall {
+  const { redis, observe, replicaAck, onScriptsAsEval } = context;
   const command = `sharq_${name}`;
   const source = loadScriptSource(name);
   const numberOfKeys = declaredKeyCount(source);
@@ -82,9 +83,8 @@ function defineScript(name: string, { redis, observe, replicaAck, onScriptsAsEva
       return redis.eval(source, numberOfKeys, ...keysAndArgs);
     }
   };
-  const library = scriptLibrary(name, source);
-  const direct = (...keysAndArgs: ScriptArg[]): Promise<unknown> =>
-    callFunction(redis, library, numberOfKeys, keysAndArgs, viaEval, onScriptsAsEval);
+  const viaFunction = { library: scriptLibrary(name, source), numberOfKeys, viaEval, onEval: onScriptsAsEval };
+  const direct = (...keysAndArgs: ScriptArg[]): Promise<unknown> => callFunction(redis, viaFunction, keysAndArgs);
   // With min_replicas_ack, a job state change is answered only once WAIT confirmed it (SPEC 5.9).
   const ack = replicaAck !== undefined && replicaAck.replicas > 0 && changesJobs(name) ? replicaAck : undefined;
   const bound =
