@@ -1,6 +1,9 @@
 // Names, data and settings the bench shares with the server it starts, with Redis and with its own
 // worker threads and ceiling apps: one place, so every process of the bench agrees.
 
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import { Redis } from 'ioredis';
 
 import { parseConfig } from '../../src/config/config.js';
@@ -60,6 +63,21 @@ export function parsedConfig(redisPort: number, settings: ServerSettings): Confi
 
 export function benchEngineOptions(redisPort: number, jobExpireIntervalMs: number): EngineOptions {
   return engineOptions(parsedConfig(redisPort, { jobExpireIntervalMs, jobRequeueIntervalMs: 1000 }));
+}
+
+/**
+ * The engine of the tree whose CLI is under test (undefined: this tree's), with the server's options:
+ * a scenario that measures Redis through the engine itself (the requeue storm's direct pass, flow
+ * control's CPU per dequeue) then measures the baseline's scripts when the baseline is benched.
+ */
+export async function engineUnderTest(redis: Redis, redisPort: number, cli: string | undefined): Promise<QueueEngine> {
+  if (cli === undefined) return benchEngine(redis, redisPort);
+  const theirs = (await import(pathToFileURL(path.join(path.dirname(cli), 'engine', 'engine.js')).href)) as {
+    QueueEngine: new (redis: Redis, options: EngineOptions) => QueueEngine;
+    engineOptions: (config: Config) => EngineOptions;
+  };
+  const config = parsedConfig(redisPort, { jobExpireIntervalMs: LONG_EXPIRE_MS, jobRequeueIntervalMs: 1000 });
+  return new theirs.QueueEngine(redis, theirs.engineOptions(config));
 }
 
 /** An engine with the server's options on `redis` (the requeue storm's own pass, the pre-fills). */

@@ -52,6 +52,11 @@ export class ServerPool {
     return this.current;
   }
 
+  /** The CLI under test (undefined: this tree's). */
+  get cliUnderTest(): string | undefined {
+    return this.cli;
+  }
+
   /** Benches another CLI from the next get() on (undefined: the default one). */
   async useCli(cli: string | undefined): Promise<void> {
     if (cli === this.cli) return;

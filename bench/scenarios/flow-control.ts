@@ -22,7 +22,7 @@ import { httpClient, type HttpClient } from '../../test/helpers/http.js';
 import type { ServerHandle } from '../../test/helpers/server.js';
 import { withDeadline } from '../../test/helpers/wait.js';
 import { redisCpuSeconds } from '../lib/commandstats.js';
-import { activeKey, benchEngine, type ServerSettings } from '../lib/fixtures.js';
+import { activeKey, engineUnderTest, type ServerSettings } from '../lib/fixtures.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import { percentile, spread } from '../lib/stats.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
@@ -218,7 +218,7 @@ export const flowControlScenario: Scenario = {
         }
         const redis = ctx.redis.connect();
         try {
-          const engine = benchEngine(redis, ctx.redis.port);
+          const engine = await engineUnderTest(redis, ctx.redis.port, ctx.servers.cliUnderTest);
           const jobs = ctx.plan.quick ? 5000 : 10000;
           const pairs: { plain: number; limited: number }[] = [];
           for (let pair = 0; pair < (ctx.plan.quick ? 2 : CPU_PAIRS); pair += 1) {

@@ -14,7 +14,7 @@ import type { QueueEngine } from '../../src/engine/engine.js';
 import { redisNowUs } from '../../test/helpers/engine.js';
 import { withDeadline } from '../../test/helpers/wait.js';
 import { dequeueMany, fillQueues } from '../lib/fill.js';
-import { activeKey, benchEngine } from '../lib/fixtures.js';
+import { activeKey, engineUnderTest } from '../lib/fixtures.js';
 import { logRun, withServer } from '../lib/kit.js';
 import { sizeLabel } from '../lib/report.js';
 import { LEADER_INTERVAL_MS } from '../lib/server-pool.js';
@@ -83,7 +83,7 @@ async function stormOnce(ctx: BenchContext, mode: Mode, queues: number): Promise
   const key = activeKey(TYPE);
   await dequeueMany(ctx.redis, TYPE, jobs);
   const redis = ctx.redis.connect({ enableAutoPipelining: true });
-  const engine = benchEngine(redis, ctx.redis.port);
+  const engine = await engineUnderTest(redis, ctx.redis.port, ctx.servers.cliUnderTest);
   try {
     // Far enough ahead for the rewrite below (about 5 us a job on a quiet machine, several times
     // that on a loaded one) and for the pinger to start.
