@@ -68,6 +68,7 @@ function checkNeverAssigned(code: string, name: string): void {
 /** `source` (the script's EVAL text, as loadScriptSource gives it) as a library. */
 export function scriptLibrary(script: string, source: string): ScriptLibrary {
   const lines = source.split('\n');
+  const uncommented = withoutComments(source);
   const prelude: string[] = [];
   const state: StateLocal[] = [];
   let at = 0;
@@ -89,7 +90,7 @@ export function scriptLibrary(script: string, source: string): ScriptLibrary {
       const local = PRELUDE_LOCAL.exec(code);
       if (!local || CALL_ARGUMENTS.test(code)) break;
       const [, name, initial] = local as unknown as [string, string, string];
-      if (CONSTANT.test(name)) checkNeverAssigned(withoutComments(source), name);
+      if (CONSTANT.test(name)) checkNeverAssigned(uncommented, name);
       else state.push({ name, initial });
       prelude.push(line);
     }
@@ -99,8 +100,7 @@ export function scriptLibrary(script: string, source: string): ScriptLibrary {
   }
   const name = `sharq_${script}_${createHash('sha1').update(`${LIBRARY_FORMAT}\n${source}`).digest('hex').slice(0, 16)}`;
   const flags = REFUSED_WHEN_OUT_OF_MEMORY.has(script) ? '' : "'allow-oom'";
-  const code = withoutComments(source);
-  const globals = GLOBALS.filter((g) => new RegExp(`(^|[^.:\\w])${g}\\b`).test(code)).join(', ');
+  const globals = GLOBALS.filter((g) => new RegExp(`(^|[^.:\\w])${g}\\b`).test(uncommented)).join(', ');
   const keepGlobals = globals === '' ? [] : [`local function library_globals() return ${globals} end`, `local ${globals}`];
   const bindGlobals = globals === '' ? [] : [`if library_globals then ${globals} = library_globals() library_globals = nil end`];
   const text = [
