@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { HELLO_PAYLOAD } from './fixtures.js';
 import { percentile, Samples } from './stats.js';
-import type { LoadResult, LoadSpec, Profile } from './load.js';
+import type { LoadResult, LoadSpec, NextCycleProfile, Profile } from './load.js';
 import { serveTasks } from './task-worker.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -59,6 +59,8 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
       ];
     case 'fail-cycle':
       return failCycle(profile, counters);
+    case 'next-cycle':
+      return nextCycle(profile, counters);
     case 'cycle':
       return [
         {
@@ -100,21 +102,24 @@ function requestsFor(profile: Profile, counters: Counters): autocannon.Request[]
   }
 }
 
+/** Keeps the job of a dequeue reply (or of finish-and-next's `next`) in the connection's context; none clears it. */
+function holdJob(context: unknown, reply: { queue_id?: unknown; job_id?: unknown } | null | undefined): void {
+  const ctx = context as CycleContext;
+  ctx.queueId = undefined;
+  ctx.jobId = undefined;
+  if (typeof reply?.queue_id === 'string' && typeof reply.job_id === 'string') {
+    ctx.queueId = reply.queue_id;
+    ctx.jobId = reply.job_id;
+  }
+}
+
 /** GET /dequeue/ that keeps the job it got in the connection's context. */
 function dequeueInto(queueType: string): autocannon.Request {
   return {
     method: 'GET',
     setupRequest: (req) => ({ ...req, path: `/dequeue/${queueType}/` }),
     onResponse: (status, body, context) => {
-      const ctx = context as CycleContext;
-      ctx.queueId = undefined;
-      ctx.jobId = undefined;
-      if (status !== 200) return;
-      const reply = JSON.parse(body) as { queue_id?: unknown; job_id?: unknown };
-      if (typeof reply.queue_id === 'string' && typeof reply.job_id === 'string') {
-        ctx.queueId = reply.queue_id;
-        ctx.jobId = reply.job_id;
-      }
+      holdJob(context, status === 200 ? (JSON.parse(body) as { queue_id?: unknown; job_id?: unknown }) : undefined);
     },
   };
 }
@@ -154,6 +159,45 @@ function failCycle(profile: Extract<Profile, { kind: 'fail-cycle' }>, counters: 
       counters.cycles += 1;
     }),
   ];
+}
+
+/**
+ * autocannon clears a connection's context when its sequence of requests starts over, so a job held
+ * across that point would be lost (left active until it expires): a sequence chains this many jobs,
+ * then finishes the one it holds without asking for the next. The first take of a sequence, and any
+ * after a finish that found nothing next, is a plain dequeue: a worker's steady state, 1 in 50 jobs off it.
+ */
+const JOBS_PER_CHAIN = 50;
+
+function nextCycle(profile: NextCycleProfile, counters: Counters): autocannon.Request[] {
+  const enqueue: autocannon.Request = {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    setupRequest: (req) => {
+      const n = counters.sequence++;
+      return { ...req, path: `/enqueue/${profile.queueType}/q${n % profile.queues}/`, body: enqueueBody(`${profile.idPrefix}-${n}`, 0) };
+    },
+  };
+  const take = (last: boolean): autocannon.Request => ({
+    method: 'POST',
+    setupRequest: (req, context) => {
+      const ctx = context as CycleContext;
+      if (ctx.queueId === undefined || ctx.jobId === undefined) return last ? RESTART_SEQUENCE : { ...req, method: 'GET', path: `/dequeue/${profile.queueType}/` };
+      return { ...req, method: 'POST', path: `/finish/${profile.queueType}/${ctx.queueId}/${ctx.jobId}/${last ? '' : '?next=1'}` };
+    },
+    onResponse: (status, body, context) => {
+      const finished = (context as CycleContext).queueId !== undefined;
+      if (finished && status === 200) counters.cycles += 1;
+      if (status !== 200 || last) {
+        holdJob(context, undefined);
+        return;
+      }
+      type Reply = { queue_id?: unknown; job_id?: unknown; next?: { queue_id?: unknown; job_id?: unknown } | null };
+      const reply = JSON.parse(body) as Reply;
+      holdJob(context, finished ? reply.next : reply);
+    },
+  });
+  return Array.from({ length: JOBS_PER_CHAIN }, (_, i) => [enqueue, take(i === JOBS_PER_CHAIN - 1)]).flat();
 }
 
 function runOnce(

@@ -49,7 +49,19 @@ export interface FailCycleProfile {
   idPrefix: string;
 }
 
-export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile | FailCycleProfile;
+/**
+ * Each connection loops enqueue -> finish-and-next (`?next=1`, SPEC 5.15) of the job it holds, which
+ * hands it the next one: two requests per job. A connection that holds none (the start of a chain,
+ * or a finish that found nothing next) dequeues instead; a chain of 50 jobs ends with a plain finish.
+ */
+export interface NextCycleProfile {
+  kind: 'next-cycle';
+  queueType: string;
+  queues: number;
+  idPrefix: string;
+}
+
+export type Profile = StaticProfile | EnqueueProfile | FinishProfile | CycleProfile | FailCycleProfile | NextCycleProfile;
 
 export interface LoadSpec {
   url: string;
@@ -72,7 +84,7 @@ export interface LoadResult {
   statuses: Record<string, number>;
   errors: number;
   timeouts: number;
-  /** Completed cycles (finish answered 200), cycle profile only. */
+  /** Completed cycles (the finish of a cycle answered 200; next-cycle: each finish is one job). */
   cycles: number;
 }
 

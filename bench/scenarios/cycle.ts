@@ -1,15 +1,20 @@
 // 1. Full cycle enqueue -> dequeue -> finish by 50 keep-alive clients over 1000 queues, interval 0.
-// Python SharQ's reference: ~950 cycles/s (2,800 req/s, p99 ~170 ms). Target: >= 5x that, >= 0.9 of (c).
+// Python SharQ's reference: ~950 cycles/s (2,800 req/s, p99 ~170 ms). Target: >= 5x that, >= 0.9 of (c),
+// and (issue 24) Redis CPU <= 40 us per cycle.
 
-import { resetScriptTime, scriptTime } from '../lib/commandstats.js';
+import { redisCpuSeconds, resetScriptTime, scriptTime } from '../lib/commandstats.js';
 import { CONNECTIONS } from '../lib/load.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
 
 const PYTHON_CYCLES_PER_SEC = 950;
 const QUEUES = 1000;
-/** Issue 15: Redis script time per single-job cycle (enqueue + dequeue + finish). */
-const SCRIPT_US_PER_CYCLE_TARGET = 40;
+/**
+ * Issue 24: Redis CPU per single-job cycle (enqueue + dequeue + finish). Read as the Redis process's
+ * CPU (INFO cpu): commandstats' script time is wall time inside a command, which on a shared machine
+ * counts whatever preempted Redis, so it is shown beside it without a target.
+ */
+const CPU_US_PER_CYCLE_TARGET = 40;
 
 export const cycleScenario: Scenario = {
   name: 'cycle',
@@ -22,7 +27,9 @@ export const cycleScenario: Scenario = {
         // The warm-up runs on its own, before the reset, so its script time is not counted.
         if (run === 0) await ctx.load.run({ url: server.url, connections: CONNECTIONS, durationSec: ctx.plan.warmupSec, warmupSec: 0, profile: { ...profile, idPrefix: 'warm' } });
         await resetScriptTime(ctx.redis.admin);
+        const cpuBefore = await redisCpuSeconds(ctx.redis.admin);
         const result = await ctx.load.run({ url: server.url, connections: CONNECTIONS, durationSec: ctx.plan.durationSec, warmupSec: 0, profile });
+        const cpuSec = (await redisCpuSeconds(ctx.redis.admin)) - cpuBefore;
         const failed = result.requests - (result.statuses['201'] ?? 0) - (result.statuses['200'] ?? 0) + result.errors;
         // Includes the leader's requeue passes (one small call per 100 ms): noise next to the load.
         const scripts = await scriptTime(ctx.redis.admin);
@@ -39,12 +46,13 @@ export const cycleScenario: Scenario = {
           { metric: 'p50 per request', unit: 'ms', value: result.p50Ms, kind: 'p50' },
           { metric: 'p99 per request', unit: 'ms', value: result.p99Ms, kind: 'p99', target: { op: '<=', value: 170, label: 'ref 170 (Python)', referenceOnly: true } },
           {
-            metric: 'Redis script time per cycle',
+            metric: 'Redis CPU per cycle',
             unit: 'us',
-            value: scripts.usec / Math.max(1, result.cycles),
+            value: (cpuSec * 1e6) / Math.max(1, result.cycles),
             kind: 'other',
-            target: { op: '<=', value: SCRIPT_US_PER_CYCLE_TARGET, label: `<= ${SCRIPT_US_PER_CYCLE_TARGET}` },
+            target: { op: '<=', value: CPU_US_PER_CYCLE_TARGET, label: `<= ${CPU_US_PER_CYCLE_TARGET}` },
           },
+          { metric: 'Redis script time per cycle (wall)', unit: 'us', value: scripts.usec / Math.max(1, result.cycles), kind: 'other' },
           { metric: 'script calls per cycle', unit: '', value: scripts.calls / Math.max(1, result.cycles), kind: 'other' },
           { metric: 'failed requests', unit: '%', value: (100 * failed) / Math.max(1, result.requests), kind: 'other' },
         ];
