@@ -39,7 +39,9 @@ async function flushKeeping(admin: Redis, keys: string[]): Promise<void> {
  * such as the running server's leader lock, so a flush between scenarios does not cost it its leadership.
  */
 export async function startBenchRedis(preserveOnFlush: string[] = []): Promise<PrivateRedis> {
-  const server = await startRedis({ extraArgs: ['--slowlog-max-len', '1000000'] });
+  // SHARQ_BENCH_REDIS_ARGS: more redis-server arguments, to measure a Redis setting (docs/operations.md, "Tuning Redis").
+  const tuning = (process.env.SHARQ_BENCH_REDIS_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
+  const server = await startRedis({ extraArgs: ['--slowlog-max-len', '1000000', ...tuning] });
   const connections = new Set<Redis>();
   const connect = (options: RedisOptions = {}): Redis => {
     const conn = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 1, ...options });
