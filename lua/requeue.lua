@@ -81,35 +81,51 @@ chunked(zrem, active_key, expired, CHUNK)
 
 -- Calls per queue rather than per job: a storm over many queues costs a few commands per job, and
 -- one over few queues a few per queue. `order` keeps the queues in first-seen order, `ids` each
--- queue's job ids latest expired first.
+-- queue's job ids latest expired first: the id itself while a queue has one (a storm into many queues
+-- makes no table per queue), a list from its second.
 local order, ids = {}, {}
-for _, member in ipairs(expired) do
-  local qid, jid = string.match(member, '^([^:]+):(.+)$')
+for i = 1, #expired do
+  local qid, jid = string.match(expired[i], '^([^:]+):(.+)$')
   local list = ids[qid]
   if not list then
-    list = {}
-    ids[qid] = list
+    ids[qid] = jid
     order[#order + 1] = qid
+  elseif type(list) == 'string' then
+    ids[qid] = { list, jid }
+  else
+    list[#list + 1] = jid
   end
-  list[#list + 1] = jid
 end
 
--- Every queue's meta in HMGET calls of CHUNK fields.
-local metas = {}
+-- Every queue's meta in HMGET calls of CHUNK fields, in the order of `order` (parsed as each queue comes).
 local meta_raws = chunked(hmget, queues_key, order, CHUNK)
-for k, qid in ipairs(order) do
-  if meta_raws[k] then metas[qid] = parse_meta(meta_raws[k]) end
-end
 
 -- requeued counts every job sent back (queued_back: those at the front of their queues now; the
 -- rest wait out a back-off in the delayed set).
 local requeued, discarded, queued_back = 0, 0, 0
 local meta_fields, ready_pairs = {}, {}
 local earliest_ready = nil
-for _, qid in ipairs(order) do
-  local m, jids = metas[qid], ids[qid]
+-- Per-queue lists, made once and emptied after each queue (a table per queue costs a storm into
+-- many queues its allocation and its collection).
+local one, one_raw, back, counted, dropped = {}, {}, {}, {}, {}
+local function empty(list)
+  for i = #list, 1, -1 do list[i] = nil end
+end
+for q = 1, #order do
+  local qid, meta_raw = order[q], meta_raws[q]
+  local m, jids = meta_raw and parse_meta(meta_raw), ids[qid]
   local jobs_key = jobs_key_of(tag, qid)
-  local raws = chunked(hmget, jobs_key, jids, CHUNK)
+  local raws
+  -- A queue with one job (a storm into many queues) reads and writes it with single-field commands:
+  -- no reply table, no chunking.
+  if type(jids) == 'string' then
+    one[1] = jids
+    jids = one
+    one_raw[1] = redis.call('HGET', jobs_key, one[1])
+    raws = one_raw
+  else
+    raws = chunked(hmget, jobs_key, jids, CHUNK)
+  end
   if not m then
     -- No meta means the queue was purged while these jobs ran: drop the orphan bodies.
     local orphans = {}
@@ -120,9 +136,12 @@ for _, qid in ipairs(order) do
   else
     local was_full = queue_full(m)
     m.active = math.max(0, m.active - #jids)
-    local back, counted, dropped, waiting = {}, {}, {}, 0
-    for k, jid in ipairs(jids) do
-      local raw = raws[k]
+    empty(back)
+    empty(counted)
+    empty(dropped)
+    local waiting = 0
+    for k = 1, #jids do
+      local jid, raw = jids[k], raws[k]
       if raw then
         local job = parse_job(raw)
         if job.remaining == 0 then
@@ -152,11 +171,21 @@ for _, qid in ipairs(order) do
       chunked(hdel, jobs_key, dropped, CHUNK)
       discarded = discarded + #dropped
     end
-    chunked(hset, jobs_key, counted, 2 * CHUNK)
+    if #counted == 2 then
+      redis.call('HSET', jobs_key, counted[1], counted[2])
+    else
+      chunked(hset, jobs_key, counted, 2 * CHUNK)
+    end
     if #back > 0 then
       -- LPUSH puts its last argument at the head: the earliest expired, pushed last, leads.
       local queue_key = queue_key_of(tag, qid)
-      local _, length = chunked(lpush, queue_key, back, CHUNK)
+      local length
+      if #back == 1 then
+        length = redis.call('LPUSH', queue_key, back[1])
+      else
+        local _, last = chunked(lpush, queue_key, back, CHUNK)
+        length = last
+      end
       local ready_at = earliest_dequeue(m, now)
       if length == #back and ready_at then
         ready_pairs[#ready_pairs + 1] = int_str(ready_at)
