@@ -27,6 +27,11 @@ function ratioRows(scenario: string, mine: Row[], theirs: Row[]): Row[] {
     return [{ scenario: `${scenario} [this tree / baseline]`, metric: row.metric, unit: 'x', kind: 'other' as const, runs: row.runs, median: ratio, min: ratio, max: ratio }];
   });
 }
+/** The row that stands for a scenario (or one build's run of it) that failed: its first line says why. */
+function failedRow(scenario: string, message: string): Row {
+  return { scenario, metric: `FAILED: ${message.split('\n')[0] ?? ''}`, unit: '', kind: 'other', runs: 0, median: Number.NaN, min: Number.NaN, max: Number.NaN };
+}
+
 import { clusterScaleScenario } from './scenarios/cluster-scale.js';
 import { cycleScenario } from './scenarios/cycle.js';
 import { failCycleScenario } from './scenarios/fail-cycle.js';
@@ -129,7 +134,18 @@ async function main(): Promise<number> {
           // but not the other's would load the bench (on the same cores) for one side only.
           observeResponses(false);
           await redis.flushAll();
-          measured.set(build.label, rowsFor(`${scenario.title} [${build.label}]`, await scenario.measure(ctx), ctx.ceilings));
+          const title = `${scenario.title} [${build.label}]`;
+          try {
+            measured.set(build.label, rowsFor(title, await scenario.measure(ctx), ctx.ceilings));
+          } catch (err) {
+            // One build failing (an older one without a route the scenario uses) keeps the other's figures.
+            if (stoppingOnSignal()) throw err;
+            const message = err instanceof Error ? err.message : String(err);
+            failures.push(`${scenario.name} [${build.label}]: ${message}`);
+            log(`scenario ${scenario.name} FAILED against ${build.label}: ${message}`);
+            measured.set(build.label, [failedRow(title, message)]);
+            await ctx.servers.stop();
+          }
         }
         await ctx.servers.useCli(cliOverride());
         observeResponses(true);
@@ -142,7 +158,7 @@ async function main(): Promise<number> {
       const message = err instanceof Error ? err.message : String(err);
       failures.push(`${scenario.name}: ${message}`);
       log(`scenario ${scenario.name} FAILED: ${message}`);
-      rows.push({ scenario: scenario.title, metric: `FAILED: ${message.split('\n')[0] ?? ''}`, unit: '', kind: 'other', runs: 0, median: Number.NaN, min: Number.NaN, max: Number.NaN });
+      rows.push(failedRow(scenario.title, message));
     }
     log(`  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
