@@ -7,9 +7,9 @@
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:dead_index   (<tag>:dead_jobs is derived from it)
--- KEYS[6] <tag>:queue:<qid>  (KEYS[6..8] are declared for the slot check; the script derives the
--- KEYS[7] <tag>:jobs:<qid>    same names from the tag)
--- KEYS[8] <tag>:idle:<qid>   (written when the queue goes idle)
+-- The queue's own keys, <tag>:queue:<qid> (job ids), <tag>:jobs:<qid> (job bodies) and <tag>:idle:<qid>
+-- (its idle record), are derived from the tag and ARGV[1] (lua/include/jobs.lua): the same slot. Not passed
+-- as KEYS: FCALL makes every key an interned Lua string, about 1.2k instructions each.
 -- <tag>:delayed, <tag>:delayed_counts, <tag>:limits and <tag>:paused (a hold pauses the queue) are derived
 -- from KEYS[1] (same hash tag).
 -- ARGV[1] queue_id

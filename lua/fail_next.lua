@@ -6,9 +6,9 @@
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
 -- KEYS[5] <tag>:dead_index   (<tag>:dead_jobs is derived from it)
--- KEYS[6] <tag>:queue:<qid>  (KEYS[6..8] are declared for the slot check; the script derives the
--- KEYS[7] <tag>:jobs:<qid>    same names from the tag, as it does for the next job's queue)
--- KEYS[8] <tag>:idle:<qid>
+-- The queue's own keys, <tag>:queue:<qid> (job ids), <tag>:jobs:<qid> (job bodies) and <tag>:idle:<qid>
+-- (its idle record), are derived from the tag and ARGV[1] (lua/include/jobs.lua): the same slot. Not passed
+-- as KEYS: FCALL makes every key an interned Lua string, about 1.2k instructions each.
 -- <tag>:delayed, <tag>:delayed_counts, <tag>:stats:<minute>, <tag>:limits and <tag>:paused are derived from KEYS[1].
 -- ARGV[1..7] as fail.lua
 -- ARGV[8] job expire interval (ms) of the next job

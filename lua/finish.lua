@@ -2,9 +2,9 @@
 --
 -- KEYS[1] <tag>:active
 -- KEYS[2] <tag>:queues
--- KEYS[3] <tag>:queue:<qid>   (read: is the queue now idle?)
--- KEYS[4] <tag>:jobs:<qid>
--- KEYS[5] <tag>:idle:<qid>    (written when the queue goes idle)
+-- The queue's own keys, <tag>:queue:<qid> (job ids), <tag>:jobs:<qid> (job bodies) and <tag>:idle:<qid>
+-- (its idle record), are derived from the tag and ARGV[1] (lua/include/jobs.lua): the same slot. Not passed
+-- as KEYS: FCALL makes every key an interned Lua string, about 1.2k instructions each.
 -- <tag>:delayed_counts is derived from KEYS[1] (read: delayed jobs keep the queue live), as are <tag>:ready
 -- (a queue freed from its max_active is ready again) and <tag>:limits (a freed slot of the type wakes waiters).
 -- ARGV[1] queue_id

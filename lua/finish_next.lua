@@ -5,9 +5,9 @@
 -- KEYS[2] <tag>:active
 -- KEYS[3] <tag>:queues
 -- KEYS[4] <tag>:totals
--- KEYS[5] <tag>:queue:<qid>   (KEYS[5..7] are declared for the slot check; the script derives the
--- KEYS[6] <tag>:jobs:<qid>     same names from the tag, as it does for the next job's queue)
--- KEYS[7] <tag>:idle:<qid>
+-- The queue's own keys, <tag>:queue:<qid> (job ids), <tag>:jobs:<qid> (job bodies) and <tag>:idle:<qid>
+-- (its idle record), are derived from the tag and ARGV[1] (lua/include/jobs.lua): the same slot. Not passed
+-- as KEYS: FCALL makes every key an interned Lua string, about 1.2k instructions each.
 -- <tag>:delayed, <tag>:delayed_counts, <tag>:stats:<minute>, <tag>:limits and <tag>:paused are derived from KEYS[1].
 -- ARGV[1] queue_id
 -- ARGV[2] job_id

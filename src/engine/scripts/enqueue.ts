@@ -1,5 +1,5 @@
 // enqueue.lua and enqueue_batch.lua: KEYS/ARGV of a job's enqueue, and the checked replies.
-import { queueKeys, typeKeys } from '../keys.js';
+import { typeKeys } from '../keys.js';
 import { encodeTraceContext, type TraceContext } from '../trace-context.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptArg, type ScriptContext } from './runner.js';
@@ -63,10 +63,9 @@ export class EnqueueScripts {
 
   async enqueue(queueType: string, job: EnqueueJob): Promise<EnqueueReply> {
     const t = typeKeys(this.context.keyPrefix, queueType);
-    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
     const reply = list(
       'enqueue',
-      await this.scripts.get('enqueue')([t.ready, t.queues, t.totals, q.queue, q.jobs, q.idle], jobArgs(job)),
+      await this.scripts.get('enqueue')([t.ready, t.queues, t.totals], jobArgs(job)),
       2,
     );
     return { kind: oneOf('enqueue', reply[0], OUTCOMES), lengthBefore: int('enqueue', reply[1]) };

@@ -1,5 +1,5 @@
 // fail.lua: end an active job's lease because its handler failed; retry it or dead-letter it.
-import { queueKeys, typeKeys } from '../keys.js';
+import { typeKeys } from '../keys.js';
 import { int, list, oneOf } from './reply.js';
 import { ScriptSet, type ScriptContext } from './runner.js';
 import type { TypeLimit } from '../../interfaces.js';
@@ -30,9 +30,8 @@ export class FailScripts {
 
   private keysAndArgs(queueType: string, job: JobRef, call: FailCall): [string[], (string | number)[]] {
     const t = typeKeys(this.context.keyPrefix, queueType);
-    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
     return [
-      [t.active, t.ready, t.queues, t.totals, t.deadIndex, q.queue, q.jobs, q.idle],
+      [t.active, t.ready, t.queues, t.totals, t.deadIndex],
       [job.queueId, job.jobId, call.error, call.retryInMs ?? '', call.holdQueueMs, call.deadLetterLimit, call.idleQueueTtlMs],
     ];
   }

@@ -1,6 +1,6 @@
 // finish.lua, finish_batch.lua, and their forms that hand out the next jobs in the same call
 // (finish_next.lua, finish_batch_next.lua, SPEC 5.15): acknowledge active jobs, and the checked replies.
-import { queueKeys, typeKeys } from '../keys.js';
+import { typeKeys } from '../keys.js';
 import type { TypeLimit } from '../../interfaces.js';
 import { batchReply, dequeuedJob, JOB_FIELDS, refusedBy, type DequeueBatchReply, type DequeuedJob } from './dequeue.js';
 import { int, list } from './reply.js';
@@ -29,9 +29,8 @@ export class FinishScripts {
   /** true: the job was active and is finished now; false: it was not active. */
   async finish(queueType: string, job: JobRef, idleQueueTtlMs: number): Promise<boolean> {
     const t = typeKeys(this.context.keyPrefix, queueType);
-    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
     const reply = await this.scripts.get('finish')(
-      [t.active, t.queues, q.queue, q.jobs, q.idle],
+      [t.active, t.queues],
       [job.queueId, job.jobId, idleQueueTtlMs],
     );
     return int('finish', reply) === 1;
@@ -40,11 +39,10 @@ export class FinishScripts {
   /** finish() and then, when it finished the job, dequeue's next job of the type (null: none ready). */
   async finishNext(queueType: string, job: JobRef, idleQueueTtlMs: number, expireMs: number): Promise<FinishNextReply> {
     const t = typeKeys(this.context.keyPrefix, queueType);
-    const q = queueKeys(this.context.keyPrefix, queueType, job.queueId);
     const reply = list(
       'finish_next',
       await this.scripts.get('finish_next')(
-        [t.ready, t.active, t.queues, t.totals, q.queue, q.jobs, q.idle],
+        [t.ready, t.active, t.queues, t.totals],
         [job.queueId, job.jobId, idleQueueTtlMs, expireMs],
       ),
       1,
