@@ -6,15 +6,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 
-import { scriptTime } from './lib/commandstats.js';
+import { redisCpuSeconds, scriptTime } from './lib/commandstats.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { pyBulkEnqueue, redisNowMs, runMigrate, writeConfig } from '../test/migrate/python-layout.js';
-
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const field = (name: string): number => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return field('used_cpu_user') + field('used_cpu_sys');
-}
 
 const { values } = parseArgs({
   options: {

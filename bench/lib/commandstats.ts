@@ -26,6 +26,13 @@ export async function scriptTime(redis: Redis): Promise<ScriptTime> {
   return { calls, usec };
 }
 
+/** What `run` returned and the Redis CPU seconds spent while it ran. */
+export async function withRedisCpu<T>(redis: Redis, run: () => Promise<T>): Promise<{ result: T; cpuSec: number }> {
+  const before = await redisCpuSeconds(redis);
+  const result = await run();
+  return { result, cpuSec: (await redisCpuSeconds(redis)) - before };
+}
+
 /** CPU seconds the Redis process has used (user + system, INFO cpu): its cost, whatever else ran meanwhile. */
 export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const text = await redis.info('cpu');

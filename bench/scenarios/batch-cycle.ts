@@ -11,7 +11,7 @@ import type { ServerHandle } from '../../test/helpers/server.js';
 import { withDeadline } from '../../test/helpers/wait.js';
 import { CONNECTIONS } from '../lib/load.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
-import { redisCpuSeconds, resetScriptTime, scriptTime } from '../lib/commandstats.js';
+import { resetScriptTime, scriptTime, withRedisCpu } from '../lib/commandstats.js';
 import type { Sample, Scenario } from '../lib/types.js';
 
 const TYPE = 'batch';
@@ -72,23 +72,21 @@ export const batchCycleScenario: Scenario = {
       repeatRuns(ctx, 'batch-cycle', async (run): Promise<Sample[]> => {
         await ctx.redis.flushAll();
         await resetScriptTime(ctx.redis.admin);
-        const singleCpuBefore = await redisCpuSeconds(ctx.redis.admin);
-        const single = await ctx.load.run({
-          url: server.url,
-          connections: CONNECTIONS,
-          durationSec: ctx.plan.durationSec,
-          warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
-          profile: { kind: 'cycle', queueType: 'cycle', queues: QUEUES, idPrefix: `bc${run}` },
-        });
+        const { result: single, cpuSec: singleCpuSec } = await withRedisCpu(ctx.redis.admin, () =>
+          ctx.load.run({
+            url: server.url,
+            connections: CONNECTIONS,
+            durationSec: ctx.plan.durationSec,
+            warmupSec: run === 0 ? ctx.plan.warmupSec : 0,
+            profile: { kind: 'cycle', queueType: 'cycle', queues: QUEUES, idPrefix: `bc${run}` },
+          }),
+        );
         const singlePerSec = single.cycles / single.elapsedSec;
         // Run 1's warm-up is counted in the single cycle's script time: the median over runs is not.
         const singleScript = await scriptTime(ctx.redis.admin);
-        const singleCpuSec = (await redisCpuSeconds(ctx.redis.admin)) - singleCpuBefore;
         await ctx.redis.flushAll();
         await resetScriptTime(ctx.redis.admin);
-        const batchCpuBefore = await redisCpuSeconds(ctx.redis.admin);
-        const batch = await batchCycles(server, ctx.plan.durationSec, `r${run}`);
-        const batchCpuSec = (await redisCpuSeconds(ctx.redis.admin)) - batchCpuBefore;
+        const { result: batch, cpuSec: batchCpuSec } = await withRedisCpu(ctx.redis.admin, () => batchCycles(server, ctx.plan.durationSec, `r${run}`));
         const batchScript = await scriptTime(ctx.redis.admin);
         const batchCpuUs = (batchCpuSec * 1e6) / Math.max(1, batch.jobs);
         const perSec = batch.jobs / batch.elapsedSec;

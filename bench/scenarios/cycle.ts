@@ -2,7 +2,7 @@
 // Python SharQ's reference: ~950 cycles/s (2,800 req/s, p99 ~170 ms). Target: >= 5x that, >= 0.9 of (c),
 // and (issue 24) Redis CPU <= 40 us per cycle.
 
-import { redisCpuSeconds, resetScriptTime, scriptTime } from '../lib/commandstats.js';
+import { resetScriptTime, scriptTime, withRedisCpu } from '../lib/commandstats.js';
 import { CONNECTIONS } from '../lib/load.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
@@ -27,9 +27,9 @@ export const cycleScenario: Scenario = {
         // The warm-up runs on its own, before the reset, so its script time is not counted.
         if (run === 0) await ctx.load.run({ url: server.url, connections: CONNECTIONS, durationSec: ctx.plan.warmupSec, warmupSec: 0, profile: { ...profile, idPrefix: 'warm' } });
         await resetScriptTime(ctx.redis.admin);
-        const cpuBefore = await redisCpuSeconds(ctx.redis.admin);
-        const result = await ctx.load.run({ url: server.url, connections: CONNECTIONS, durationSec: ctx.plan.durationSec, warmupSec: 0, profile });
-        const cpuSec = (await redisCpuSeconds(ctx.redis.admin)) - cpuBefore;
+        const { result, cpuSec } = await withRedisCpu(ctx.redis.admin, () =>
+          ctx.load.run({ url: server.url, connections: CONNECTIONS, durationSec: ctx.plan.durationSec, warmupSec: 0, profile }),
+        );
         const failed = result.requests - (result.statuses['201'] ?? 0) - (result.statuses['200'] ?? 0) + result.errors;
         // Includes the leader's requeue passes (one small call per 100 ms): noise next to the load.
         const scripts = await scriptTime(ctx.redis.admin);

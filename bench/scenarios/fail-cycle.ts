@@ -7,7 +7,7 @@
 // Redis cost is CPU: the Redis process's INFO cpu (user + sys) over the load, divided by the jobs.
 // Targets (issue 24): <= 40 us per plain cycle, <= 30 us per job with finish-and-next.
 
-import { redisCpuSeconds } from '../lib/commandstats.js';
+import { withRedisCpu } from '../lib/commandstats.js';
 import { CONNECTIONS, type Profile } from '../lib/load.js';
 import { repeatRuns, withServer } from '../lib/kit.js';
 import type { BenchContext, Sample, Scenario } from '../lib/types.js';
@@ -17,13 +17,13 @@ const CYCLE_CPU_TARGET_US = 40;
 const NEXT_CPU_TARGET_US = 30;
 
 async function cpuPerCycle(ctx: BenchContext, url: string, profile: Profile): Promise<{ cyclesPerSec: number; cpuUs: number; failedShare: number }> {
-  const before = await redisCpuSeconds(ctx.redis.admin);
-  const result = await ctx.load.run({ url, connections: CONNECTIONS, durationSec: ctx.plan.durationSec, warmupSec: 0, profile });
-  const after = await redisCpuSeconds(ctx.redis.admin);
+  const { result, cpuSec } = await withRedisCpu(ctx.redis.admin, () =>
+    ctx.load.run({ url, connections: CONNECTIONS, durationSec: ctx.plan.durationSec, warmupSec: 0, profile }),
+  );
   const good = (result.statuses['200'] ?? 0) + (result.statuses['201'] ?? 0);
   return {
     cyclesPerSec: result.cycles / result.elapsedSec,
-    cpuUs: ((after - before) * 1e6) / Math.max(1, result.cycles),
+    cpuUs: (cpuSec * 1e6) / Math.max(1, result.cycles),
     failedShare: (100 * (result.requests - good + result.errors)) / Math.max(1, result.requests),
   };
 }
