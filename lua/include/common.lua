@@ -72,30 +72,39 @@ local function idle_key_of(tag, qid) return tag .. ':idle:' .. qid end
 local PAUSED_UNTIL_RESUMED = -1
 
 -- Numbers are read with `+ 0` (Lua's own coercion) rather than tonumber(): no library call, half the
--- cost per number (callgrind); the patterns guarantee digits. Written with one string.format.
+-- cost per number (callgrind); the patterns guarantee digits. The short form's match ends in a position
+-- capture, so the long form's tail is matched in place and the short form makes no string for it.
 local function parse_meta(raw)
-  local interval, pinned, active, last, rest = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)(.*)$')
-  local m = { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
-    max_active = 0, max_pinned = false, paused = 0 }
-  if rest ~= '' then
-    local max_active, max_pinned, paused = string.match(rest, '^|(%d+)|(%d)|(%-?%d+)$')
-    m.max_active, m.max_pinned, m.paused = max_active + 0, max_pinned == '1', paused + 0
+  local interval, pinned, active, last, at = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)()')
+  if at > #raw then
+    return { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
+      max_active = 0, max_pinned = false, paused = 0 }
   end
-  return m
+  local max_active, max_pinned, paused = string.match(raw, '^|(%d+)|(%d)|(%-?%d+)$', at)
+  return { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
+    max_active = max_active + 0, max_pinned = max_pinned == '1', paused = paused + 0 }
 end
 
+-- One format per form and pinned flags, so a meta is written with one string.format and no '%s': each
+-- conversion is a sprintf of its own, and each format call a fixed cost (callgrind: 5k instructions less
+-- per dequeue of a queue with a max_active than a second format for the tail, 1.7k less for any queue).
+local META_SHORT = { [false] = '%d|0|%d|%d', [true] = '%d|1|%d|%d' }
+local META_LONG_UNPINNED = { [false] = '%d|0|%d|%d|%d|0|%d', [true] = '%d|0|%d|%d|%d|1|%d' }
+local META_LONG_PINNED = { [false] = '%d|1|%d|%d|%d|0|%d', [true] = '%d|1|%d|%d|%d|1|%d' }
+
 local function format_meta(m)
-  local max_active, paused = m.max_active or 0, m.paused or 0
-  local pinned = m.pinned and '1' or '0'
-  local head
+  local max_active, paused, max_pinned = m.max_active or 0, m.paused or 0, m.max_pinned == true
+  local short = max_active == 0 and paused == 0 and not max_pinned
   -- '%d' holds up to 2^63; a last dequeue pushed past 2^53 us (a huge interval x cost) goes through int_str.
-  if m.last < 9007199254740992 then
-    head = string.format('%d|%s|%d|%d', m.interval, pinned, m.active, m.last)
-  else
-    head = int_str(m.interval) .. '|' .. pinned .. '|' .. int_str(m.active) .. '|' .. int_str(m.last)
+  if m.last >= 9007199254740992 then
+    local head = int_str(m.interval) .. '|' .. (m.pinned and '1' or '0') .. '|' .. int_str(m.active) .. '|' ..
+      int_str(m.last)
+    if short then return head end
+    return head .. '|' .. int_str(max_active) .. '|' .. (max_pinned and '1' or '0') .. '|' .. int_str(paused)
   end
-  if max_active == 0 and paused == 0 and not m.max_pinned then return head end
-  return head .. string.format('|%d|%s|%d', max_active, m.max_pinned and '1' or '0', paused)
+  if short then return string.format(META_SHORT[m.pinned == true], m.interval, m.active, m.last) end
+  return string.format((m.pinned and META_LONG_PINNED or META_LONG_UNPINNED)[max_pinned], m.interval, m.active, m.last,
+    max_active, paused)
 end
 
 local function read_meta(queues_key, qid)
