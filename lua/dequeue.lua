@@ -35,7 +35,7 @@ promote_due(tag, now, PROMOTE_PER_CALL)
 local budget = { left = 3 }
 local gate = open_gate(tag, KEYS[2], now)
 local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget, nil, gate)
-close_gate(tag, gate, now)
+close_gate(tag, gate)
 if out then
   return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }
 end

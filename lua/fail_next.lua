@@ -35,7 +35,7 @@ if outcome == 'none' then return { outcome } end
 promote_due(tag, now, PROMOTE_PER_CALL)
 local gate = open_gate(tag, k.active, now)
 local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 }, nil, gate)
-close_gate(tag, gate, now)
+close_gate(tag, gate)
 -- The slot this fail freed, unless the next job took it.
 free_type_slot(tag, k.active, out and 0 or 1, now)
 if not out then return { outcome, run_at or 0, 0, gate and gate.refused or '' } end

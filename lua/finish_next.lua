@@ -33,7 +33,7 @@ promote_due(tag, now, PROMOTE_PER_CALL)
 local gate = open_gate(tag, active_key, now)
 local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 },
   nil, gate)
-close_gate(tag, gate, now)
+close_gate(tag, gate)
 -- The slot this finish freed, unless the next job took it.
 free_type_slot(tag, active_key, out and 0 or 1, now)
 if not out then return { 1, 0, gate and gate.refused or '' } end

@@ -53,11 +53,15 @@ if qid ~= '' then
   return 1
 end
 
-local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'bucket')
+local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'tat', 'bucket')
 local old_rate, old_burst = tonumber(v[1]), tonumber(v[2])
--- What the bucket holds now (micro-tokens), under the limits it had (nil: no bucket, or a full one).
-local micro = nil
-if old_rate and v[3] then micro = bucket_micro(v[3], old_rate, burst_micro_of(old_burst, old_rate), now) end
+-- Tokens the bucket holds now under the limits it had (nil: no bucket, or a full one; below 0: in debt).
+local held = nil
+if old_rate then
+  local burst = old_burst or old_rate
+  local tat = bucket_tat({ tat = v[3], bucket = v[4] }, old_rate, burst, now)
+  if tat > now then held = burst - (tat - now) * old_rate / 1000000 end
+end
 
 if ARGV[2] == 'none' then
   redis.call('HDEL', limits_key, 'max_active')
@@ -65,7 +69,7 @@ elseif ARGV[2] ~= '' then
   redis.call('HSET', limits_key, 'max_active', ARGV[2])
 end
 if ARGV[3] == 'none' then
-  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'bucket')
+  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'tat', 'bucket')
 else
   local rate = ARGV[3] ~= '' and tonumber(ARGV[3]) or old_rate
   local burst = old_burst
@@ -73,9 +77,14 @@ else
   if burst then redis.call('HSET', limits_key, 'burst', int_str(burst)) else redis.call('HDEL', limits_key, 'burst') end
   if rate then
     redis.call('HSET', limits_key, 'rate_per_s', ARGV[3] ~= '' and ARGV[3] or v[1])
-    if micro then
-      redis.call('HSET', limits_key, 'bucket', int_str(math.min(micro, burst_micro_of(burst, rate))) .. '|' .. int_str(now))
+    -- The bucket keeps what it holds, at most the new burst (full: no tat).
+    local size = burst or rate
+    if held and held < size then
+      redis.call('HSET', limits_key, 'tat', int_str(math.ceil(now + (size - held) * 1000000 / rate)))
+    else
+      redis.call('HDEL', limits_key, 'tat')
     end
+    if v[4] then redis.call('HDEL', limits_key, 'bucket') end
   end
 end
 wake_waiters()

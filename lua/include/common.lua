@@ -9,7 +9,7 @@
 --                              flow control (SPEC 5.14) "...|max_active|max_pinned|paused" (see parse_meta); queues
 --                              with queued, active or delayed jobs, and paused queues
 --   <tag>:limits         HASH  the type's state read once per call: its flow control (paused, max_active,
---                              rate_per_s, burst, bucket: lua/include/flow.lua) and next_due, the
+--                              rate_per_s, burst, tat: lua/include/flow.lua) and next_due, the
 --                              earliest due time of its delayed jobs (type_state in lua/include/lifecycle.lua)
 --   <tag>:paused         ZSET  queue_id -> end of its pause (us; +inf until resumed), for counting and listing
 --                              paused queues (the meta's paused field is what dequeue obeys)

@@ -9,9 +9,14 @@
 --   paused      PAUSED_UNTIL_RESUMED, or the end of a timed pause (us)
 --   max_active  jobs of the type active at once, over all its queues
 --   rate_per_s, burst   the token bucket (burst absent: rate_per_s)
---   bucket      "<micro-tokens>|<at_us>": what the bucket held at that Redis time; absent: full. Whole
---               micro-tokens keep every figure an integer: formatting a fraction ('%.17g') would cost a
---               dequeue more than the rest of the bucket's work together.
+--   tat         the bucket as GCRA keeps it, one number: the Redis time (us) at which it is full again
+--               (absent or past: full). It holds burst - (tat - now) x rate_per_s / 1,000,000 tokens, and
+--               a job of cost c moves tat c x 1,000,000 / rate_per_s us later. Written rounded up to the
+--               microsecond, so it never lets out more than the rate; a type dequeuing at its rate loses
+--               under 1 us per call (0.1% at 1,000 single dequeues a second, 1% at 10,000). The two numbers
+--               of the form before it cost a rate-limited dequeue 4.7k instructions more (callgrind).
+--   bucket      "<micro-tokens>|<at_us>": the bucket as versions before tat kept it; read once into tat
+--               (tat_of_old_bucket) and removed.
 
 local function limits_key_of(tag) return tag .. ':limits' end
 local function paused_key_of(tag) return tag .. ':paused' end
@@ -32,28 +37,34 @@ local function resume_queue(tag, ready_key, qid, m, now)
   reschedule(tag, ready_key, qid, m, now)
 end
 
--- A bucket's size in whole micro-tokens: burst tokens (burst unset: rate_per_s); both as stored.
-local function burst_micro_of(burst, rate)
-  local micro = (burst or rate) * 1000000
-  return micro - micro % 1
+-- The bucket of the old form "<micro-tokens>|<at_us>" (whole micro-tokens at that Redis time; refilled at
+-- rate micro-tokens a microsecond up to burst x 1,000,000) as a tat at `now`.
+local function tat_of_old_bucket(kept, rate, burst, now)
+  local micro_str, at_str = string.match(kept, '^(%-?%d+)|(%d+)$')
+  if not micro_str then return now end
+  local held = math.min(burst, (micro_str + (now - at_str) * rate) / 1000000)
+  return now + (burst - held) * 1000000 / rate
 end
 
--- What a bucket kept as "<micro-tokens>|<at_us>" holds at `now` (absent: never used, so full), refilled
--- at rate micro-tokens a microsecond up to burst_micro; whole micro-tokens. Read with find, sub and
--- Lua's own coercion: this runs on every dequeue of a rate-limited type.
-local function bucket_micro(kept, rate, burst_micro, now)
-  if not kept then return burst_micro end
-  local bar = string.find(kept, '|', 2, true)
-  local micro = (now - string.sub(kept, bar + 1)) * rate
-  micro = string.sub(kept, 1, bar - 1) + (micro - micro % 1)
-  if micro > burst_micro then return burst_micro end
-  return micro
+-- The bucket's tat at `now` as the type's state keeps it (a past one is now: the bucket is full).
+local function bucket_tat(state, rate, burst, now)
+  local tat = state.tat
+  if tat then
+    tat = tat + 0
+  elseif state.bucket then
+    tat = tat_of_old_bucket(state.bucket, rate, burst, now)
+  else
+    return now
+  end
+  if tat < now then return now end
+  return tat
 end
 
 -- The type's limits as one dequeue call sees them, or nil when the type has none (one read). While
--- it lets jobs out, gate.slots counts what max_active still allows and gate.micro what the bucket
--- holds (micro-tokens; a job of cost c takes c x 1,000,000); once it refuses, gate.refused names the limit ('type_paused', 'type_max_active' or
--- 'type_rate') and gate.retry_us says when it lifts (false: when a resume or a freed slot wakes waiters).
+-- it lets jobs out, gate.slots counts what max_active still allows and gate.tat is the bucket's (see
+-- <tag>:limits above; a job of cost c moves it c x gate.token_us later); once it refuses,
+-- gate.refused names the limit ('type_paused', 'type_max_active' or 'type_rate') and gate.retry_us
+-- says when it lifts (false: when a resume or a freed slot wakes waiters).
 -- The gate is made with every field at once (a table grown field by field costs several rehashes).
 local function open_gate(tag, active_key, now)
   local state = type_state(tag)
@@ -66,12 +77,12 @@ local function open_gate(tag, active_key, now)
     end
   end
   local gate = { refused = false, retry_us = false, spent = false,
-    slots = max_active and max_active - redis.call('ZCARD', active_key), rate = false, burst_micro = false, micro = false }
+    slots = max_active and max_active - redis.call('ZCARD', active_key), tat = false, token_us = false, burst = false,
+    old_bucket = state.bucket }
   if rate then
-    -- rate_per_s tokens a second are rate_per_s micro-tokens a microsecond.
     rate = rate + 0
-    local burst_micro = burst_micro_of(state.burst, rate)
-    gate.rate, gate.burst_micro, gate.micro = rate, burst_micro, bucket_micro(state.bucket, rate, burst_micro, now)
+    local burst = (state.burst or rate) + 0
+    gate.tat, gate.token_us, gate.burst = bucket_tat(state, rate, burst, now), 1000000 / rate, burst
   end
   return gate
 end
@@ -85,12 +96,14 @@ local function gate_allows(gate, cost, now)
     gate.refused = 'type_max_active'
     return false
   end
-  if gate.micro then
-    local need = cost * 1000000
-    if need > gate.burst_micro then need = gate.burst_micro end
-    if gate.micro < need then
+  if gate.tat then
+    -- The bucket must hold `need` tokens: tat - now may be at most (burst - need) tokens' time.
+    local need = cost
+    if need > gate.burst then need = gate.burst end
+    local fits_at = gate.tat - (gate.burst - need) * gate.token_us
+    if fits_at > now then
       gate.refused = 'type_rate'
-      gate.retry_us = now + math.ceil((need - gate.micro) / gate.rate)
+      gate.retry_us = math.ceil(fits_at)
       return false
     end
   end
@@ -100,18 +113,18 @@ end
 -- A job of `cost` went out: it takes a slot and `cost` tokens.
 local function gate_take(gate, cost)
   if gate.slots then gate.slots = gate.slots - 1 end
-  if gate.micro then
-    gate.micro = gate.micro - cost * 1000000
+  if gate.tat then
+    gate.tat = gate.tat + cost * gate.token_us
     gate.spent = true
   end
 end
 
--- Keeps what the call took of the bucket (a call that took nothing writes nothing: the refill is
--- counted from the last write either way).
-local function close_gate(tag, gate, now)
-  if gate and gate.spent then
-    redis.call('HSET', limits_key_of(tag), 'bucket', string.format('%d|%d', gate.micro, now))
-  end
+-- Keeps what the call took of the bucket (a call that took nothing writes nothing: tat already says
+-- when the bucket is full).
+local function close_gate(tag, gate)
+  if not (gate and gate.spent) then return end
+  redis.call('HSET', limits_key_of(tag), 'tat', string.format('%d', math.ceil(gate.tat)))
+  if gate.old_bucket then redis.call('HDEL', limits_key_of(tag), 'bucket') end
 end
 
 -- After `freed` jobs of the type left the active set (finished, failed, expired): when that freed a

@@ -231,7 +231,7 @@ local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, 
     reply[#reply + 1] = out.job.trace or ''
   end
   write_tally(tally, totals_key, tag, now, 'deq')
-  close_gate(tag, gate, now)
+  close_gate(tag, gate)
   if gate and gate.refused then
     return gate.retry_us and math.max(0, math.ceil((gate.retry_us - now) / 1000)) or -1, gate.refused, handed
   end

@@ -29,8 +29,8 @@ local function type_state(tag)
       type_state_cache = {}
     else
       -- Every field made at once (false: absent): filling an empty table rehashes it as it grows.
-      type_state_cache = { paused = false, max_active = false, rate_per_s = false, burst = false, bucket = false,
-        next_due = false }
+      type_state_cache = { paused = false, max_active = false, rate_per_s = false, burst = false, tat = false,
+        bucket = false, next_due = false }
       for i = 1, #v, 2 do type_state_cache[v[i]] = v[i + 1] end
     end
   end

@@ -228,6 +228,30 @@ describe('type-wide limits', () => {
     assert.deepEqual(await queuedIds(e, 'tc', 'q'), ['next'], 'the refused job stays at the head of its queue');
   });
 
+  test('the bucket survives a change of limits, and one kept by an earlier version ("<micro-tokens>|<at_us>") is taken over', async () => {
+    const e = await h.newEngine();
+    const limitsKey = typeKeys(e.options.keyPrefix, 'tb').limits;
+    await e.flow.setTypeLimits('tb', { ratePerS: 1, burst: 5 });
+    for (let i = 0; i < 5; i++) await enqueueMany(e, 'tb', `q${i}`, [`j${i}`]);
+    // As an earlier version wrote it: 2 tokens left just now, refilling at 1/s.
+    const at = await redisNowUs(e.redis);
+    await e.redis.hset(limitsKey, 'bucket', `2000000|${at}`);
+    const first = await e.batch.dequeue('tb', 5);
+    const refilled = Math.floor(((await redisNowUs(e.redis)) - at) / 1e6);
+    assert.ok(first.jobs.length >= 2 && first.jobs.length <= 2 + refilled, `the 2 tokens the old bucket held (+${refilled} refilled): ${first.jobs.length}`);
+    assert.equal(first.refusedBy, 'type_rate');
+    const kept = await e.redis.hgetall(limitsKey);
+    assert.equal(kept.bucket, undefined, 'the old field is gone');
+    assert.ok(Number(kept.tat) > (await redisNowUs(e.redis)), `the bucket is kept as tat, in the future while not full: ${JSON.stringify(kept)}`);
+
+    await e.flow.setTypeLimits('tb', { burst: 50 });
+    const after = await e.dequeue('tb');
+    assert.ok(after.kind === 'empty' && after.refusedBy === 'type_rate', 'a larger burst does not refill the bucket');
+    await e.flow.setTypeLimits('tb', { ratePerS: null });
+    assert.equal((await e.batch.dequeue('tb', 5)).jobs.length, 5 - first.jobs.length, 'no rate: the rest at once');
+    assert.deepEqual(await e.redis.hgetall(limitsKey), {}, 'removing the rate removes the bucket');
+  });
+
   test('limits validate their input', async () => {
     const e = await h.newEngine();
     await assert.rejects(e.flow.setTypeLimits('tv', { ratePerS: 0 }), /rate_per_s/);
