@@ -50,10 +50,12 @@ end
 -- tostring() would print large numbers as 1.7e+15; keep every digit. Whole numbers go through '%d'
 -- (an integer conversion), a fraction of the cost of '%.0f' (glibc's multi-precision float printing).
 -- Redis prints a number argument of redis.call with '%.17g', so hot calls pass int_str(n) instead.
--- -1 and 0-9 (counts, deltas, costs, requeue limits) skip string.format altogether.
+-- -1 and 0-9 (counts, deltas, costs, requeue limits) are looked up: a table read instead of string.char's
+-- library call, and no string.format. (A literal: a script run by EVAL builds its prelude on every call.)
+local SMALL_INT_STR = { [-1] = '-1', [0] = '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' }
 local function int_str(n)
-  if n >= 0 and n <= 9 and n % 1 == 0 then return string.char(48 + n) end
-  if n == -1 then return '-1' end
+  local small = SMALL_INT_STR[n]
+  if small then return small end
   if n % 1 == 0 and n > -9007199254740992 and n < 9007199254740992 then return string.format('%d', n) end
   return string.format('%.0f', n)
 end
