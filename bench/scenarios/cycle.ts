@@ -14,7 +14,7 @@ const QUEUES = 1000;
  * CPU (INFO cpu): commandstats' script time is wall time inside a command, which on a shared machine
  * counts whatever preempted Redis, so it is shown beside it without a target.
  */
-const CPU_US_PER_CYCLE_TARGET = 40;
+export const CPU_US_PER_CYCLE_TARGET = 40;
 
 export const cycleScenario: Scenario = {
   name: 'cycle',
