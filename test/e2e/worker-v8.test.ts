@@ -55,7 +55,7 @@ describe('compactWhenQuiet', () => {
       { cwd: new URL('../..', import.meta.url).pathname, timeout: COMPACT_EVERY_MS * (COMPACT_TRIES + 1) + 60_000 },
     );
     const { grown, after: afterCompact } = JSON.parse(stdout) as { grown: number; after: number };
-    // 2 x 8 MiB semi-spaces at the start; V8 shrinks them to its smallest (2 x 1 MiB on 64-bit).
+    // 2 x 4 MiB semi-spaces at the start; V8 shrinks them to its smallest (2 x 1 MiB on 64-bit).
     assert.ok(grown >= 8 * 1024 * 1024, `the start-up did not grow the young generation: ${grown} bytes`);
     assert.ok(afterCompact <= grown / 4, `young generation ${grown} bytes after start-up, still ${afterCompact} after compacting`);
   });
