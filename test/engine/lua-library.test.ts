@@ -67,6 +67,28 @@ describe('scripts as Redis Functions libraries', () => {
     assert.deepEqual(await client.eval(COUNTER, 1, 'k', 'eval'), [1, 2, 'eval']);
   });
 
+  test('a _MEMO table keeps what it learned across calls of a library, and starts empty in a fresh EVAL', async () => {
+    const memo = [
+      '-- KEYS[1] any key',
+      'local PARSED_MEMO = { size = 0, of = {} }',
+      'local function parsed(text)',
+      '  local hit = PARSED_MEMO.of[text]',
+      '  if hit then return hit, 1 end',
+      '  PARSED_MEMO.of[text], PARSED_MEMO.size = tonumber(text), PARSED_MEMO.size + 1',
+      '  return PARSED_MEMO.of[text], 0',
+      'end',
+      'local value, hit = parsed(ARGV[1])',
+      'return { value, hit, PARSED_MEMO.size }',
+    ].join('\n');
+    const library = scriptLibrary('memo', memo);
+    await client.call('FUNCTION', 'LOAD', library.code);
+    assert.deepEqual(await client.fcall(library.name, 1, 'k', '7'), [7, 0, 1]);
+    assert.deepEqual(await client.fcall(library.name, 1, 'k', '7'), [7, 1, 1], 'the second call finds it');
+    assert.deepEqual(await client.fcall(library.name, 1, 'k', '8'), [8, 0, 2]);
+    assert.deepEqual(await client.eval(memo, 1, 'k', '7'), [7, 0, 1], 'EVAL runs the prelude anew');
+    assert.throws(() => scriptLibrary('bad', memo.replace(/PARSED_MEMO/g, 'PARSED')), /constant PARSED is assigned/);
+  });
+
   test('the builder refuses a constant assigned later, and a helper that reads KEYS or ARGV', () => {
     const reassigned = COUNTER.replace('seen = seen + STEP', 'STEP = 2 seen = seen + STEP');
     assert.throws(() => scriptLibrary('bad', reassigned), /constant STEP is assigned/);

@@ -8,7 +8,9 @@
 // - the prelude before that runs once, at load. Its lowercase locals are per-call state (a cached
 //   TIME, the type's state...): a library keeps them between calls, so each is set back to its own
 //   initial value at the start of every call, as a fresh EVAL would have it. UPPERCASE locals are
-//   constants and must never be assigned.
+//   constants and must never be assigned, except an UPPERCASE name ending in _MEMO: a memo of a pure
+//   function of its key (the same answer whether it hits or not), which a library keeps between calls
+//   and a fresh EVAL starts empty. It must bound its own size.
 // - the rest, the body, becomes the registered function's callback, with KEYS and ARGV as arguments.
 import { createHash } from 'node:crypto';
 import { withoutComments } from './lua-prune.js';
@@ -35,6 +37,7 @@ const ONE_LINE_FUNCTION = /\bend\s*$/;
 const FUNCTION_END = /^end\s*$/;
 const PRELUDE_LOCAL = /^local ([A-Za-z_][A-Za-z0-9_]*) = (.+)$/;
 const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
+const MEMO = /_MEMO$/;
 const CALL_ARGUMENTS = /\b(KEYS|ARGV)\b/;
 /** Only for Redis < 5, which has no Functions: dropped from libraries. */
 const VERSION_GUARD = /^if not redis\.REDIS_VERSION_NUM then redis\.replicate_commands\(\) end$/;
@@ -90,8 +93,9 @@ export function scriptLibrary(script: string, source: string): ScriptLibrary {
       const local = PRELUDE_LOCAL.exec(code);
       if (!local || CALL_ARGUMENTS.test(code)) break;
       const [, name, initial] = local as unknown as [string, string, string];
-      if (CONSTANT.test(name)) checkNeverAssigned(uncommented, name);
-      else state.push({ name, initial });
+      if (CONSTANT.test(name)) {
+        if (!MEMO.test(name)) checkNeverAssigned(uncommented, name);
+      } else state.push({ name, initial });
       prelude.push(line);
     }
     if (at === lines.length) throw new Error('it has no body');
