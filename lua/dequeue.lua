@@ -33,14 +33,14 @@ local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 promote_due(tag, now, PROMOTE_PER_CALL)
 local budget = { left = 3 }
-local gate = open_gate(tag, KEYS[2], now)
-local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget, nil, gate)
-close_gate(tag, gate)
+local gated = open_gate(tag, KEYS[2], now)
+local out = dequeue_job(tag, ready_key, KEYS[2], KEYS[3], KEYS[4], now, tonumber(ARGV[1]) * 1000, budget, nil, gated)
+close_gate(tag)
 if out then
   return { 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }
 end
-if gate and gate.refused then
-  return { 0, gate.retry_us or -1, gate.refused }
+if gate_refused then
+  return { 0, gate_retry_us or -1, gate_refused }
 end
 if budget.left == 0 then
   return { 0, -1, '' }

@@ -33,11 +33,11 @@ local outcome, run_at = fail_job(tag, k, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ton
   tonumber(ARGV[7]), now)
 if outcome == 'none' then return { outcome } end
 promote_due(tag, now, PROMOTE_PER_CALL)
-local gate = open_gate(tag, k.active, now)
-local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 }, nil, gate)
-close_gate(tag, gate)
+local gated = open_gate(tag, k.active, now)
+local out = dequeue_job(tag, k.ready, k.active, k.queues, k.totals, now, tonumber(ARGV[8]) * 1000, { left = 3 }, nil, gated)
+close_gate(tag)
 -- The slot this fail freed, unless the next job took it.
 free_type_slot(tag, k.active, out and 0 or 1, now)
-if not out then return { outcome, run_at or 0, 0, gate and gate.refused or '' } end
+if not out then return { outcome, run_at or 0, 0, gate_refused or '' } end
 return { outcome, run_at or 0, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1,
   out.job.trace or '' }

@@ -30,11 +30,11 @@ local tag = tag_of(ready_key, ':ready')
 local now = now_us()
 if finish_job(tag, active_key, queues_key, ARGV[1], ARGV[2], now, tonumber(ARGV[3])) == 0 then return { 0 } end
 promote_due(tag, now, PROMOTE_PER_CALL)
-local gate = open_gate(tag, active_key, now)
+local gated = open_gate(tag, active_key, now)
 local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, tonumber(ARGV[4]) * 1000, { left = 3 },
-  nil, gate)
-close_gate(tag, gate)
+  nil, gated)
+close_gate(tag)
 -- The slot this finish freed, unless the next job took it.
 free_type_slot(tag, active_key, out and 0 or 1, now)
-if not out then return { 1, 0, gate and gate.refused or '' } end
+if not out then return { 1, 0, gate_refused or '' } end
 return { 1, 1, out.qid, out.jid, out.job.payload, out.job.remaining, out.queue_length, out.job.retries + 1, out.job.trace or '' }

@@ -53,39 +53,40 @@ if qid ~= '' then
   return 1
 end
 
-local v = redis.call('HMGET', limits_key, 'rate_per_s', 'burst', 'tat', 'bucket')
-local old_rate, old_burst = tonumber(v[1]), tonumber(v[2])
+read_type_state(tag)
+if type_old_limits then adopt_old_limits(tag) end
+-- The spec's texts as kept ('' : not set), so a limit left alone keeps its exact text.
+local kept_max, kept_rate, kept_burst = string.match(type_spec or '||', '^(%d*)|([%d%.]*)|(%d*)$')
+local kept = parsed_spec(type_spec)
 -- Tokens the bucket holds now under the limits it had (nil: no bucket, or a full one; below 0: in debt).
 local held = nil
-if old_rate then
-  local burst = old_burst or old_rate
-  local tat = bucket_tat({ tat = v[3], bucket = v[4] }, old_rate, burst, now)
-  if tat > now then held = burst - (tat - now) * old_rate / 1000000 end
+if kept.rate then
+  local tat = bucket_tat(kept.rate, kept.burst, now)
+  if tat > now then held = kept.burst - (tat - now) * kept.rate / 1000000 end
 end
 
-if ARGV[2] == 'none' then
-  redis.call('HDEL', limits_key, 'max_active')
-elseif ARGV[2] ~= '' then
-  redis.call('HSET', limits_key, 'max_active', ARGV[2])
+local function changed(arg, kept_text)
+  if arg == 'none' then return '' end
+  if arg ~= '' then return arg end
+  return kept_text or ''
 end
-if ARGV[3] == 'none' then
-  redis.call('HDEL', limits_key, 'rate_per_s', 'burst', 'tat', 'bucket')
+local max_active, rate, burst = changed(ARGV[2], kept_max), changed(ARGV[3], kept_rate), changed(ARGV[4], kept_burst)
+if ARGV[3] == 'none' then burst = '' end
+local spec = spec_text(max_active ~= '' and max_active, rate ~= '' and rate, burst ~= '' and burst)
+if spec then redis.call('HSET', limits_key, 'spec', spec) else redis.call('HDEL', limits_key, 'spec') end
+if rate == '' then
+  -- No rate: no bucket.
+  redis.call('HDEL', limits_key, 'tat', 'bucket')
 else
-  local rate = ARGV[3] ~= '' and tonumber(ARGV[3]) or old_rate
-  local burst = old_burst
-  if ARGV[4] == 'none' then burst = nil elseif ARGV[4] ~= '' then burst = tonumber(ARGV[4]) end
-  if burst then redis.call('HSET', limits_key, 'burst', int_str(burst)) else redis.call('HDEL', limits_key, 'burst') end
-  if rate then
-    redis.call('HSET', limits_key, 'rate_per_s', ARGV[3] ~= '' and ARGV[3] or v[1])
-    -- The bucket keeps what it holds, at most the new burst (full: no tat).
-    local size = burst or rate
-    if held and held < size then
-      redis.call('HSET', limits_key, 'tat', int_str(math.ceil(now + (size - held) * 1000000 / rate)))
-    else
-      redis.call('HDEL', limits_key, 'tat')
-    end
-    if v[4] then redis.call('HDEL', limits_key, 'bucket') end
+  -- The bucket keeps what it holds, at most the new burst (full: no tat).
+  local rate_n = tonumber(rate)
+  local size = burst ~= '' and tonumber(burst) or rate_n
+  if held and held < size then
+    redis.call('HSET', limits_key, 'tat', int_str(math.ceil(now + (size - held) * 1000000 / rate_n)))
+  else
+    redis.call('HDEL', limits_key, 'tat')
   end
+  if type_old_bucket then redis.call('HDEL', limits_key, 'bucket') end
 end
 wake_waiters()
 return 1

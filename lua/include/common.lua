@@ -8,9 +8,9 @@
 --   <tag>:queues         HASH  queue_id -> "interval_ms|pinned|active_count|last_dequeue_us", and for a queue with
 --                              flow control (SPEC 5.14) "...|max_active|max_pinned|paused" (see parse_meta); queues
 --                              with queued, active or delayed jobs, and paused queues
---   <tag>:limits         HASH  the type's state read once per call: its flow control (paused, max_active,
---                              rate_per_s, burst, tat: lua/include/flow.lua) and next_due, the
---                              earliest due time of its delayed jobs (type_state in lua/include/lifecycle.lua)
+--   <tag>:limits         HASH  the type's state read once per call: its flow control (paused, spec
+--                              "<max_active>|<rate_per_s>|<burst>", tat: lua/include/flow.lua) and next_due, the
+--                              earliest due time of its delayed jobs (read_type_state in lua/include/lifecycle.lua)
 --   <tag>:paused         ZSET  queue_id -> end of its pause (us; +inf until resumed), for counting and listing
 --                              paused queues (the meta's paused field is what dequeue obeys)
 --   <tag>:totals         HASH  queued -> number of queued jobs of the type

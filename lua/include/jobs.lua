@@ -113,20 +113,20 @@ end
 -- Hands out the next job of the type from the queue that has been ready longest at `now`.
 -- A job of cost c spends c intervals: its queue is next ready at now + c x interval.
 -- budget.left bounds the inconsistent heads (a ready queue without a job, or one its own flow
--- control blocks) repaired and skipped. gate: the type's limits (open_gate; nil: none), checked
+-- control blocks) repaired and skipped. gated: whether the type has limits (open_gate), checked
 -- before each job and charged for it; a job they do not let out stays where it was.
 -- Returns {qid, jid, job, queue_length} or nil when no queue is ready (or the budget is spent, or the
--- gate refused: gate.refused says so only when a queue was ready).
+-- gate refused: gate_refused says so only when a queue was ready).
 -- The ready set's head is popped (ZPOPMIN) and goes back only while its queue keeps jobs and its
 -- flow control allows, or as it was when it is not ready yet; then budget.ready_head_us keeps its score
 -- (false: the set is empty), so next_ready_us need not read it again.
-local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gate)
+local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gated)
   while budget.left > 0 do
-    if gate and not gate_allows(gate, 1, now) then
+    if gated and not gate_allows(1, now) then
       -- Refused only when a queue was ready; otherwise the call simply finds nothing.
       local peek = redis.call('ZRANGE', ready_key, '0', '0', 'WITHSCORES')
       if not (peek[2] and tonumber(peek[2]) <= now) then
-        gate.refused, gate.retry_us = nil, nil
+        gate_refused, gate_retry_us = false, false
         budget.ready_head_us = peek[2] and tonumber(peek[2]) or false
       end
       return nil
@@ -156,8 +156,8 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
       if jid then
         local raw = redis.call('HGET', jobs_key_of(tag, qid), jid)
         local job = raw and parse_job(raw)
-        -- gate_allows(gate, 1) held before the pop: only a costlier job needs asking again.
-        if job and gate and job.cost > 1 and not gate_allows(gate, job.cost, now) then
+        -- gate_allows(1) held before the pop: only a costlier job needs asking again.
+        if job and gated and job.cost > 1 and not gate_allows(job.cost, now) then
           -- Out of tokens for this job's cost: it and its queue stay as they were.
           redis.call('LPUSH', queue_key, jid)
           redis.call('ZADD', ready_key, head[2], qid)
@@ -175,7 +175,7 @@ local function dequeue_job(tag, ready_key, active_key, queues_key, totals_key, n
           end
           redis.call('ZADD', active_key, int_str(now + expire_us), qid .. ':' .. jid)
           count_job(tally, totals_key, tag, now, 'deq', qid, -1)
-          if gate then gate_take(gate, job.cost) end
+          if gated then gate_take(job.cost) end
           return { qid = qid, jid = jid, job = job, queue_length = queue_length }
         end
         -- A job id without its body cannot be handed out; drop it and look again.
@@ -217,9 +217,9 @@ local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, 
   local budget = { left = 3 }
   local handed = 0
   local tally = new_tally()
-  local gate = open_gate(tag, active_key, now)
+  local gated = open_gate(tag, active_key, now)
   while handed < count do
-    local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gate)
+    local out = dequeue_job(tag, ready_key, active_key, queues_key, totals_key, now, expire_us, budget, tally, gated)
     if not out then break end
     handed = handed + 1
     reply[#reply + 1] = out.qid
@@ -231,9 +231,9 @@ local function dequeue_jobs(tag, ready_key, active_key, queues_key, totals_key, 
     reply[#reply + 1] = out.job.trace or ''
   end
   write_tally(tally, totals_key, tag, now, 'deq')
-  close_gate(tag, gate)
-  if gate and gate.refused then
-    return gate.retry_us and math.max(0, math.ceil((gate.retry_us - now) / 1000)) or -1, gate.refused, handed
+  close_gate(tag)
+  if gate_refused then
+    return gate_retry_us and math.max(0, math.ceil((gate_retry_us - now) / 1000)) or -1, gate_refused, handed
   end
   if handed < count and budget.left > 0 then
     local next_us = next_ready_us(tag, ready_key, budget.ready_head_us)

@@ -13,40 +13,54 @@ local peeked_next_due_us = nil
 
 local function delayed_key_of(tag) return tag .. ':delayed' end
 
--- The type's state hash <tag>:limits, read with one HGETALL per script call: its flow control
--- (lua/include/flow.lua) and next_due, the earliest due time (us) of its delayed jobs, absent when it
--- has none, so the many calls of a type with nothing due skip promote_due's peek at the delayed set.
+-- The type's state hash <tag>:limits, read with one HGETALL per script call (read_type_state) into the
+-- per-call locals below (false: absent): its flow control (lua/include/flow.lua: paused, spec, tat) and
+-- next_due, the earliest due time (us) of its delayed jobs, absent when it has none, so the many calls
+-- of a type with nothing due skip promote_due's peek at the delayed set.
 -- HGETALL, not HMGET of the known fields: most types have no such hash, and an HMGET of six absent
--- fields costs a call three times what an HGETALL of an absent key does (callgrind, Redis 7.0).
+-- fields costs a call three times what an HGETALL of an absent key does (callgrind, Redis 7.0). Each
+-- field costs a call that reads it about 2.7k instructions, so the hash keeps few.
+-- Locals, not a table: a table of the fields costs a rate-limited dequeue its allocation and a store per field.
 -- next_due is never later than the real earliest: add_delayed lowers it, and a removal may leave it
 -- early (the peek it then causes corrects it). Delayed jobs parked by an earlier version have none:
 -- the leader's promoter (lua/promote.lua) always peeks and records it, within a second.
-local type_state_cache = nil
-local function type_state(tag)
-  if not type_state_cache then
-    local v = redis.call('HGETALL', tag .. ':limits')
-    if #v == 0 then
-      type_state_cache = {}
-    else
-      -- Every field made at once (false: absent): filling an empty table rehashes it as it grows.
-      type_state_cache = { paused = false, max_active = false, rate_per_s = false, burst = false, tat = false,
-        bucket = false, next_due = false }
-      for i = 1, #v, 2 do type_state_cache[v[i]] = v[i + 1] end
+local type_state_read = false
+local type_paused = false
+local type_spec = false
+local type_tat = false
+local type_old_bucket = false
+local type_next_due = false
+-- max_active, rate_per_s and burst as fields of their own, as earlier versions kept them (see spec in
+-- lua/include/flow.lua), by name; false when there are none.
+local type_old_limits = false
+local function read_type_state(tag)
+  if type_state_read then return end
+  type_state_read = true
+  local v = redis.call('HGETALL', tag .. ':limits')
+  for i = 1, #v, 2 do
+    local field, value = v[i], v[i + 1]
+    if field == 'spec' then type_spec = value
+    elseif field == 'tat' then type_tat = value
+    elseif field == 'next_due' then type_next_due = value
+    elseif field == 'paused' then type_paused = value
+    elseif field == 'bucket' then type_old_bucket = value
+    elseif field == 'max_active' or field == 'rate_per_s' or field == 'burst' then
+      type_old_limits = type_old_limits or {}
+      type_old_limits[field] = value
     end
   end
-  return type_state_cache
 end
 
 -- Records the earliest due time (nil: the type has no delayed job; no key is made for that).
 local function record_next_due(tag, due_us)
-  local state = type_state(tag)
+  read_type_state(tag)
   if due_us then
     local value = int_str(due_us)
-    if state.next_due == value then return end
-    state.next_due = value
+    if type_next_due == value then return end
+    type_next_due = value
     redis.call('HSET', tag .. ':limits', 'next_due', value)
-  elseif state.next_due then
-    state.next_due = nil
+  elseif type_next_due then
+    type_next_due = false
     redis.call('HDEL', tag .. ':limits', 'next_due')
   end
 end
@@ -64,7 +78,8 @@ local function add_delayed(tag, qid, jid, due_us)
   peeked_next_due_us = nil
   redis.call('ZADD', delayed_key_of(tag), due_us, qid .. ':' .. jid)
   add_delayed_count(tag, qid, 1)
-  local known = type_state(tag).next_due
+  read_type_state(tag)
+  local known = type_next_due
   if not known or due_us < tonumber(known) then record_next_due(tag, due_us) end
 end
 
@@ -95,9 +110,10 @@ end
 -- when its rate limit says so. Returns the number of jobs moved and whether more are due.
 -- always_peek reads the delayed set whatever next_due says (the leader's promoter: it repairs next_due).
 -- Cost: O(log n + limit) in delayed jobs of the type. Most calls find nothing due: the type state's
--- next_due settles those with no call of their own (the HGETALL of type_state serves the dequeue's limits too).
+-- next_due settles those with no call of their own (read_type_state's HGETALL serves the dequeue's limits too).
 local function promote_due(tag, now, limit, always_peek)
-  local known = type_state(tag).next_due
+  read_type_state(tag)
+  local known = type_next_due
   if not always_peek then
     if not known then
       type_has_no_delayed, peeked_next_due_us = true, false

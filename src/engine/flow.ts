@@ -6,7 +6,7 @@ import { pipelineValues } from '../redis/pipeline.js';
 import type { EngineCore } from './core.js';
 import { queueKeys, typeKeys } from './keys.js';
 import { pausedAt, parseQueueMeta, type PauseState } from './queue-meta.js';
-import { list, optionalText } from './scripts/reply.js';
+import { list, optionalText, ReplyShapeError } from './scripts/reply.js';
 import * as valid from './validation.js';
 
 export interface TypeLimits extends PauseState {
@@ -35,7 +35,20 @@ export interface QueueLimitsRequest {
 
 function numberOrNull(script: string, value: unknown): number | null {
   const raw = optionalText(script, value);
-  return raw === null ? null : Number(raw);
+  return raw === null || raw === '' ? null : Number(raw);
+}
+
+/**
+ * max_active, rate_per_s and burst from the type's limits hash: its spec field
+ * "<max_active>|<rate_per_s>|<burst>" (lua/include/flow.lua), or the fields of their own that versions
+ * before the spec kept, until a dequeue rewrites them as one.
+ */
+function typeSpec(spec: unknown, oldFields: unknown[]): [number | null, number | null, number | null] {
+  const text = optionalText('limits', spec);
+  const parts = text === null ? oldFields : text.split('|');
+  if (parts.length !== 3) throw new ReplyShapeError('limits', text);
+  const [maxActive, ratePerS, burst] = parts.map((part) => numberOrNull('limits', part));
+  return [maxActive ?? null, ratePerS ?? null, burst ?? null];
 }
 
 /** engine.flow */
@@ -82,9 +95,11 @@ export class FlowControl {
     const t = typeKeys(this.core.options.keyPrefix, valid.identifier('queue_type', queueType));
     const [nowMs, values] = await Promise.all([
       redisTimeMs(this.core.redis),
-      this.core.redis.hmget(t.limits, 'paused', 'max_active', 'rate_per_s', 'burst'),
+      this.core.redis.hmget(t.limits, 'paused', 'spec', 'max_active', 'rate_per_s', 'burst'),
     ]);
-    const [paused, maxActive, ratePerS, burst] = list('limits', values, 4).map((value) => numberOrNull('limits', value));
+    const [pausedText, spec, ...oldFields] = list('limits', values, 5);
+    const paused = numberOrNull('limits', pausedText);
+    const [maxActive, ratePerS, burst] = typeSpec(spec, oldFields);
     return {
       maxActive: maxActive ?? null,
       ratePerS: ratePerS ?? null,

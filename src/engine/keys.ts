@@ -21,7 +21,7 @@ export interface TypeKeys {
   deadIndex: string;
   /** HASH "<queue_id>:<job_id>" -> dead-letter entry (see lua/include/lifecycle.lua). */
   deadJobs: string;
-  /** HASH of the type's state: its flow control (paused, max_active, rate_per_s, burst, tat; lua/include/flow.lua) and next_due. */
+  /** HASH of the type's state: its flow control (paused, spec "<max_active>|<rate_per_s>|<burst>", tat; lua/include/flow.lua) and next_due. */
   limits: string;
   /** ZSET queue_id -> end of its pause (us; +inf until resumed). */
   paused: string;

@@ -254,6 +254,28 @@ describe('type-wide limits', () => {
     assert.deepEqual(await e.redis.hgetall(limitsKey), {}, 'removing the rate removes the bucket');
   });
 
+  test('limits kept by an earlier version as fields of their own are obeyed, and the first dequeue keeps them as one spec', async () => {
+    const e = await h.newEngine();
+    const limitsKey = typeKeys(e.options.keyPrefix, 'told').limits;
+    for (const q of ['q1', 'q2', 'q3']) await enqueueMany(e, 'told', q, [`${q}-a`, `${q}-b`]);
+    // As versions before the spec wrote them: 2 at once, one token a second, a bucket of 3.
+    await e.redis.hset(limitsKey, 'max_active', '2', 'rate_per_s', '1', 'burst', '3');
+    const limits = { maxActive: 2, ratePerS: 1, burst: 3, paused: false, pausedUntilMs: null };
+    assert.deepEqual(await e.flow.typeLimits('told'), limits);
+    const batch = await e.batch.dequeue('told', 10);
+    assert.equal(batch.jobs.length, 2);
+    assert.equal(batch.refusedBy, 'type_max_active');
+    assert.deepEqual(await e.redis.hgetall(limitsKey), { spec: '2|1|3', tat: (await e.redis.hget(limitsKey, 'tat')) ?? 'none' });
+    assert.deepEqual(await e.flow.typeLimits('told'), limits);
+    const first = batch.jobs[0];
+    assert.ok(first);
+    assert.equal(await e.finish('told', first.queueId, first.jobId), true);
+    const third = await e.dequeue('told');
+    assert.equal(third.kind, 'job', 'the third of a bucket of 3');
+    const refused = await e.dequeue('told');
+    assert.ok(refused.kind === 'empty' && refused.refusedBy !== undefined, `a fourth waits: ${JSON.stringify(refused)}`);
+  });
+
   test('limits validate their input', async () => {
     const e = await h.newEngine();
     await assert.rejects(e.flow.setTypeLimits('tv', { ratePerS: 0 }), /rate_per_s/);
