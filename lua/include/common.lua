@@ -75,16 +75,33 @@ local PAUSED_UNTIL_RESUMED = -1
 
 -- Numbers are read with `+ 0` (Lua's own coercion) rather than tonumber(): no library call, half the
 -- cost per number (callgrind); the patterns guarantee digits. The short form's match ends in a position
--- capture, so the long form's tail is matched in place and the short form makes no string for it.
+-- capture, so the short form makes no string for a tail it does not have.
+-- The long form's tail changes only when a limit or a pause does, so its parse is memoized by its text
+-- for the library's life (META_TAIL_MEMO, at most META_TAIL_MEMO_MAX texts: it starts afresh when full),
+-- and the meta keeps it (m.tail) so format_meta writes it back as it was when none of the three changed
+-- (callgrind: 3.9k instructions less per dequeue of a queue with a max_active).
+local META_TAIL_MEMO = { size = 0, of = {} }
+local META_TAIL_MEMO_MAX = 256
+
+local function parse_meta_tail(text)
+  local tail = META_TAIL_MEMO.of[text]
+  if tail then return tail end
+  local max_active, max_pinned, paused = string.match(text, '^|(%d+)|(%d)|(%-?%d+)$')
+  tail = { max_active = max_active + 0, max_pinned = max_pinned == '1', paused = paused + 0, text = text }
+  if META_TAIL_MEMO.size >= META_TAIL_MEMO_MAX then META_TAIL_MEMO.of, META_TAIL_MEMO.size = {}, 0 end
+  META_TAIL_MEMO.of[text], META_TAIL_MEMO.size = tail, META_TAIL_MEMO.size + 1
+  return tail
+end
+
 local function parse_meta(raw)
   local interval, pinned, active, last, at = string.match(raw, '^(%d+)|(%d)|(%d+)|(%d+)()')
   if at > #raw then
     return { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
-      max_active = 0, max_pinned = false, paused = 0 }
+      max_active = 0, max_pinned = false, paused = 0, tail = false }
   end
-  local max_active, max_pinned, paused = string.match(raw, '^|(%d+)|(%d)|(%-?%d+)$', at)
+  local tail = parse_meta_tail(string.sub(raw, at))
   return { interval = interval + 0, pinned = pinned == '1', active = active + 0, last = last + 0,
-    max_active = max_active + 0, max_pinned = max_pinned == '1', paused = paused + 0 }
+    max_active = tail.max_active, max_pinned = tail.max_pinned, paused = tail.paused, tail = tail }
 end
 
 -- One format per form and pinned flags, so a meta is written with one string.format and no '%s': each
@@ -105,6 +122,10 @@ local function format_meta(m)
     return head .. '|' .. int_str(max_active) .. '|' .. (max_pinned and '1' or '0') .. '|' .. int_str(paused)
   end
   if short then return string.format(META_SHORT[m.pinned == true], m.interval, m.active, m.last) end
+  local tail = m.tail
+  if tail and tail.max_active == max_active and tail.paused == paused and tail.max_pinned == max_pinned then
+    return string.format(META_SHORT[m.pinned == true], m.interval, m.active, m.last) .. tail.text
+  end
   return string.format((m.pinned and META_LONG_PINNED or META_LONG_UNPINNED)[max_pinned], m.interval, m.active, m.last,
     max_active, paused)
 end

@@ -304,6 +304,27 @@ describe('type-wide limits', () => {
   });
 });
 
+describe('queues with many different limits', () => {
+  test('each of 300 queues keeps its own max_active (more than the scripts remember at once)', async () => {
+    const e = await h.newEngine();
+    // Queue i allows i active jobs: 300 different metas, so the scripts' memo of them starts afresh on the way.
+    const jobs = [];
+    for (let i = 1; i <= 300; i++) {
+      for (const jobId of ['a', 'b', 'c']) jobs.push({ queueId: `q${i}`, jobId, intervalMs: 0, payload: i, maxActive: i });
+    }
+    await e.batch.enqueue('tmany', jobs);
+    const out = new Map<string, number>();
+    for (;;) {
+      const batch = await e.batch.dequeue('tmany', 100);
+      for (const job of batch.jobs) out.set(job.queueId, (out.get(job.queueId) ?? 0) + 1);
+      if (batch.jobs.length === 0) break;
+    }
+    assert.equal(out.get('q1'), 1);
+    assert.equal(out.get('q2'), 2);
+    for (let i = 3; i <= 300; i++) assert.equal(out.get(`q${i}`), 3, `q${i}`);
+  });
+});
+
 describe('bounded work with many blocked queues', () => {
   /** Commands Redis ran (scripts' own calls included) while `fn` ran, from INFO commandstats. */
   async function commandsDuring(e: QueueEngine, fn: () => Promise<unknown>): Promise<number> {
