@@ -68,6 +68,14 @@ function checkNeverAssigned(code: string, name: string): void {
   if (assignments.length > 1) throw new Error(`the constant ${name} is assigned after its declaration`);
 }
 
+/**
+ * Whether `name` is mentioned anywhere but its declaration. A state local that only pruned helpers
+ * used (the dequeue gate's, in a finish) needs no reset: each reset is bytecode on every call.
+ */
+function usedAfterDeclaration(code: string, name: string): boolean {
+  return (code.match(new RegExp(`\\b${name}\\b`, 'g')) ?? []).length > 1;
+}
+
 /** `source` (the script's EVAL text, as loadScriptSource gives it) as a library. */
 export function scriptLibrary(script: string, source: string): ScriptLibrary {
   const lines = source.split('\n');
@@ -117,7 +125,7 @@ export function scriptLibrary(script: string, source: string): ScriptLibrary {
     `  flags = { ${flags} },`,
     '  callback = function(KEYS, ARGV)',
     ...bindGlobals,
-    ...state.map((s) => `${s.name} = ${s.initial}`),
+    ...state.filter((s) => usedAfterDeclaration(uncommented, s.name)).map((s) => `${s.name} = ${s.initial}`),
     ...lines.slice(at),
     '  end,',
     '}',
