@@ -174,7 +174,7 @@ end
 -- when the bucket is full).
 local function close_gate(tag)
   if not gate_spent then return end
-  redis.call('HSET', tag .. ':limits', 'tat', string.format('%d', math.ceil(gate_tat)))
+  redis.call('HSET', limits_key_of(tag), 'tat', string.format('%d', math.ceil(gate_tat)))
   if type_old_bucket then redis.call('HDEL', limits_key_of(tag), 'bucket') end
 end
 
