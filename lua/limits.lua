@@ -56,7 +56,7 @@ end
 read_type_state(tag)
 if type_old_limits then adopt_old_limits(tag) end
 -- The spec's texts as kept ('' : not set), so a limit left alone keeps its exact text.
-local kept_max, kept_rate, kept_burst = string.match(type_spec or '||', '^(%d*)|([%d%.]*)|(%d*)$')
+local kept_max, kept_rate, kept_burst = string.match(type_spec or '||', SPEC_PATTERN)
 local kept = parsed_spec(type_spec)
 -- Tokens the bucket holds now under the limits it had (nil: no bucket, or a full one; below 0: in debt).
 local held = nil

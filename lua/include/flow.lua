@@ -58,12 +58,14 @@ end
 local SPEC_MEMO = { size = 0, of = {} }
 local SPEC_MEMO_MAX = 256
 local NO_SPEC = { max_active = false, rate = false, burst = false, token_us = false }
+-- The spec's three texts, each '' when not set.
+local SPEC_PATTERN = '^(%d*)|([%d%.]*)|(%d*)$'
 
 local function parsed_spec(raw)
   if not raw then return NO_SPEC end
   local spec = SPEC_MEMO.of[raw]
   if spec then return spec end
-  local max_active, rate, burst = string.match(raw, '^(%d*)|([%d%.]*)|(%d*)$')
+  local max_active, rate, burst = string.match(raw, SPEC_PATTERN)
   rate = tonumber(rate) or false
   spec = { max_active = tonumber(max_active) or false, rate = rate, burst = rate and (tonumber(burst) or rate),
     token_us = rate and 1000000 / rate }
